@@ -1,0 +1,117 @@
+// The repo config `.github/bumpbench.yml`: one zod schema, the single source of truth for validation,
+// defaults (config/default.yml mirrors them) and the JSON schema editors use (config/schema.json).
+import { z } from 'zod';
+import { parseDurationMs, parseFraction } from './units.ts';
+
+/** "10s", "500ms", "2m", "1h", or a number of seconds. Must be > 0. */
+const duration = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx) => {
+    const ms = parseDurationMs(value);
+    if (ms === null) {
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration: write e.g. 10s, 500ms, 2m or 1h` });
+      return z.NEVER;
+    }
+    if (ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: `must be positive (got "${value}"): write e.g. 10s` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/** "5%" or 0.05. */
+const fraction = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx) => {
+    const f = parseFraction(value);
+    if (f === null || f < 0 || f >= 10) {
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not a percentage: write e.g. 5% or 0.05` });
+      return z.NEVER;
+    }
+    return f;
+  });
+
+const positiveInt = z.number().int().positive();
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().min(1).regex(/^[\w.-]+$/, 'use letters, digits, "-", "_" or "." (it names the scenario in reports)'),
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).default('GET'),
+  path: z.string().startsWith('/', 'must start with "/", e.g. /catalog'),
+  headers: z.record(z.string(), z.string()).default({}),
+  body: z.string().default(''),
+  connections: positiveInt.max(1000).default(10),
+  pipelining: positiveInt.max(100).default(1),
+  duration: duration.default(10_000),
+  warmup: z
+    .union([z.string(), z.number()])
+    .transform((value, ctx) => {
+      const ms = parseDurationMs(value);
+      if (ms === null || ms < 0) {
+        ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration >= 0: write e.g. 3s or 0` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .default(3_000),
+  /** Status codes counted as success besides 2xx (e.g. 304). */
+  expectStatus: z.array(z.number().int().min(100).max(599)).default([]),
+});
+
+const readySchema = z.union([
+  z.string().startsWith('/', 'must be a path starting with "/", e.g. /health'),
+  z.strictObject({
+    path: z.string().startsWith('/', 'must start with "/", e.g. /health'),
+    timeout: duration.default(30_000),
+  }),
+]);
+
+export const thresholdsSchema = z
+  .strictObject({
+    throughput: fraction.default(0.05),
+    latency_p50: fraction.default(0.05),
+    latency_p90: fraction.default(0.1),
+    latency_p99: fraction.default(0.1),
+    cpu_per_request: fraction.default(0.05),
+    rss: fraction.default(0.1),
+  })
+  .default({ throughput: 0.05, latency_p50: 0.05, latency_p90: 0.1, latency_p99: 0.1, cpu_per_request: 0.05, rss: 0.1 });
+
+const metricName = z.enum(['throughput', 'latency_p50', 'latency_p90', 'latency_p99', 'cpu_per_request', 'rss']);
+
+export const configSchema = z.strictObject({
+  /** Defaults from the lockfiles the repo has (package-lock.json → npm ci, requirements.txt → venv + pip, …). */
+  install: z.string().min(1).optional(),
+  build: z.string().min(1).optional(),
+  start: z.string({ error: 'required: the command that starts your server, e.g. "node server.js"' }).min(1),
+  /** Working directory of install/build/start, relative to the repo root (monorepos). */
+  cwd: z.string().default('.'),
+  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  ready: readySchema.default('/').transform((r) =>
+    typeof r === 'string' ? { path: r, timeoutMs: 30_000 } : { path: r.path, timeoutMs: r.timeout },
+  ),
+  scenarios: z.array(scenarioSchema).min(1, 'add at least one scenario, e.g. { name: home, path: / }'),
+  repeats: z
+    .strictObject({ min: positiveInt.max(200).default(10), max: positiveInt.max(500).default(30) })
+    .default({ min: 10, max: 30 })
+    .refine((r) => r.max >= r.min, { message: 'max must be >= min' }),
+  thresholds: thresholdsSchema,
+  /** Metrics that can make the verdict a regression. The others are reported only. */
+  gatedMetrics: z.array(metricName).default(['throughput', 'latency_p50', 'latency_p99']),
+  /** Pin the server and the load generator to different CPUs (needs >= 2 CPUs and `taskset`). */
+  pinCpus: z.boolean().default(true),
+  bisect: z
+    .strictObject({ maxSteps: positiveInt.max(100).default(12) })
+    .default({ maxSteps: 12 }),
+  triggers: z
+    .strictObject({
+      auto: z.enum(['bots', 'all', 'off']).default('bots'),
+      label: z.string().min(1).default('benchmark'),
+    })
+    .default({ auto: 'bots', label: 'benchmark' }),
+  /** What a regression does to the check run: fail it (blocks the merge when the check is required) or neutral. */
+  gate: z.enum(['fail', 'neutral']).default('fail'),
+});
+
+export type RepoConfig = z.output<typeof configSchema>;
+export type Scenario = z.output<typeof scenarioSchema>;
+export type Thresholds = z.output<typeof thresholdsSchema>;

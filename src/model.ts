@@ -1,0 +1,162 @@
+// The domain types every layer shares. The measuring layers and the GitHub layer meet only here:
+// a JobRequest goes in, a JobResult (the public result JSON, see docs/result-json.md) comes out.
+
+export type Ecosystem = 'npm' | 'pypi';
+
+/** One resolved package version that differs between two lockfiles. `from`/`to` null: added/removed. */
+export interface Change {
+  ecosystem: Ecosystem;
+  name: string;
+  from: string | null;
+  to: string | null;
+  /** The lockfile the change was read from, relative to the repo root. */
+  lockfile?: string;
+}
+
+export type Verdict = 'regression' | 'improvement' | 'unchanged' | 'inconclusive';
+
+/** Which way a metric is good: throughput up is good, latency/CPU/RSS up is bad. */
+export type Direction = 'higher-is-better' | 'lower-is-better';
+
+export type MetricName =
+  | 'throughput'
+  | 'latency_p50'
+  | 'latency_p90'
+  | 'latency_p99'
+  | 'cpu_per_request'
+  | 'rss';
+
+/** One measured run of one scenario against one fresh server process. */
+export interface RunSample {
+  side: 'base' | 'head';
+  /** Index of the base/head pair this run belongs to (0-based). */
+  pair: number;
+  scenario: string;
+  ok: boolean;
+  /** Why the run failed (errors, non-2xx, timeouts, server crash), when !ok. */
+  failure?: string;
+  requests: number;
+  durationSec: number;
+  /** requests / durationSec (never autocannon's per-second average). */
+  throughput: number;
+  /** Latency percentiles in microseconds, from our own histogram of autocannon's float response times. */
+  latencyUs: { p50: number; p90: number; p99: number; mean: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  /** CPU seconds used by the server's whole process tree during the measured run. */
+  cpuSeconds: number;
+  /** CPU seconds per request (cpuSeconds / requests). */
+  cpuPerRequest: number;
+  /** Peak RSS of the server's process tree during the run, bytes. */
+  peakRssBytes: number;
+  /** Fraction of one core the load generator used during the run (0..1+). */
+  loadGenCpu: number;
+  /** True when the load generator itself was the bottleneck (>= 90% of a core). */
+  loadGenBound: boolean;
+}
+
+export interface MetricResult {
+  /** Medians of the per-run values. Units: req/s, µs, CPU µs per request, MiB. */
+  base: number;
+  head: number;
+  /** Hodges-Lehmann estimate of head/base. */
+  ratio: number;
+  ci: [number, number];
+  /** Confidence level of `ci` (0.95 or the stricter sequential level). */
+  confidence: number;
+  p: number;
+  /** p after Holm correction across every gated test of the job. */
+  pAdjusted?: number;
+  verdict: Verdict;
+  /** The practical threshold used (fraction, e.g. 0.05), after noise calibration. */
+  threshold: number;
+  gated: boolean;
+  /** Smallest change this runner can see for this metric with the pairs measured (fraction). */
+  minDetectable?: number;
+  /** For inconclusive: roughly how many pairs in total would settle it. */
+  pairsNeeded?: number;
+}
+
+export interface ScenarioResult {
+  name: string;
+  verdict: Verdict;
+  pairs: number;
+  metrics: Partial<Record<MetricName, MetricResult>>;
+  failedRuns: number;
+  loadGenBoundRuns: number;
+}
+
+export interface BisectEvidence {
+  versions: Record<string, string>;
+  label: string;
+  verdict: 'like-base' | 'like-head' | 'unknown' | 'install-failed';
+  ratio: number | null;
+  ci: [number, number] | null;
+  pairs: number;
+}
+
+export interface Culprit {
+  ecosystem: Ecosystem;
+  name: string;
+  lastGood: string;
+  firstBad: string;
+  ratio: number;
+  /** Set when the budget ran out before a single adjacent pair was found. */
+  narrowedOnly?: boolean;
+  evidence: BisectEvidence[];
+  links?: { compare?: string; changelog?: string; repository?: string };
+}
+
+export interface SoakSide {
+  slopeMiBPerHour: number;
+  p: number;
+  leak: boolean;
+  samples: number;
+}
+
+export interface JobResult {
+  kind: 'compare' | 'bisect' | 'soak';
+  verdict: Verdict;
+  repo: string;
+  base: { ref: string; sha: string };
+  head: { ref: string; sha: string };
+  changes: Change[];
+  scenarios: ScenarioResult[];
+  culprit: Culprit | null;
+  soak: { base: SoakSide; head: SoakSide } | null;
+  /** Human-readable notes: load-generator bound runs, message vs lockfile disagreements, … */
+  notes: string[];
+  startedAt: string;
+  finishedAt: string;
+  /** Raw samples, for the store and for charts; left out of the PR comment. */
+  samples?: RunSample[];
+}
+
+export interface JobRequest {
+  kind: 'compare' | 'bisect' | 'soak';
+  /** A local path or a clone URL. */
+  repo: string;
+  base: { ref: string; sha?: string };
+  head: { ref: string; sha?: string };
+  pr?: number;
+  options?: {
+    /** Config file path overriding the base branch's .github/bumpbench.yml. */
+    configFile?: string;
+    /** Bisect only this package. */
+    package?: string;
+    /** Soak duration in seconds. */
+    soakSeconds?: number;
+  };
+}
+
+/** Progress events a job emits; the CLI prints them, the App turns them into check-run text. */
+export interface ProgressEvent {
+  phase: 'prepare' | 'install' | 'measure' | 'analyse' | 'bisect' | 'soak' | 'done';
+  message: string;
+  /** e.g. pair k of n */
+  step?: number;
+  total?: number;
+}
+
+export type ProgressFn = (event: ProgressEvent) => void;
