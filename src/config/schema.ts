@@ -82,7 +82,7 @@ export const configSchema = z.strictObject({
   /** Defaults from the lockfiles the repo has (package-lock.json → npm ci, requirements.txt → venv + pip, …). */
   install: z.string().min(1).optional(),
   build: z.string().min(1).optional(),
-  start: z.string({ error: 'required: the command that starts your server, e.g. "node server.js"' }).min(1),
+  start: z.string({ error: 'the command that starts your server, e.g. "node server.js"' }).min(1),
   /** Working directory of install/build/start, relative to the repo root (monorepos). */
   cwd: z.string().default('.'),
   env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
