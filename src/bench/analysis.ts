@@ -1,0 +1,131 @@
+// Turns the samples of a compare into verdicts: per scenario and metric, Mann-Whitney U and the
+// Hodges-Lehmann head/base ratio with its interval, judged against a threshold that is never below what
+// this runner's noise allows, then Holm across every gated test before anything is called a regression.
+import type { MetricName, MetricResult, RunSample, ScenarioResult, Verdict } from '../model.ts';
+import type { Thresholds } from '../config/schema.ts';
+import {
+  coefficientOfVariation,
+  decideVerdict,
+  hodgesLehmannRatio,
+  holm,
+  mannWhitneyU,
+  minDetectableChange,
+} from '../stats/index.ts';
+import { METRICS } from './metrics.ts';
+
+export interface AnalysisOptions {
+  thresholds: Thresholds;
+  gatedMetrics: readonly MetricName[];
+  /** Confidence level of the intervals: 0.99 when the schedule may look more than once. */
+  confidence: number;
+  /** Calibrated run-to-run CV per `${scenario}/${metric}` (from `bumpbench calibrate`). */
+  calibration?: Map<string, { cv: number; runs: number }>;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** Pairs needed for the interval to settle on one side of the decision boundary, roughly. */
+function estimatePairsNeeded(cv: number, logRatio: number, threshold: number): number {
+  const distance = Math.max(Math.abs(Math.abs(logRatio) - Math.log1p(threshold)), 0.25 * threshold);
+  const z = 2.58;
+  return Math.min(1000, Math.ceil(2 * ((z * cv) / distance) ** 2));
+}
+
+function analyseMetric(
+  scenario: string,
+  metric: (typeof METRICS)[number],
+  base: RunSample[],
+  head: RunSample[],
+  options: AnalysisOptions,
+): MetricResult | undefined {
+  const b = base.map(metric.read).filter((v) => Number.isFinite(v) && v > 0);
+  const h = head.map(metric.read).filter((v) => Number.isFinite(v) && v > 0);
+  if (b.length < 2 || h.length < 2) return undefined;
+  const gated = options.gatedMetrics.includes(metric.name);
+  const configured = options.thresholds[metric.name];
+  const observedCv = (coefficientOfVariation(b) + coefficientOfVariation(h)) / 2;
+  const calibrated = options.calibration?.get(`${scenario}/${metric.name}`)?.cv;
+  const cv = calibrated !== undefined ? Math.max(calibrated, observedCv) : observedCv;
+  const n = Math.min(b.length, h.length);
+  const minDetectable = minDetectableChange(cv, n);
+  const threshold = Math.max(configured, minDetectable);
+  const test = mannWhitneyU(h, b);
+  const hl = hodgesLehmannRatio(b, h, options.confidence);
+  const verdict = decideVerdict(hl, threshold, metric.direction);
+  const result: MetricResult = {
+    base: median(b),
+    head: median(h),
+    ratio: hl.ratio,
+    ci: [hl.lo, hl.hi],
+    confidence: options.confidence,
+    p: test.p,
+    verdict,
+    threshold,
+    gated,
+    minDetectable,
+  };
+  if (verdict === 'inconclusive') result.pairsNeeded = Math.max(n + 1, estimatePairsNeeded(cv, Math.log(hl.ratio), threshold));
+  return result;
+}
+
+function scenarioVerdict(metrics: MetricResult[]): Verdict {
+  const gated = metrics.filter((m) => m.gated);
+  if (gated.length === 0) return 'inconclusive';
+  if (gated.some((m) => m.verdict === 'regression')) return 'regression';
+  if (gated.some((m) => m.verdict === 'inconclusive')) return 'inconclusive';
+  if (gated.some((m) => m.verdict === 'improvement')) return 'improvement';
+  return 'unchanged';
+}
+
+export function analyseSamples(scenarios: string[], samples: RunSample[], options: AnalysisOptions): ScenarioResult[] {
+  const results = scenarios.map((name): ScenarioResult => {
+    const mine = samples.filter((s) => s.scenario === name);
+    const ok = mine.filter((s) => s.ok);
+    const base = ok.filter((s) => s.side === 'base');
+    const head = ok.filter((s) => s.side === 'head');
+    const metrics: ScenarioResult['metrics'] = {};
+    for (const metric of METRICS) {
+      const r = analyseMetric(name, metric, base, head, options);
+      if (r) metrics[metric.name] = r;
+    }
+    return {
+      name,
+      verdict: 'inconclusive',
+      pairs: Math.min(base.length, head.length),
+      metrics,
+      failedRuns: mine.length - ok.length,
+      loadGenBoundRuns: mine.filter((s) => s.loadGenBound).length,
+    };
+  });
+
+  // Holm over every gated test of the job: many scenarios × metrics must not multiply false alarms.
+  const gatedTests = results.flatMap((r) => Object.values(r.metrics).filter((m): m is MetricResult => !!m && m.gated));
+  const adjusted = holm(gatedTests.map((m) => m.p));
+  const alpha = 1 - options.confidence;
+  gatedTests.forEach((m, i) => {
+    m.pAdjusted = adjusted[i];
+    if ((m.verdict === 'regression' || m.verdict === 'improvement') && adjusted[i] >= alpha) m.verdict = 'inconclusive';
+  });
+
+  for (const r of results) {
+    const failedHead = samples.filter((s) => s.scenario === r.name && s.side === 'head' && !s.ok).length;
+    const failedBase = samples.filter((s) => s.scenario === r.name && s.side === 'base' && !s.ok).length;
+    const headRuns = samples.filter((s) => s.scenario === r.name && s.side === 'head').length;
+    // Errors are not speed: a head that fails where base does not is a regression whatever the timings say.
+    if (headRuns > 0 && failedHead >= Math.ceil(headRuns / 2) && failedBase === 0) r.verdict = 'regression';
+    else r.verdict = scenarioVerdict(Object.values(r.metrics).filter((m): m is MetricResult => !!m));
+  }
+  return results;
+}
+
+export function overallVerdict(scenarios: ScenarioResult[]): Verdict {
+  const verdicts = scenarios.map((s) => s.verdict);
+  if (verdicts.includes('regression')) return 'regression';
+  if (verdicts.length === 0 || verdicts.includes('inconclusive')) return 'inconclusive';
+  if (verdicts.includes('improvement')) return 'improvement';
+  return 'unchanged';
+}

@@ -1,0 +1,18 @@
+// The environment of every process bumpbench starts for the app under test (install, build, server).
+// It is built from scratch, never inherited, so the App's private key, webhook secret and tokens cannot
+// reach code from a pull request.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { baseChildEnv } from '../bench/index.ts';
+import type { RepoConfig } from '../config/schema.ts';
+
+export function childEnvFor(projectDir: string, config: RepoConfig, extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = { ...baseChildEnv(), ...extra, ...config.env };
+  const venvBin = path.join(projectDir, '.venv', 'bin');
+  if (existsSync(venvBin)) {
+    // A Python app's commands run inside its virtualenv without the user writing `.venv/bin/…`.
+    env.VIRTUAL_ENV = path.join(projectDir, '.venv');
+    env.PATH = `${venvBin}${path.delimiter}${env.PATH ?? ''}`;
+  }
+  return env;
+}

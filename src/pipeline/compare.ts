@@ -1,0 +1,141 @@
+// The compare job, as numbered steps: resolve the commits, read the config from the base, read the
+// lockfile changes, prepare both sides, measure on an alternating schedule, analyse, store. Whatever
+// happens, every server, worktree and the load generator are gone when it returns.
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createLoadGenerator, killAllServers, type LoadGenerator } from '../bench/index.ts';
+import { analyseSamples, overallVerdict } from '../bench/analysis.ts';
+import { runSchedule } from '../bench/scheduler.ts';
+import type { RepoConfig } from '../config/schema.ts';
+import type { JobRequest, JobResult, ProgressFn } from '../model.ts';
+import { ResultsStore } from '../store/results-store.ts';
+import { openRepo, removeWorktree, resolveRef } from '../workspace/git.ts';
+import { loadJobConfig } from './job-config.ts';
+import { lockfileChanges } from './lockfile-changes.ts';
+import { measureSample } from './measure-sample.ts';
+import { prepareSide, type PreparedSide } from './prepare-side.ts';
+
+export interface RunJobOptions {
+  /** Where caches (repos, installs, worktrees) and the SQLite store live. */
+  dataDir: string;
+  /** The SQLite file; default `<dataDir>/bumpbench.db`. */
+  dbFile?: string;
+  onProgress?: ProgressFn;
+  /** Aborting cancels the job: it rejects with CancelledError after cleaning up. */
+  signal?: AbortSignal;
+  /** An already validated config (the App passes the base branch's); otherwise read from the base commit. */
+  config?: RepoConfig;
+  /** Extra environment for install/build/server (never secrets). */
+  childEnv?: Record<string, string>;
+  /** A clone URL carrying credentials, used only for the git fetch. */
+  authCloneUrl?: string;
+  /** Keep the raw samples in the returned result (they are always stored). */
+  keepSamples?: boolean;
+}
+
+/** CPU sets for the server and the load generator when the machine has room to separate them. */
+export function cpuPlan(config: RepoConfig): { server?: string; load?: string } {
+  const cpus = os.availableParallelism();
+  if (!config.pinCpus || cpus < 2) return {};
+  return { load: '0', server: `1-${cpus - 1}` };
+}
+
+export async function runCompare(request: JobRequest, options: RunJobOptions): Promise<JobResult> {
+  const startedAt = new Date().toISOString();
+  const progress = options.onProgress ?? (() => {});
+  const { signal } = options;
+  const cacheDir = path.join(options.dataDir, 'cache');
+  const jobDir = path.join(options.dataDir, 'work', randomUUID().slice(0, 8));
+
+  // 1. The commits.
+  progress({ phase: 'prepare', message: `opening ${request.repo}` });
+  const repoDir = await openRepo(request.repo, cacheDir, options.authCloneUrl);
+  const baseSha = request.base.sha ?? (await resolveRef(repoDir, request.base.ref));
+  const headSha = request.head.sha ?? (await resolveRef(repoDir, request.head.ref));
+
+  // 2. The config: from the base commit, never from the head being judged.
+  const { config, source: configSource } = await loadJobConfig(repoDir, baseSha, request, options.config);
+  progress({ phase: 'prepare', message: `config from ${configSource}: ${config.scenarios.length} scenario(s), ${config.repeats.min}–${config.repeats.max} pairs` });
+
+  // 3. What changed.
+  const { changes, notes } = await lockfileChanges(repoDir, baseSha, headSha);
+
+  const sides: PreparedSide[] = [];
+  let load: LoadGenerator | undefined;
+  try {
+    // 4. Both sides, installed and built.
+    for (const [label, sha] of [['base', baseSha], ['head', headSha]] as const) {
+      signal?.throwIfAborted();
+      sides.push(
+        await prepareSide({
+          label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config,
+          extraEnv: options.childEnv, onProgress: progress, signal,
+        }),
+      );
+    }
+    const [base, head] = sides;
+
+    // 5. Measure.
+    const cpus = cpuPlan(config);
+    load = await createLoadGenerator({ cpus: cpus.load });
+    const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
+    const calibration = store.getCalibration(request.repo);
+    const scenarioNames = config.scenarios.map((s) => s.name);
+    const analysisOptions = { thresholds: config.thresholds, gatedMetrics: config.gatedMetrics, calibration };
+    const outcome = await runSchedule({
+      minPairs: config.repeats.min,
+      maxPairs: config.repeats.max,
+      signal,
+      measure: (side, pair) =>
+        measureSample({ prepared: side === 'base' ? base : head, side, pair, config, load: load!, serverCpus: cpus.server }),
+      analyse: (samples, confidence) => analyseSamples(scenarioNames, samples, { ...analysisOptions, confidence }),
+      onPair: (pair, planned, order) =>
+        progress({ phase: 'measure', message: `pair ${pair} of ${planned} done (${order.join(' then ')})`, step: pair, total: planned }),
+      onLook: (pairs, results) =>
+        progress({ phase: 'analyse', message: `after ${pairs} pairs: ${results.map((r) => `${r.name} ${r.verdict}`).join(', ')}` }),
+    });
+
+    // 6. Analyse and report.
+    const boundRuns = outcome.samples.filter((s) => s.loadGenBound).length;
+    if (boundRuns > 0) {
+      notes.push(
+        `${boundRuns} of ${outcome.samples.length} runs were load-generator bound (autocannon used ≥ 90% of a core): ` +
+          `those throughput figures measure the load generator, not the server. Add work per request or fewer connections.`,
+      );
+    }
+    const failed = outcome.samples.filter((s) => !s.ok);
+    if (failed.length > 0) {
+      notes.push(`${failed.length} runs failed and were left out of the statistics: ${[...new Set(failed.map((s) => `${s.side} ${s.scenario}: ${s.failure}`))].slice(0, 5).join('; ')}`);
+    }
+    const result: JobResult = {
+      kind: 'compare',
+      verdict: overallVerdict(outcome.scenarios),
+      repo: request.repo,
+      base: { ref: request.base.ref, sha: baseSha },
+      head: { ref: request.head.ref, sha: headSha },
+      changes,
+      scenarios: outcome.scenarios,
+      culprit: null,
+      soak: null,
+      notes,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      samples: outcome.samples,
+    };
+    // 7. Store.
+    const id = store.saveResult(result);
+    store.close();
+    progress({ phase: 'done', message: `result stored as #${id} in ${store.file}` });
+    if (!options.keepSamples) delete result.samples;
+    return result;
+  } finally {
+    await load?.close();
+    await killAllServers();
+    for (const side of sides) await removeWorktree(side.worktree);
+    // A side whose preparation failed half-way still has a worktree directory.
+    for (const label of ['base', 'head']) await removeWorktree(path.join(jobDir, label));
+    await rm(jobDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,20 @@
+// Which config a job runs with: an explicit one (the App's, read from the base branch), a `--config` file,
+// or `.github/bumpbench.yml` at the BASE commit. Never the head's: a PR must not set its own thresholds.
+import type { RepoConfig } from '../config/schema.ts';
+import { CONFIG_PATH, ConfigError, loadConfigFile, parseConfigText } from '../config/load.ts';
+import type { JobRequest } from '../model.ts';
+import { readFileAt } from '../workspace/git.ts';
+
+export async function loadJobConfig(
+  repoDir: string, baseSha: string, request: JobRequest, given?: RepoConfig,
+): Promise<{ config: RepoConfig; source: string }> {
+  if (given) return { config: given, source: 'the caller' };
+  if (request.options?.configFile) return { config: await loadConfigFile(request.options.configFile), source: request.options.configFile };
+  const text = await readFileAt(repoDir, baseSha, CONFIG_PATH);
+  if (text === null) {
+    throw new ConfigError(CONFIG_PATH, [
+      `(file): not found at the base commit ${baseSha.slice(0, 7)}; add ${CONFIG_PATH} to the base branch (see docs/configuration.md) or pass --config FILE`,
+    ]);
+  }
+  return { config: parseConfigText(text, `${CONFIG_PATH} at ${baseSha.slice(0, 7)}`), source: `${CONFIG_PATH} at base ${baseSha.slice(0, 7)}` };
+}

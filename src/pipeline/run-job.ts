@@ -1,0 +1,22 @@
+// The engine's one entry point, shared by the CLI, the App's worker and a remote worker:
+// a JobRequest in, a JobResult out, progress through a callback.
+import type { JobRequest, JobResult } from '../model.ts';
+import { runCompare, type RunJobOptions } from './compare.ts';
+import { CancelledError, UserFacingError } from './errors.ts';
+
+export type { RunJobOptions } from './compare.ts';
+export { CancelledError, UserFacingError } from './errors.ts';
+
+export async function runJob(request: JobRequest, options: RunJobOptions): Promise<JobResult> {
+  try {
+    switch (request.kind) {
+      case 'compare':
+        return await runCompare(request, options);
+      default:
+        throw new UserFacingError(`"${request.kind}" jobs are not available yet; run a compare`);
+    }
+  } catch (err) {
+    if (options.signal?.aborted) throw new CancelledError();
+    throw err;
+  }
+}

@@ -1,0 +1,139 @@
+// Pure rendering of a JobResult into markdown: the PR comment, the check run summary and the CLI report
+// are all this text. A summary line first (what a reviewer reads), then one table per scenario.
+import type { Change, JobResult, MetricName, MetricResult, ScenarioResult, Verdict } from '../model.ts';
+import { METRICS } from '../bench/metrics.ts';
+
+const VERDICT_LABEL: Record<Verdict, string> = {
+  regression: '🔴 regression',
+  improvement: '🟢 improvement',
+  unchanged: '⚪ unchanged',
+  inconclusive: '🟡 inconclusive',
+};
+
+const TITLE: Record<Verdict, string> = {
+  regression: 'Performance regression',
+  improvement: 'Performance improvement',
+  unchanged: 'No significant change',
+  inconclusive: 'Inconclusive',
+};
+
+export function formatChange(ratio: number): string {
+  const pct = (ratio - 1) * 100;
+  const digits = Math.abs(pct) < 10 ? 1 : 0;
+  return `${pct >= 0 ? '+' : '−'}${Math.abs(pct).toFixed(digits)}%`;
+}
+
+function formatValue(value: number): string {
+  if (value >= 1000) return Math.round(value).toLocaleString('en-US');
+  if (value >= 100) return value.toFixed(0);
+  if (value >= 10) return value.toFixed(1);
+  return value.toFixed(2);
+}
+
+function formatP(p: number): string {
+  return p < 0.001 ? '< 0.001' : p.toFixed(3);
+}
+
+const metricLabel = (name: MetricName) => METRICS.find((m) => m.name === name)!;
+
+function metricPhrase(name: MetricName, m: MetricResult): string {
+  const ci = `${formatChange(m.ci[0])} … ${formatChange(m.ci[1])}`;
+  return `${metricLabel(name).label.toLowerCase()} ${formatChange(m.ratio)} (${Math.round(m.confidence * 100)}% CI ${ci})`;
+}
+
+function gatedEntries(s: ScenarioResult, verdict: Verdict): [MetricName, MetricResult][] {
+  return (Object.entries(s.metrics) as [MetricName, MetricResult][]).filter(([, m]) => m.gated && m.verdict === verdict);
+}
+
+/** One line a reviewer can act on. */
+export function summaryLine(result: JobResult): string {
+  if (result.culprit && !result.culprit.narrowedOnly) {
+    const c = result.culprit;
+    return `${c.name} ${c.firstBad} made it ${formatChange(c.ratio)} (last good: ${c.lastGood}).`;
+  }
+  const parts: string[] = [];
+  for (const s of result.scenarios) {
+    if (s.verdict === 'regression' || s.verdict === 'improvement') {
+      const entries = gatedEntries(s, s.verdict);
+      const detail = entries.length ? entries.map(([n, m]) => metricPhrase(n, m)).join(', ') : 'requests fail on head';
+      parts.push(`\`${s.name}\` ${s.verdict}: ${detail}`);
+    }
+  }
+  const quiet = result.scenarios.filter((s) => s.verdict === 'unchanged').map((s) => `\`${s.name}\``);
+  const unsure = result.scenarios.filter((s) => s.verdict === 'inconclusive').map((s) => `\`${s.name}\``);
+  if (parts.length === 0 && unsure.length === 0) {
+    return `No significant change in ${result.scenarios.length} scenario(s).`;
+  }
+  if (quiet.length) parts.push(`no significant change in ${quiet.join(', ')}`);
+  if (unsure.length) parts.push(`inconclusive for ${unsure.join(', ')} (the interval still spans the threshold)`);
+  const line = parts.join('; ');
+  return line.charAt(0).toUpperCase() + line.slice(1) + '.';
+}
+
+function changesSection(changes: Change[]): string {
+  if (changes.length === 0) return '';
+  const rows = changes.map((c) => `| ${c.name} | ${c.from ?? '(added)'} | ${c.to ?? '(removed)'} | ${c.ecosystem} |`);
+  const table = ['| Package | From | To | Ecosystem |', '|---|---|---|---|', ...rows].join('\n');
+  return changes.length > 10
+    ? `<details><summary>${changes.length} package versions changed</summary>\n\n${table}\n\n</details>`
+    : `**Changed packages**\n\n${table}`;
+}
+
+function scenarioTable(s: ScenarioResult): string {
+  const header = `### \`${s.name}\`: ${VERDICT_LABEL[s.verdict]} (${s.pairs} pairs${s.failedRuns ? `, ${s.failedRuns} failed runs` : ''})`;
+  const rows: string[] = ['| Metric | Base | Head | Change | Interval | p (Holm) | Verdict |', '|---|---:|---:|---:|---|---:|---|'];
+  for (const spec of METRICS) {
+    const m = s.metrics[spec.name];
+    if (!m) continue;
+    const interval = `${formatChange(m.ci[0])} … ${formatChange(m.ci[1])} (${Math.round(m.confidence * 100)}%)`;
+    const p = m.pAdjusted !== undefined ? `${formatP(m.p)} (${formatP(m.pAdjusted)})` : formatP(m.p);
+    let verdict = m.gated ? VERDICT_LABEL[m.verdict] : `${m.verdict} (not gated)`;
+    if (m.verdict === 'inconclusive' && m.pairsNeeded) verdict += `: ~${m.pairsNeeded} pairs would settle it`;
+    rows.push(`| ${spec.label} (${spec.unit}) | ${formatValue(m.base)} | ${formatValue(m.head)} | ${formatChange(m.ratio)} | ${interval} | ${p} | ${verdict} |`);
+  }
+  const thresholds = (Object.entries(s.metrics) as [MetricName, MetricResult][])
+    .filter(([, m]) => m.gated)
+    .map(([n, m]) => `${metricLabel(n).label.toLowerCase()} ±${(m.threshold * 100).toFixed(1)}%`);
+  const detectable = thresholds.length ? `\n\nSmallest change this runner can call here: ${thresholds.join(', ')}.` : '';
+  const bound = s.loadGenBoundRuns ? `\n\n⚠️ ${s.loadGenBoundRuns} runs were load-generator bound: throughput here measures autocannon, not the server.` : '';
+  return `${header}\n\n${rows.join('\n')}${detectable}${bound}`;
+}
+
+function culpritSection(result: JobResult): string {
+  const c = result.culprit;
+  if (!c) return '';
+  const head = c.narrowedOnly
+    ? `**Culprit narrowed to ${c.name} between ${c.lastGood} and ${c.firstBad}** (budget ran out before a single release was isolated).`
+    : `**Culprit: ${c.name} ${c.firstBad}** (${formatChange(c.ratio)}; last good ${c.lastGood}).`;
+  const rows = c.evidence.map(
+    (e) => `| ${e.label} | ${e.verdict} | ${e.ratio === null ? '—' : formatChange(e.ratio)} | ${e.ci ? `${formatChange(e.ci[0])} … ${formatChange(e.ci[1])}` : '—'} | ${e.pairs} |`,
+  );
+  const links = [
+    c.links?.compare && `[compare ${c.lastGood}…${c.firstBad}](${c.links.compare})`,
+    c.links?.changelog && `[changelog](${c.links.changelog})`,
+    c.links?.repository && `[repository](${c.links.repository})`,
+  ].filter(Boolean);
+  return [head, '', '| Tried | Looks like | Change vs base | Interval | Pairs |', '|---|---|---:|---|---:|', ...rows, '', links.join(' · ')].join('\n');
+}
+
+export function renderMarkdown(result: JobResult, opts: { maxChars?: number } = {}): string {
+  const title = `## bumpbench: ${TITLE[result.verdict]}`;
+  const commits = `\`${result.base.ref}\` (${result.base.sha.slice(0, 7)}) → \`${result.head.ref}\` (${result.head.sha.slice(0, 7)})`;
+  const sections = [
+    title,
+    `**${summaryLine(result)}**`,
+    commits,
+    culpritSection(result),
+    changesSection(result.changes),
+    ...result.scenarios.map(scenarioTable),
+    result.notes.length ? `**Notes**\n\n${result.notes.map((n) => `- ${n}`).join('\n')}` : '',
+    `<sub>Each pair runs base and head on fresh servers in random order; intervals are Hodges-Lehmann on the head/base ratio, p from Mann-Whitney U with Holm across gated metrics. See docs/methodology.md.</sub>`,
+  ].filter(Boolean);
+  let text = sections.join('\n\n');
+  const max = opts.maxChars ?? 60_000;
+  if (text.length > max) {
+    const cut = '\n\n… (truncated: the full report is in the result JSON)';
+    text = text.slice(0, max - cut.length) + cut;
+  }
+  return text;
+}
