@@ -1,0 +1,33 @@
+// Messages between the load generator (parent) and its worker process, and the result of one run.
+import type { Scenario } from '../config/schema.ts';
+
+/** One measured load run, as the load-generator child saw it. */
+export interface LoadRun {
+  /** Responses received during the measured run (any status). */
+  requests: number;
+  /** Wall time of the measured run, seconds (our own clock, not autocannon's rounded one). */
+  durationSec: number;
+  /** requests / durationSec. */
+  throughput: number;
+  /** Percentiles of autocannon's float response times, recorded in microseconds. */
+  latencyUs: { p50: number; p90: number; p99: number; mean: number };
+  /** Connection errors other than timeouts (autocannon's own `errors` counts timeouts too). */
+  errors: number;
+  timeouts: number;
+  /** Responses outside 2xx and outside scenario.expectStatus. */
+  non2xx: number;
+  /** CPU the load generator used during the measured run, as a fraction of one core. */
+  loadGenCpu: number;
+}
+
+export interface RunRequestMessage {
+  type: 'run';
+  id: number;
+  url: string;
+  scenario: Scenario;
+}
+
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'result'; id: number; run: LoadRun }
+  | { type: 'error'; id: number; message: string };

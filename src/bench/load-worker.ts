@@ -1,0 +1,93 @@
+// The load-generator child process. autocannon is single-threaded and closed-loop: run in the caller's
+// event loop it would compete with (and be slowed by) the App or the CLI, so it runs here, alone,
+// driven over IPC by load-generator.ts. One request at a time.
+import autocannon from 'autocannon';
+import { build } from 'hdr-histogram-js';
+import type { Scenario } from '../config/schema.ts';
+import type { LoadRun, RunRequestMessage, WorkerMessage } from './load-protocol.ts';
+
+function send(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+function baseOptions(url: string, scenario: Scenario, durationMs: number): autocannon.Options {
+  const target = new URL(scenario.path, url);
+  return {
+    url: target.toString(),
+    method: scenario.method,
+    headers: scenario.headers,
+    ...(scenario.body ? { body: scenario.body } : {}),
+    connections: scenario.connections,
+    pipelining: scenario.pipelining,
+    // autocannon takes seconds; fractions work (it multiplies by 1000 for its timer).
+    duration: durationMs / 1000,
+  };
+}
+
+async function measure(url: string, scenario: Scenario): Promise<LoadRun> {
+  if (scenario.warmup > 0) {
+    // A separate, awaited run: autocannon's own `warmup` option is silently skipped with a callback, and a
+    // fresh instance also keeps warm-up responses out of the measured histogram and counts.
+    await autocannon(baseOptions(url, scenario, scenario.warmup));
+  }
+
+  // autocannon's latency percentiles are whole milliseconds; its per-response float time is not.
+  const histogram = build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 60_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+  const expected = new Set(scenario.expectStatus);
+  let responses = 0;
+  let non2xx = 0;
+
+  const cpuStart = process.cpuUsage();
+  const wallStart = process.hrtime.bigint();
+  // Called without a callback autocannon returns its event-emitting tracker, which is also thenable.
+  const instance = autocannon(baseOptions(url, scenario, scenario.duration)) as unknown as autocannon.Instance &
+    PromiseLike<autocannon.Result>;
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    responses += 1;
+    if ((statusCode < 200 || statusCode > 299) && !expected.has(statusCode)) non2xx += 1;
+    histogram.recordValue(Math.max(1, Math.round(responseTime * 1000)));
+  });
+  const result = await instance;
+  const wallSec = Number(process.hrtime.bigint() - wallStart) / 1e9;
+  const cpu = process.cpuUsage(cpuStart);
+
+  const run: LoadRun = {
+    requests: responses,
+    durationSec: wallSec,
+    throughput: wallSec > 0 ? responses / wallSec : 0,
+    latencyUs: {
+      p50: histogram.getValueAtPercentile(50),
+      p90: histogram.getValueAtPercentile(90),
+      p99: histogram.getValueAtPercentile(99),
+      mean: histogram.mean,
+    },
+    errors: Math.max(0, result.errors - result.timeouts),
+    timeouts: result.timeouts,
+    non2xx,
+    loadGenCpu: wallSec > 0 ? (cpu.user + cpu.system) / 1e6 / wallSec : 0,
+  };
+  histogram.destroy();
+  return run;
+}
+
+let queue: Promise<void> = Promise.resolve();
+
+process.on('message', (message: RunRequestMessage) => {
+  if (message?.type !== 'run') return;
+  queue = queue.then(async () => {
+    try {
+      send({ type: 'result', id: message.id, run: await measure(message.url, message.scenario) });
+    } catch (err) {
+      send({ type: 'error', id: message.id, message: err instanceof Error ? err.message : String(err) });
+    }
+  });
+});
+
+// The parent went away (closed us, or died): nothing left to serve.
+process.on('disconnect', () => process.exit(0));
+
+send({ type: 'ready' });

@@ -1,0 +1,217 @@
+// Linux /proc sampling of a server's whole process tree (the server may fork workers or be wrapped by
+// `sh`, `npm start`, `taskset`): CPU ticks from /proc/<pid>/stat, memory from /proc/<pid>/status.
+// The tree is found afresh at every sample, so workers that appear or die mid-run are followed.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface ProcStat {
+  pid: number;
+  /** One letter: R running, S sleeping, Z zombie, … */
+  state: string;
+  ppid: number;
+  pgrp: number;
+  /** Clock ticks. */
+  utime: number;
+  stime: number;
+  /** Ticks of children this process has waited for (they leave the tree but their CPU stays counted). */
+  cutime: number;
+  cstime: number;
+}
+
+export interface TreeSample {
+  /** CPU seconds of the tree: own time of each process plus time of the children it has reaped. */
+  cpuSeconds: number;
+  rssBytes: number;
+  rssAnonBytes: number;
+  /** Live (non-zombie) processes in the tree. */
+  pids: number;
+}
+
+export interface TreeUsage {
+  cpuSeconds: number;
+  peakRssBytes: number;
+  peakRssAnonBytes: number;
+}
+
+export interface TreeMonitor {
+  /** Take a last sample, stop sampling, and return the usage over the monitored window. */
+  stop(): TreeUsage;
+}
+
+let clockTicks: number | undefined;
+
+/** Kernel clock ticks per second (`getconf CLK_TCK`), read once; 100 on every common Linux. */
+export function clockTicksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      const value = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+      clockTicks = Number.isFinite(value) && value > 0 ? value : 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+/** Parse /proc/<pid>/stat; null when the process is gone (or /proc is not there). */
+export function readStat(pid: number): ProcStat | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // Field 2 (comm) is in parentheses and may itself contain spaces and ')': split after the LAST ')'.
+  const close = text.lastIndexOf(')');
+  if (close < 0) return null;
+  const rest = text.slice(close + 2).split(' ');
+  // rest[0] is field 3 (state); field n is rest[n - 3].
+  return {
+    pid,
+    state: rest[0],
+    ppid: Number(rest[1]),
+    pgrp: Number(rest[2]),
+    utime: Number(rest[11]),
+    stime: Number(rest[12]),
+    cutime: Number(rest[13]),
+    cstime: Number(rest[14]),
+  };
+}
+
+/** Every process visible in /proc, read now. Processes that vanish while being read are skipped. */
+export function listProcesses(): ProcStat[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const out: ProcStat[] = [];
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = readStat(Number(name));
+    if (stat) out.push(stat);
+  }
+  return out;
+}
+
+function treeStats(rootPid: number): ProcStat[] {
+  const all = listProcesses();
+  const children = new Map<number, ProcStat[]>();
+  let root: ProcStat | undefined;
+  for (const p of all) {
+    if (p.pid === rootPid) root = p;
+    const siblings = children.get(p.ppid);
+    if (siblings) siblings.push(p);
+    else children.set(p.ppid, [p]);
+  }
+  if (!root) return [];
+  const out: ProcStat[] = [];
+  const queue: ProcStat[] = [root];
+  const seen = new Set<number>();
+  while (queue.length > 0) {
+    const p = queue.shift()!;
+    if (seen.has(p.pid)) continue;
+    seen.add(p.pid);
+    out.push(p);
+    for (const c of children.get(p.pid) ?? []) queue.push(c);
+  }
+  return out;
+}
+
+/** The root and all its descendants (zombies included), root first; [] when the root is gone. */
+export function listTree(rootPid: number): number[] {
+  return treeStats(rootPid).map((p) => p.pid);
+}
+
+/** Live (non-zombie) members of a process group. A zombie holds no memory or CPU, only a pid entry. */
+export function listGroup(pgid: number): number[] {
+  return listProcesses()
+    .filter((p) => p.pgrp === pgid && p.state !== 'Z')
+    .map((p) => p.pid);
+}
+
+/** True while the process exists and is not a zombie. */
+export function isAlive(pid: number): boolean {
+  const stat = readStat(pid);
+  return stat !== null && stat.state !== 'Z';
+}
+
+function readMemory(pid: number): { rss: number; rssAnon: number } | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return null;
+  }
+  const kib = (field: string): number => {
+    const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(text);
+    return match ? Number(match[1]) * 1024 : 0;
+  };
+  return { rss: kib('VmRSS'), rssAnon: kib('RssAnon') };
+}
+
+/**
+ * One sample of the tree under rootPid. RSS is summed over processes, so pages shared between them are
+ * counted once per process (fine for comparing base with head, which share the same shape).
+ * CPU includes cutime/cstime so a worker that exits and is reaped by its parent keeps its CPU in the sum.
+ */
+export function sampleTree(rootPid: number): TreeSample {
+  const ticks = clockTicksPerSecond();
+  let cpuTicks = 0;
+  let rssBytes = 0;
+  let rssAnonBytes = 0;
+  let pids = 0;
+  for (const p of treeStats(rootPid)) {
+    // A zombie's own time is still in its stat until its parent reaps it (then it moves to cutime).
+    cpuTicks += p.utime + p.stime + p.cutime + p.cstime;
+    if (p.state === 'Z') continue;
+    const mem = readMemory(p.pid);
+    if (!mem) continue; // vanished between the two reads
+    rssBytes += mem.rss;
+    rssAnonBytes += mem.rssAnon;
+    pids += 1;
+  }
+  return { cpuSeconds: cpuTicks / ticks, rssBytes, rssAnonBytes, pids };
+}
+
+/**
+ * Sample the tree every intervalMs until stop(). cpuSeconds is the CPU used between start and stop
+ * (last sample in which the root was alive); peaks are over all samples. CPU of a process that was
+ * orphaned out of the tree and died between samples is lost: servers rarely do that.
+ */
+export function monitorTree(rootPid: number, intervalMs = 200): TreeMonitor {
+  const first = sampleTree(rootPid);
+  let last = first;
+  let peakRssBytes = first.rssBytes;
+  let peakRssAnonBytes = first.rssAnonBytes;
+  let stopped = false;
+  let result: TreeUsage | undefined;
+
+  const take = (): void => {
+    const sample = sampleTree(rootPid);
+    if (sample.pids === 0 && sample.cpuSeconds === 0) return; // root gone: keep the last real sample
+    last = sample;
+    peakRssBytes = Math.max(peakRssBytes, sample.rssBytes);
+    peakRssAnonBytes = Math.max(peakRssAnonBytes, sample.rssAnonBytes);
+  };
+
+  const timer = setInterval(take, intervalMs);
+  // Sampling must never keep the process alive on its own.
+  timer.unref();
+
+  return {
+    stop(): TreeUsage {
+      if (stopped) return result!;
+      stopped = true;
+      clearInterval(timer);
+      take();
+      result = {
+        cpuSeconds: Math.max(0, last.cpuSeconds - first.cpuSeconds),
+        peakRssBytes,
+        peakRssAnonBytes,
+      };
+      return result;
+    },
+  };
+}

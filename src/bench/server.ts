@@ -1,0 +1,241 @@
+// Start the app under test as `sh -c <command>` in its own process group, wait until it answers, and
+// stop it (and everything it forked) reliably.
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { freePort } from './ports.ts';
+import { registerGroup, terminateGroup, unregisterGroup } from './process-group.ts';
+import { listGroup } from './proc-tree.ts';
+
+export interface StartServerOptions {
+  /** Shell command, run by `/bin/sh -c`. */
+  command: string;
+  cwd: string;
+  /**
+   * The WHOLE environment of the server: process.env is deliberately not merged in, so the App's own
+   * secrets (GitHub private key, tokens) never reach code from a pull request. Start from baseChildEnv().
+   * PORT and HOST are added (and override).
+   */
+  env: Record<string, string>;
+  /** Path polled until it answers 2xx, e.g. "/health". */
+  readyPath: string;
+  readyTimeoutMs: number;
+  /** CPU list for `taskset -c`, e.g. "0". */
+  cpus?: string;
+  /** Names the server in error messages, e.g. "base" or "head". */
+  label?: string;
+}
+
+export interface ServerHandle {
+  /** Pid of the group leader (the shell, or what it exec'd); also the process group id. */
+  readonly pid: number;
+  readonly port: number;
+  /** http://127.0.0.1:PORT (no trailing slash). */
+  readonly url: string;
+  /** SIGTERM the group, SIGKILL after a short grace; resolves when the leader is gone. Idempotent. */
+  stop(): Promise<void>;
+  /** The last lines of the server's combined stdout/stderr. */
+  outputTail(): string;
+  /** True once the group leader has exited (e.g. the server crashed mid-run). */
+  readonly exited: boolean;
+  readonly exitCode: number | null;
+  readonly exitSignal: NodeJS.Signals | null;
+}
+
+export type ServerStartFailure = 'exited' | 'timeout' | 'spawn';
+
+/** The server could not be started: it exited before it was ready, never got ready, or could not spawn. */
+export class ServerStartError extends Error {
+  override readonly name = 'ServerStartError';
+  constructor(
+    message: string,
+    readonly reason: ServerStartFailure,
+    readonly output: string,
+    readonly exitCode: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+const SECRET_NAME = /TOKEN|SECRET|KEY|PASSWORD|PRIVATE/i;
+
+/**
+ * A minimal environment for the app under test: PATH, HOME, LANG, TMPDIR from ours, when set, and never
+ * anything whose name looks like a credential. Add the repo config's `env` on top.
+ */
+export function baseChildEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ['PATH', 'HOME', 'LANG', 'TMPDIR']) {
+    const value = process.env[name];
+    if (value !== undefined && !SECRET_NAME.test(name)) env[name] = value;
+  }
+  return env;
+}
+
+/** Keeps the last `max` lines of a stream of chunks. */
+class OutputTail {
+  private lines: string[] = [];
+  private partial = '';
+  constructor(private readonly max = 200) {}
+
+  push(chunk: Buffer | string): void {
+    const parts = (this.partial + chunk.toString()).split('\n');
+    this.partial = parts.pop() ?? '';
+    // A process printing without newlines must not grow the partial line forever.
+    if (this.partial.length > 8_192) {
+      parts.push(this.partial);
+      this.partial = '';
+    }
+    this.lines.push(...parts);
+    if (this.lines.length > this.max) this.lines.splice(0, this.lines.length - this.max);
+  }
+
+  tail(n = 30): string {
+    const all = this.partial ? [...this.lines, this.partial] : this.lines;
+    return all.slice(-n).join('\n');
+  }
+}
+
+/** GET url; resolves with the status code, or null on any connection error or after timeoutMs. */
+function probe(url: string, timeoutMs: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const req = request(url, { method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? null);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(null));
+    req.end();
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const POLL_MS = 75;
+
+/**
+ * Start the server on a free port and wait until readyPath answers 2xx. Throws ServerStartError (after
+ * killing the group) when it exits first or is not ready within readyTimeoutMs. Retries once with a new
+ * port when the server reports EADDRINUSE (the port found free was taken in between).
+ */
+export async function startServer(opts: StartServerOptions): Promise<ServerHandle> {
+  try {
+    return await startOnce(opts);
+  } catch (err) {
+    if (err instanceof ServerStartError && err.reason === 'exited' && /EADDRINUSE/.test(err.output)) {
+      return startOnce(opts);
+    }
+    throw err;
+  }
+}
+
+async function startOnce(opts: StartServerOptions): Promise<ServerHandle> {
+  const label = opts.label ? `${opts.label} server` : 'server';
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env = { ...opts.env, PORT: String(port), HOST: '127.0.0.1' };
+  const [file, args] = opts.cpus
+    ? ['taskset', ['-c', opts.cpus, '/bin/sh', '-c', opts.command]]
+    : ['/bin/sh', ['-c', opts.command]];
+
+  const output = new OutputTail();
+  // detached: the child calls setsid(), so it leads a new process group whose id is its pid.
+  const child = spawn(file, args, { cwd: opts.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.on('data', (c: Buffer) => output.push(c));
+  child.stderr.on('data', (c: Buffer) => output.push(c));
+
+  let exited = false;
+  let exitCode: number | null = null;
+  let exitSignal: NodeJS.Signals | null = null;
+  let spawnError: Error | null = null;
+  const exitPromise = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exited = true;
+      exitCode = code;
+      exitSignal = signal;
+      resolve();
+    });
+    child.once('error', (err) => {
+      // Spawn failed (bad cwd, no taskset): there will be no 'exit'.
+      spawnError = err;
+      exited = true;
+      resolve();
+    });
+  });
+
+  const pid = child.pid;
+  if (pid === undefined) {
+    await exitPromise;
+    throw new ServerStartError(
+      `${label} could not be started: ${spawnError ? (spawnError as Error).message : 'spawn failed'} (command: ${opts.command}, cwd: ${opts.cwd})`,
+      'spawn',
+      output.tail(),
+    );
+  }
+  registerGroup(pid);
+  // When the leader dies on its own and left nothing behind, forget the group: its id may be reused.
+  void exitPromise.then(() => {
+    if (listGroup(pid).length === 0) unregisterGroup(pid);
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      await terminateGroup(pid);
+      // The leader is our child: it is gone once Node has reaped it and emitted 'exit'.
+      if (!exited) {
+        await Promise.race([exitPromise, sleep(5_000)]);
+      }
+      unregisterGroup(pid);
+    })();
+    return stopping;
+  };
+
+  const fail = async (reason: ServerStartFailure, why: string): Promise<never> => {
+    await stop();
+    // Let the last output (e.g. the stack trace) arrive before we quote it.
+    await sleep(20);
+    const tail = output.tail(30);
+    throw new ServerStartError(
+      `${label} ${why} (command: ${opts.command}, cwd: ${opts.cwd}).\n` +
+        (tail ? `Last output:\n${tail}` : 'It printed nothing.'),
+      reason,
+      tail,
+      exitCode,
+    );
+  };
+
+  const deadline = Date.now() + opts.readyTimeoutMs;
+  let lastStatus: number | null = null;
+  for (;;) {
+    if (exited) {
+      const how = exitSignal ? `signal ${exitSignal}` : `code ${exitCode}`;
+      return fail('exited', `exited with ${how} before it answered ${opts.readyPath}`);
+    }
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      const seen = lastStatus === null ? 'no connection' : `last status ${lastStatus}`;
+      return fail('timeout', `was not ready within ${opts.readyTimeoutMs} ms: GET ${opts.readyPath} never answered 2xx (${seen}) on port ${port}`);
+    }
+    const status = await probe(url + opts.readyPath, Math.min(1_000, Math.max(remaining, 50)));
+    if (status !== null) lastStatus = status;
+    if (status !== null && status >= 200 && status < 300) break;
+    await Promise.race([sleep(POLL_MS), exitPromise]);
+  }
+
+  return {
+    pid,
+    port,
+    url,
+    stop,
+    outputTail: () => output.tail(30),
+    get exited() {
+      return exited;
+    },
+    get exitCode() {
+      return exitCode;
+    },
+    get exitSignal() {
+      return exitSignal;
+    },
+  };
+}
