@@ -1,0 +1,9 @@
+// Pure statistics for comparing benchmark runs and judging memory trends. Depends on nothing of ours.
+export * from './normal.ts';
+export * from './mann-whitney.ts';
+export * from './hodges-lehmann.ts';
+export * from './wilcoxon.ts';
+export * from './holm.ts';
+export * from './verdict.ts';
+export * from './trend.ts';
+export { averageRanks, median } from './ranks.ts';

@@ -1,0 +1,229 @@
+// Trend tests for memory soaks: a Theil-Sen slope (robust to GC spikes), a Mann-Kendall test with the
+// Hamed & Rao (1998) variance correction for autocorrelated series (memory samples a few seconds apart
+// are anything but independent), and the leak rule of METHODS.md ("Memory soak") built from them.
+
+import { normalQuantile, normalSf } from './normal.ts';
+import { assertFinite, averageRanks, median } from './ranks.ts';
+
+export interface LinearFit {
+  slope: number;
+  intercept: number;
+}
+
+/**
+ * Theil-Sen estimator: slope = median of (y_j - y_i)/(t_j - t_i) over pairs with t_i != t_j;
+ * intercept = median(y) - slope · median(t), as SciPy's `theilslopes`.
+ */
+export function theilSenSlope(t: readonly number[], y: readonly number[]): LinearFit {
+  if (t.length !== y.length) throw new RangeError(`t and y must have the same length, got ${t.length} and ${y.length}`);
+  assertFinite(t, 't');
+  assertFinite(y, 'y');
+  const n = t.length;
+  const slopes: number[] = [];
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const dt = t[j] - t[i];
+      if (dt !== 0) slopes.push((y[j] - y[i]) / dt);
+    }
+  }
+  if (slopes.length === 0) throw new RangeError('theilSenSlope needs at least two distinct times');
+  const slope = median(slopes);
+  return { slope, intercept: median(y) - slope * median(t) };
+}
+
+export interface MannKendallOptions {
+  /** Apply the Hamed-Rao autocorrelation correction to Var(S) (default false). */
+  hamedRao?: boolean;
+  /** Level at which a lag's autocorrelation counts as significant in the correction (default 0.05). */
+  acfAlpha?: number;
+}
+
+export interface MannKendallResult {
+  /** S = Σ_{i<j} sign(y_j - y_i). */
+  s: number;
+  /** Variance of S used (tie-corrected, and Hamed-Rao-corrected when asked). */
+  varS: number;
+  /** (S - sign S)/√Var(S): continuity-corrected. */
+  z: number;
+  /** Two-sided p-value. */
+  p: number;
+  /** Kendall's tau = S / (n(n-1)/2). */
+  tau: number;
+  /** The Hamed-Rao factor n/n* applied to Var(S) (1 without the correction). */
+  varianceFactor: number;
+}
+
+/** Sample autocorrelation at lag k (the biased estimator: lag sums over the full-series variance). */
+function autocorrelation(values: readonly number[], lag: number, mean: number, denominator: number): number {
+  let s = 0;
+  for (let i = 0; i + lag < values.length; i++) s += (values[i] - mean) * (values[i + lag] - mean);
+  return s / denominator;
+}
+
+/**
+ * Hamed & Rao (1998) factor n/n* = 1 + 2/(n(n-1)(n-2)) · Σ_{k=1}^{n-1} (n-k)(n-k-1)(n-k-2) ρ_k,
+ * where ρ_k is the autocorrelation at lag k of the ranks of the series detrended by its Sen slope,
+ * and only lags with |ρ_k| > z_{1-α/2}/√n (significant at level α) contribute.
+ * Returns 1 when the factor would not be positive (possible only with strong negative correlations in
+ * very short series), so the correction never produces a meaningless variance.
+ */
+export function hamedRaoFactor(y: readonly number[], acfAlpha = 0.05): number {
+  const n = y.length;
+  if (n < 3) return 1;
+  const index = y.map((_, i) => i + 1);
+  const { slope } = theilSenSlope(index, y);
+  const { ranks } = averageRanks(y.map((v, i) => v - slope * index[i]));
+  const mean = ranks.reduce((s, r) => s + r, 0) / n;
+  const denominator = ranks.reduce((s, r) => s + (r - mean) ** 2, 0);
+  if (denominator === 0) return 1;
+  const bound = normalQuantile(1 - acfAlpha / 2) / Math.sqrt(n);
+  let sum = 0;
+  for (let k = 1; k < n; k++) {
+    const rho = autocorrelation(ranks, k, mean, denominator);
+    if (Math.abs(rho) > bound) sum += (n - k) * (n - k - 1) * (n - k - 2) * rho;
+  }
+  const factor = 1 + (2 / (n * (n - 1) * (n - 2))) * sum;
+  return factor > 0 ? factor : 1;
+}
+
+/**
+ * Two-sided Mann-Kendall trend test of y in the given order (equally spaced observations assumed).
+ * Var(S) = [n(n-1)(2n+5) - Σ t(t-1)(2t+5)]/18 over tie groups of size t, times the Hamed-Rao factor
+ * when `hamedRao` is set. Fewer than 3 values: no test, p = 1.
+ */
+export function mannKendall(y: readonly number[], options: MannKendallOptions = {}): MannKendallResult {
+  assertFinite(y, 'y');
+  const n = y.length;
+  let s = 0;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) s += Math.sign(y[j] - y[i]);
+  const tau = n >= 2 ? s / ((n * (n - 1)) / 2) : 0;
+  if (n < 3) return { s, varS: 0, z: 0, p: 1, tau, varianceFactor: 1 };
+  const { tieGroups } = averageRanks(y);
+  let tieTerm = 0;
+  for (const t of tieGroups) tieTerm += t * (t - 1) * (2 * t + 5);
+  const factor = options.hamedRao ? hamedRaoFactor(y, options.acfAlpha ?? 0.05) : 1;
+  const varS = ((n * (n - 1) * (2 * n + 5) - tieTerm) / 18) * factor;
+  if (varS <= 0) return { s, varS, z: 0, p: 1, tau, varianceFactor: factor };
+  const z = (s - Math.sign(s)) / Math.sqrt(varS);
+  return { s, varS, z, p: Math.min(1, 2 * normalSf(Math.abs(z))), tau, varianceFactor: factor };
+}
+
+export interface MemorySample {
+  /** Seconds since the soak started. */
+  tSec: number;
+  /** Memory of the server's process tree (RssAnon), bytes. */
+  bytes: number;
+}
+
+export interface LeakTestOptions {
+  /** Warm-up dropped: the longer of this (default 900 s) … */
+  warmupMinSec?: number;
+  /** … and this fraction of the whole soak (default 0.1). */
+  warmupFraction?: number;
+  /** Window whose minimum is kept (default 600 s): minima ignore GC sawtooth and transient peaks. */
+  windowSec?: number;
+  /** Significance level of the Mann-Kendall test (default 0.01). */
+  alpha?: number;
+  /** Slope must exceed the larger of this (default 2 MiB/h) … */
+  minSlopeMiBPerHour?: number;
+  /** … and this fraction of the baseline per hour (default 0.01). */
+  minSlopeFractionPerHour?: number;
+  /** Fitted growth over the analysed span must exceed this (default 10 MiB). */
+  minGrowthMiB?: number;
+  /** Fewer windows than this after the warm-up: no verdict (default 4). */
+  minWindows?: number;
+}
+
+export interface LeakTestResult {
+  /** Theil-Sen slope of the window minima, MiB per hour (NaN when too few windows). */
+  slopeMiBPerHour: number;
+  /** Mann-Kendall (Hamed-Rao) two-sided p-value of the window minima (1 when too few windows). */
+  p: number;
+  leak: boolean;
+  /** Raw samples after the warm-up. */
+  samples: number;
+  /** Windows (points) the slope and test were computed on. */
+  windows: number;
+  /** Minimum of the first window, MiB. */
+  baselineMiB: number;
+  /** Fitted growth across the analysed span (slope × span), MiB. */
+  growthMiB: number;
+  /** Which condition decided the answer, for the report. */
+  reason: string;
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * The leak rule of METHODS.md: drop the warm-up (the longer of 15 min or 10% of the soak), keep the
+ * minimum of each 10-minute window (a trailing window covering less than half its length is dropped:
+ * the minimum of fewer samples is biased upwards), fit a Theil-Sen slope over the window minima, and
+ * test them with Mann-Kendall corrected for autocorrelation (Hamed-Rao). A leak needs p < 0.01, a
+ * slope above max(2 MiB/h, 1% of the baseline per hour) and a fitted total growth above 10 MiB.
+ */
+export function leakTest(samples: readonly MemorySample[], opts: LeakTestOptions = {}): LeakTestResult {
+  const warmupMinSec = opts.warmupMinSec ?? 900;
+  const warmupFraction = opts.warmupFraction ?? 0.1;
+  const windowSec = opts.windowSec ?? 600;
+  const alpha = opts.alpha ?? 0.01;
+  const minSlope = opts.minSlopeMiBPerHour ?? 2;
+  const minSlopeFraction = opts.minSlopeFractionPerHour ?? 0.01;
+  const minGrowth = opts.minGrowthMiB ?? 10;
+  const minWindows = Math.max(3, opts.minWindows ?? 4);
+  if (!(windowSec > 0)) throw new RangeError(`windowSec must be > 0, got ${windowSec}`);
+  assertFinite(samples.map((s) => s.tSec), 'tSec');
+  assertFinite(samples.map((s) => s.bytes), 'bytes');
+
+  const sorted = [...samples].sort((a, b) => a.tSec - b.tSec);
+  const none = (reason: string, kept: number): LeakTestResult => ({
+    slopeMiBPerHour: NaN, p: 1, leak: false, samples: kept, windows: 0, baselineMiB: NaN, growthMiB: NaN, reason,
+  });
+  if (sorted.length === 0) return none('no samples', 0);
+
+  const t0 = sorted[0].tSec;
+  const duration = sorted[sorted.length - 1].tSec - t0;
+  const warmup = Math.max(warmupMinSec, warmupFraction * duration);
+  const kept = sorted.filter((s) => s.tSec - t0 >= warmup);
+  if (kept.length === 0) return none('soak shorter than its warm-up', 0);
+
+  // Minimum per window, stamped with the time of that minimum.
+  const start = kept[0].tSec;
+  const windows: { t: number; mib: number; last: number }[] = [];
+  for (const s of kept) {
+    const w = Math.floor((s.tSec - start) / windowSec);
+    const mib = s.bytes / MIB;
+    const win = windows[w];
+    if (!win) windows[w] = { t: s.tSec, mib, last: s.tSec };
+    else {
+      if (mib < win.mib) { win.t = s.tSec; win.mib = mib; }
+      win.last = s.tSec;
+    }
+  }
+  const points = windows.flatMap((w, i) => (w ? [{ ...w, index: i }] : []));
+  if (points.length > 1) {
+    const tail = points[points.length - 1];
+    if (tail.last - (start + tail.index * windowSec) < windowSec / 2) points.pop();
+  }
+  if (points.length < minWindows) {
+    return { ...none(`only ${points.length} windows after the warm-up, need ${minWindows}`, kept.length), windows: points.length };
+  }
+
+  const hours = points.map((w) => w.t / 3600);
+  const mib = points.map((w) => w.mib);
+  const { slope } = theilSenSlope(hours, mib);
+  const { p } = mannKendall(mib, { hamedRao: true });
+  const baselineMiB = mib[0];
+  const growthMiB = slope * (hours[hours.length - 1] - hours[0]);
+  const slopeBar = Math.max(minSlope, minSlopeFraction * baselineMiB);
+
+  let reason: string;
+  let leak = false;
+  if (!(p < alpha)) reason = `no significant trend (p = ${p.toPrecision(3)} >= ${alpha})`;
+  else if (!(slope > slopeBar)) reason = `slope ${slope.toFixed(2)} MiB/h is not above ${slopeBar.toFixed(2)} MiB/h`;
+  else if (!(growthMiB > minGrowth)) reason = `growth ${growthMiB.toFixed(1)} MiB is not above ${minGrowth} MiB`;
+  else {
+    leak = true;
+    reason = `memory grows ${slope.toFixed(2)} MiB/h (p = ${p.toPrecision(3)}), ${growthMiB.toFixed(1)} MiB over the soak`;
+  }
+  return { slopeMiBPerHour: slope, p, leak, samples: kept.length, windows: points.length, baselineMiB, growthMiB, reason };
+}
