@@ -1,0 +1,37 @@
+// The CLI's entry: picks the command; each command lives in its own file and returns its exit code.
+import { processIo, type CliIo } from './io.ts';
+
+const HELP = `bumpbench: catch performance regressions in dependency upgrades
+
+  bumpbench compare --repo DIR --base REF --head REF   measure base vs head, print the verdict
+  bumpbench diff BEFORE AFTER [--json]                  what changed between two lockfiles
+  bumpbench demo                                        run the whole story on the bundled example
+  bumpbench serve                                       run the GitHub App (Probot) with its worker
+  bumpbench worker                                      run a worker only
+
+Exit codes: 0 ran, 2 bad input (the message says how to fix it), 1 failure.
+Docs: docs/configuration.md, docs/architecture.md`;
+
+type Command = (args: string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  compare: async () => (await import('./compare.ts')).runCompareCommand,
+  diff: async () => (await import('./diff.ts')).runDiff,
+  demo: async () => (await import('../demo/run-demo.ts')).runDemo,
+  serve: async () => (await import('./serve.ts')).runServe as Command,
+  worker: async () => (await import('./worker.ts')).runWorker as Command,
+};
+
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    io.stdout(HELP);
+    return name ? 0 : 2;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    io.stderr(`bumpbench: unknown command "${name}"\n\n${HELP}`);
+    return 2;
+  }
+  return (await load())(rest, io);
+}

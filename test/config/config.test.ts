@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ConfigError, parseConfigText, validateConfig } from '../../src/config/load.ts';
+import { configJsonSchema } from '../../src/config/json-schema.ts';
+
+const minimal = { start: 'node server.js', scenarios: [{ name: 'home', path: '/' }] };
+
+function problemsOf(data: unknown): string[] {
+  try {
+    validateConfig(data);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('repo config', () => {
+  it('config/default.yml states exactly the defaults the schema applies', () => {
+    const defaults = parse(readFileSync(new URL('../../config/default.yml', import.meta.url), 'utf8'));
+    expect(validateConfig({ ...defaults, ...minimal })).toEqual(validateConfig(minimal));
+  });
+
+  it('config/schema.json is generated from the current schema (run `npm run schema`)', () => {
+    const committed = JSON.parse(readFileSync(new URL('../../config/schema.json', import.meta.url), 'utf8'));
+    expect(committed).toEqual(JSON.parse(JSON.stringify(configJsonSchema())));
+  });
+
+  it('parses human units', () => {
+    const config = validateConfig({
+      ...minimal,
+      ready: { path: '/health', timeout: '1m' },
+      scenarios: [{ name: 'a', path: '/a', duration: '2s', warmup: '500ms' }],
+      thresholds: { throughput: '3%', latency_p99: 0.2 },
+    });
+    expect(config.ready).toEqual({ path: '/health', timeoutMs: 60_000 });
+    expect(config.scenarios[0]).toMatchObject({ duration: 2000, warmup: 500, method: 'GET', connections: 10 });
+    expect(config.thresholds.throughput).toBeCloseTo(0.03);
+    expect(config.thresholds.latency_p99).toBeCloseTo(0.2);
+    expect(config.thresholds.latency_p50).toBeCloseTo(0.05);
+  });
+
+  it('names the key of a missing start, an unknown key, a negative duration and a missing path', () => {
+    expect(problemsOf({ scenarios: minimal.scenarios })).toEqual([expect.stringMatching(/^start: required/)]);
+    expect(problemsOf({ ...minimal, startt: 'x' })).toEqual([expect.stringMatching(/^startt: unknown key/)]);
+    expect(problemsOf({ ...minimal, scenarios: [{ name: 'a', path: '/a', duration: '-5s' }] })).toEqual([
+      expect.stringMatching(/^scenarios\[0\]\.duration: must be positive/),
+    ]);
+    expect(problemsOf({ ...minimal, scenarios: [{ name: 'a' }] })).toEqual(['scenarios[0].path: required']);
+    expect(problemsOf({ ...minimal, repeats: { min: 10, max: 5 } })).toEqual([expect.stringMatching(/^repeats: max must be >= min/)]);
+  });
+
+  it('reports YAML syntax errors with the line', () => {
+    expect(() => parseConfigText('start: node s.js\nscenarios: [\n')).toThrow(/line \d+.*YAML syntax/);
+  });
+});
