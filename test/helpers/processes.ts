@@ -1,0 +1,18 @@
+// Finding processes a test may have left behind, from /proc.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+
+/** Pids of live processes whose working directory is under `dir` (servers run in worktrees there). */
+export function serverPidsUnder(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${entry}/cwd`);
+      const state = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.[0];
+      if (cwd.startsWith(dir) && state !== 'Z') pids.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
