@@ -1,0 +1,12 @@
+'use strict';
+// @bumpbench-examples/textkit __VERSION__
+const { slugify } = require('./slugify.js');
+const { wordCount } = require('./words.js');
+const { truncate } = require('./truncate.js');
+const { sentenceCount } = require('./sentences.js');
+
+exports.VERSION = '__VERSION__';
+exports.slugify = slugify;
+exports.wordCount = wordCount;
+exports.truncate = truncate;
+exports.sentenceCount = sentenceCount;
