@@ -13,6 +13,9 @@ import { assertFinite, sortedMedian } from './ranks.ts';
 /** Largest n1·n2 for which the interval uses exact Mann-Whitney quantiles (the same bound as the test). */
 export const HL_EXACT_MAX_CELLS = 400;
 
+/** Tolerance on α/2 when picking exact interval ranks (see mannWhitneyIntervalRank). */
+export const INTERVAL_SLACK = 1e-12;
+
 export interface ShiftInterval {
   /** Hodges-Lehmann estimate of the shift y - x. */
   shift: number;
@@ -53,7 +56,8 @@ export function mannWhitneyIntervalRank(
   confidence: number,
 ): { k: number; coverage: number; method: 'exact' | 'normal' } {
   checkConfidence(confidence);
-  const half = (1 - confidence) / 2;
+  // Slack: 1 - 0.9 is 0.0999…98 in floating point, which would miss exactly attainable levels.
+  const half = (1 - confidence) / 2 + INTERVAL_SLACK;
   const cells = n1 * n2;
   if (cells <= HL_EXACT_MAX_CELLS) {
     let k = 0;
@@ -63,7 +67,7 @@ export function mannWhitneyIntervalRank(
   }
   const mu = cells / 2;
   const sigma = Math.sqrt((cells * (n1 + n2 + 1)) / 12);
-  const z = normalQuantile(1 - half);
+  const z = normalQuantile(1 - (1 - confidence) / 2);
   const k = Math.max(0, Math.floor(mu + 0.5 - z * sigma));
   const coverage = k === 0 ? 1 : 1 - 2 * normalCdf((k - 0.5 - mu) / sigma);
   return { k, coverage, method: 'normal' };

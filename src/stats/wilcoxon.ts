@@ -12,7 +12,7 @@
 //    we go normal, which is what later SciPy versions do.)
 // `w` is SciPy's two-sided statistic min(T+, T-).
 
-import { logsOfPositive } from './hodges-lehmann.ts';
+import { INTERVAL_SLACK, logsOfPositive } from './hodges-lehmann.ts';
 import { normalCdf, normalQuantile, normalSf } from './normal.ts';
 import { assertFinite, averageRanks, sortedMedian } from './ranks.ts';
 import type { TestMethod } from './mann-whitney.ts';
@@ -138,7 +138,8 @@ export interface OneSampleInterval {
  */
 export function signedRankIntervalRank(n: number, confidence: number): { k: number; coverage: number; method: TestMethod } {
   if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence must be in (0, 1), got ${confidence}`);
-  const half = (1 - confidence) / 2;
+  // Slack: 1 - 0.9 is 0.0999…98 in floating point, which would miss exactly attainable levels.
+  const half = (1 - confidence) / 2 + INTERVAL_SLACK;
   const walsh = (n * (n + 1)) / 2;
   if (n <= WILCOXON_EXACT_MAX_N) {
     let k = 0;
@@ -147,7 +148,7 @@ export function signedRankIntervalRank(n: number, confidence: number): { k: numb
   }
   const mu = walsh / 2;
   const sigma = Math.sqrt((n * (n + 1) * (2 * n + 1)) / 24);
-  const z = normalQuantile(1 - half);
+  const z = normalQuantile(1 - (1 - confidence) / 2);
   const k = Math.max(0, Math.floor(mu + 0.5 - z * sigma));
   const coverage = k === 0 ? 1 : 1 - 2 * normalCdf((k - 0.5 - mu) / sigma);
   return { k, coverage, method: 'normal' };
