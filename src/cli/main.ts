@@ -5,6 +5,7 @@ const HELP = `bumpbench: catch performance regressions in dependency upgrades
 
   bumpbench compare --repo DIR --base REF --head REF   measure base vs head, print the verdict
   bumpbench diff BEFORE AFTER [--json]                  what changed between two lockfiles
+  bumpbench calibrate --repo DIR [--ref REF]            measure this machine's noise (A/A pairs)
   bumpbench demo                                        run the whole story on the bundled example
   bumpbench serve                                       run the GitHub App (Probot) with its worker
   bumpbench worker                                      run a worker only
@@ -17,6 +18,7 @@ type Command = (args: string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   compare: async () => (await import('./compare.ts')).runCompareCommand,
   diff: async () => (await import('./diff.ts')).runDiff,
+  calibrate: async () => (await import('./calibrate.ts')).runCalibrateCommand,
   demo: async () => (await import('../demo/run-demo.ts')).runDemo,
   serve: async () => (await import('./serve.ts')).runServe as Command,
   worker: async () => (await import('./worker.ts')).runWorker as Command,

@@ -41,7 +41,7 @@ export const scenarioSchema = z.strictObject({
   body: z.string().default(''),
   connections: positiveInt.max(1000).default(10),
   pipelining: positiveInt.max(100).default(1),
-  duration: duration.default(10_000),
+  duration: duration.default(3_000),
   warmup: z
     .union([z.string(), z.number()])
     .transform((value, ctx) => {
@@ -52,7 +52,7 @@ export const scenarioSchema = z.strictObject({
       }
       return ms;
     })
-    .default(3_000),
+    .default(1_000),
   /** Status codes counted as success besides 2xx (e.g. 304). */
   expectStatus: z.array(z.number().int().min(100).max(599)).default([]),
 });
@@ -91,8 +91,8 @@ export const configSchema = z.strictObject({
   ),
   scenarios: z.array(scenarioSchema).min(1, 'add at least one scenario, e.g. { name: home, path: / }'),
   repeats: z
-    .strictObject({ min: positiveInt.max(200).default(10), max: positiveInt.max(500).default(30) })
-    .default({ min: 10, max: 30 })
+    .strictObject({ min: positiveInt.max(200).default(10), max: positiveInt.max(500).default(20) })
+    .default({ min: 10, max: 20 })
     .refine((r) => r.max >= r.min, { message: 'max must be >= min' }),
   thresholds: thresholdsSchema,
   /** Metrics that can make the verdict a regression. The others are reported only. */

@@ -1,0 +1,56 @@
+// Noise calibration: A/A pairs of one commit on this machine give each scenario and metric's run-to-run
+// variation (CV). Compares then never use a threshold below what that noise allows, and reports state the
+// smallest change this runner can see.
+import path from 'node:path';
+import type { MetricName, RunSample } from '../model.ts';
+import { METRICS } from '../bench/metrics.ts';
+import { coefficientOfVariation, minDetectableChange } from '../stats/index.ts';
+import { ResultsStore } from '../store/results-store.ts';
+import { openRepo, resolveRef } from '../workspace/git.ts';
+import { runCompare, type RunJobOptions } from './compare.ts';
+import { loadJobConfig } from './job-config.ts';
+
+export interface CalibrationRow {
+  scenario: string;
+  metric: MetricName;
+  cv: number;
+  runs: number;
+  /** Smallest change a compare with `repeats.min` pairs can see at this CV. */
+  minDetectable: number;
+}
+
+export function calibrationFromSamples(samples: RunSample[], pairsForCompare: number): CalibrationRow[] {
+  const rows: CalibrationRow[] = [];
+  const scenarios = [...new Set(samples.map((s) => s.scenario))];
+  for (const scenario of scenarios) {
+    const ok = samples.filter((s) => s.scenario === scenario && s.ok);
+    for (const metric of METRICS) {
+      // Both sides run the same commit, so every run is one draw of the same noise.
+      const values = ok.map(metric.read).filter((v) => Number.isFinite(v) && v > 0);
+      if (values.length < 4) continue;
+      const cv = coefficientOfVariation(values);
+      rows.push({ scenario, metric: metric.name, cv, runs: values.length, minDetectable: minDetectableChange(cv, pairsForCompare) });
+    }
+  }
+  return rows;
+}
+
+export async function runCalibrate(
+  opts: { repo: string; ref: string; pairs?: number; configFile?: string },
+  options: RunJobOptions,
+): Promise<CalibrationRow[]> {
+  const repoDir = await openRepo(opts.repo, path.join(options.dataDir, 'cache'));
+  const sha = await resolveRef(repoDir, opts.ref);
+  const request = { kind: 'compare' as const, repo: opts.repo, base: { ref: opts.ref, sha }, head: { ref: opts.ref, sha }, options: { configFile: opts.configFile } };
+  const { config } = await loadJobConfig(repoDir, sha, request, options.config);
+  const pairs = opts.pairs ?? Math.max(10, config.repeats.min);
+  const result = await runCompare(request, { ...options, config: { ...config, repeats: { min: pairs, max: pairs } }, keepSamples: true });
+  const rows = calibrationFromSamples(result.samples ?? [], config.repeats.min);
+  const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
+  try {
+    for (const row of rows) store.saveCalibration(opts.repo, row.scenario, row.metric, row.cv, row.runs);
+  } finally {
+    store.close();
+  }
+  return rows;
+}
