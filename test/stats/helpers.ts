@@ -26,24 +26,3 @@ export function bound(value: number | null, side: 'lo' | 'hi'): number {
   if (value !== null) return value;
   return side === 'lo' ? -Infinity : Infinity;
 }
-
-/** mulberry32: a small seeded PRNG, so simulations give the same answer on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Standard normal draws (Box-Muller) from a uniform source. */
-export function normalSource(uniform: () => number): () => number {
-  return () => {
-    const u = 1 - uniform(); // (0, 1]: log(0) would be -Infinity
-    const v = uniform();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  };
-}
