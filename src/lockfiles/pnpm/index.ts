@@ -1,0 +1,177 @@
+// pnpm-lock.yaml, lockfileVersion 5.x, 6.x and 9.x. The "packages" map lists every resolved package:
+//   5.x  "/name/1.2.3_peer@1.0.0"      6.x  "/name@1.2.3(peer@1.0.0)"      9.x  "name@1.2.3"
+// (9.x moves the peer-specific copies to "snapshots"). Local directories, links and git sources are skipped.
+import { LockfileError } from '../errors.ts';
+import { isNonRegistrySpec, looksLikeVersion, splitNameAt } from '../shared/names.ts';
+import { parseYamlText } from '../shared/parse-data.ts';
+import { baseName } from '../shared/path.ts';
+import { findLine } from '../shared/text.ts';
+import type { LockfileManager, ParseResult, ResolvedPackage } from '../types.ts';
+
+const WHAT = 'pnpm-lock.yaml';
+
+type Dict = Record<string, unknown>;
+
+export const pnpmManager: LockfileManager = {
+  kind: 'pnpm',
+  ecosystem: 'npm',
+  matchesPath: (path) => baseName(path) === 'pnpm-lock.yaml',
+  sniff: (text) => /^lockfileVersion:\s*['"]?\d/m.test(text.slice(0, 300)),
+  parse(text, file): ParseResult {
+    const data = parseYamlText(text, file, WHAT);
+    if (!isDict(data) || data.lockfileVersion === undefined) {
+      throw new LockfileError(`no "lockfileVersion" at the top level (not a valid ${WHAT})`, { file, line: 1 });
+    }
+    const major = Math.floor(Number.parseFloat(String(data.lockfileVersion)));
+    if (!Number.isFinite(major)) {
+      throw new LockfileError(`"lockfileVersion" is not a number (not a valid ${WHAT})`, { file, key: 'lockfileVersion', line: 1 });
+    }
+    const packagesMap = optionalDict(data.packages, 'packages', text, file);
+    const snapshots = optionalDict(data.snapshots, 'snapshots', text, file);
+
+    const packages: ResolvedPackage[] = [];
+    for (const [key, raw] of Object.entries(packagesMap)) {
+      if (!isDict(raw) || !isDict(raw.resolution)) {
+        throw new LockfileError(`package entry has no "resolution" (not a valid ${WHAT}; the file may be truncated)`, {
+          file,
+          key: `packages["${key}"]`,
+          line: lineOfKey(text, key),
+        });
+      }
+      const resolved = resolveEntry(key, raw, major);
+      if (resolved) packages.push(resolved);
+    }
+
+    if (major >= 9) checkReferencesV9(data, packagesMap, snapshots, text, file);
+    else if (major >= 6) checkReferences(data, packagesMap, packagesMap, text, file);
+    return { packages, notes: [] };
+  },
+};
+
+function resolveEntry(key: string, entry: Dict, major: number): ResolvedPackage | null {
+  const resolution = entry.resolution as Dict;
+  if (resolution.type === 'directory' || resolution.type === 'git' || 'directory' in resolution || 'repo' in resolution) {
+    return null;
+  }
+  if (typeof resolution.tarball === 'string' && isNonRegistrySpec(resolution.tarball)) return null;
+  const parsed = parseKey(key, major);
+  if (parsed && looksLikeVersion(parsed.version) && !isNonRegistrySpec(parsed.version)) {
+    return { ecosystem: 'npm', name: typeof entry.name === 'string' ? entry.name : parsed.name, version: parsed.version };
+  }
+  // A remote tarball keyed by URL: pnpm records the name and version it found inside.
+  if (typeof entry.name === 'string' && looksLikeVersion(entry.version)) {
+    return { ecosystem: 'npm', name: entry.name, version: entry.version };
+  }
+  return null;
+}
+
+function parseKey(key: string, major: number): { name: string; version: string } | null {
+  const path = key.startsWith('/') ? key.slice(1) : key;
+  if (major < 6) {
+    const slash = path.lastIndexOf('/');
+    if (slash <= 0) return null;
+    return { name: path.slice(0, slash), version: path.slice(slash + 1).split('_')[0] };
+  }
+  const withoutPeers = stripPeers(path);
+  const parsed = splitNameAt(withoutPeers);
+  return parsed ? { name: parsed.name, version: parsed.spec } : null;
+}
+
+function stripPeers(key: string): string {
+  const paren = key.indexOf('(');
+  return paren < 0 ? key : key.slice(0, paren);
+}
+
+/**
+ * pnpm writes an entry for every version it references, so a reference with no entry means a file cut short
+ * (or hand-edited). Targets: "packages" keys (6.x) or "snapshots" keys (9.x).
+ */
+function checkReferences(data: Dict, entries: Dict, targets: Dict, text: string, file: string): void {
+  const exists = (name: string, ref: string): boolean =>
+    ref.startsWith('link:') ||
+    ref.startsWith('file:') ||
+    ref in targets ||
+    `/${name}@${ref}` in targets ||
+    `${name}@${ref}` in targets ||
+    `/${ref}` in targets;
+
+  const importers = isDict(data.importers) ? data.importers : { '.': data };
+  for (const [importer, project] of Object.entries(importers)) {
+    if (!isDict(project)) continue;
+    for (const [name, ref] of directRefs(project)) {
+      if (!exists(name, ref)) {
+        throw missingReference(`importer "${importer}"`, name, ref, text, file, findLine(text, /^(importers|dependencies|devDependencies):/m));
+      }
+    }
+  }
+  for (const [key, entry] of Object.entries(entries)) {
+    if (!isDict(entry)) continue;
+    for (const field of ['dependencies', 'optionalDependencies']) {
+      const deps = entry[field];
+      if (!isDict(deps)) continue;
+      for (const [name, ref] of Object.entries(deps)) {
+        if (typeof ref === 'string' && !exists(name, ref)) {
+          throw missingReference(`"${key}"`, name, ref, text, file, lineOfKey(text, key));
+        }
+      }
+    }
+  }
+}
+
+function checkReferencesV9(data: Dict, packagesMap: Dict, snapshots: Dict, text: string, file: string): void {
+  checkReferences(data, snapshots, snapshots, text, file);
+  for (const key of Object.keys(snapshots)) {
+    if (!(stripPeers(key) in packagesMap)) {
+      throw new LockfileError(`snapshot "${key}" has no entry in "packages" (not a valid ${WHAT})`, {
+        file,
+        key: `snapshots["${key}"]`,
+        line: lineOfKey(text, key),
+      });
+    }
+  }
+  const snapshotBases = new Set(Object.keys(snapshots).map(stripPeers));
+  for (const key of Object.keys(packagesMap)) {
+    if (snapshotBases.has(key)) continue;
+    throw new LockfileError(`package "${key}" has no entry in "snapshots": the file looks truncated`, {
+      file,
+      key: `packages["${key}"]`,
+      line: lineOfKey(text, key),
+    });
+  }
+}
+
+/** The direct dependencies of one project: { name: { specifier, version } } (6+) or { name: version } (5). */
+function* directRefs(project: Dict): Generator<[string, string]> {
+  for (const field of ['dependencies', 'devDependencies', 'optionalDependencies']) {
+    const deps = project[field];
+    if (!isDict(deps)) continue;
+    for (const [name, value] of Object.entries(deps)) {
+      const ref = typeof value === 'string' ? value : isDict(value) ? value.version : undefined;
+      if (typeof ref === 'string') yield [name, ref];
+    }
+  }
+}
+
+function missingReference(from: string, name: string, ref: string, text: string, file: string, line?: number): LockfileError {
+  return new LockfileError(
+    `${from} depends on ${name} ${ref}, which has no entry: the file looks truncated or hand-edited (run pnpm install)`,
+    { file, line },
+  );
+}
+
+function optionalDict(value: unknown, key: string, text: string, file: string): Dict {
+  if (value === undefined || value === null) return {};
+  if (!isDict(value)) {
+    throw new LockfileError(`"${key}" is not a mapping (not a valid ${WHAT})`, { file, key, line: findLine(text, new RegExp(`^${key}:`, 'm')) });
+  }
+  return value;
+}
+
+function isDict(value: unknown): value is Dict {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function lineOfKey(text: string, key: string): number | undefined {
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return findLine(text, new RegExp(`^  ['"]?${escaped}['"]?:`, 'm'));
+}

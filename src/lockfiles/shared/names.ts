@@ -1,0 +1,36 @@
+// Package-name and version-spec helpers shared by the parsers.
+
+/** PEP 503 normalised name: lowercase, every run of "-", "_" and "." becomes one "-". */
+export function normalisePypiName(name: string): string {
+  return name.trim().toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+/**
+ * Split "name@spec" where the name may be scoped ("@scope/name@1.0.0"): the separator is the first "@" after
+ * the first character. Returns null when there is no separator.
+ */
+export function splitNameAt(descriptor: string): { name: string; spec: string } | null {
+  const at = descriptor.indexOf('@', 1);
+  if (at <= 0) return null;
+  return { name: descriptor.slice(0, at), spec: descriptor.slice(at + 1) };
+}
+
+/**
+ * True for specs and URLs that point at something that is not a registry release: a local path, a link,
+ * a workspace, or a git repository. Such entries are not packages for us (there is no version to bisect).
+ */
+export function isNonRegistrySpec(spec: string): boolean {
+  const s = spec.trim();
+  return (
+    /^(file|link|portal|workspace|exec|git|git\+[a-z]+|github|gitlab|bitbucket|gist|ssh):/i.test(s) ||
+    /^(\.{1,2}\/|\/|~\/)/.test(s) ||
+    /^git@/.test(s) ||
+    /^https?:\/\/(codeload\.github\.com|github\.com|gitlab\.com|bitbucket\.org)\//i.test(s) ||
+    /\.git(#.*)?$/i.test(s)
+  );
+}
+
+/** A version that names a release (starts with a digit), not a URL, path or tag. */
+export function looksLikeVersion(version: unknown): version is string {
+  return typeof version === 'string' && /^v?\d/.test(version.trim());
+}

@@ -1,0 +1,124 @@
+// yarn.lock v1 ("classic"), read with @yarnpkg/lockfile after our own checks: that parser spins for seconds
+// and dies with "Invalid string length" on an unterminated string (a truncated file), so we catch those first.
+import { parse as parseYarnLockfile } from '@yarnpkg/lockfile';
+import { LockfileError } from '../errors.ts';
+import { isNonRegistrySpec, looksLikeVersion, splitNameAt } from '../shared/names.ts';
+import { findLine, lastLine } from '../shared/text.ts';
+import type { ParseResult, ResolvedPackage } from '../types.ts';
+
+export function isClassic(text: string): boolean {
+  return /^# yarn lockfile v1\s*$/m.test(text.slice(0, 1000));
+}
+
+interface ClassicEntry {
+  version?: unknown;
+  resolved?: unknown;
+  dependencies?: unknown;
+  optionalDependencies?: unknown;
+}
+
+export function parseClassic(text: string, file: string): ParseResult {
+  checkStrings(text, file);
+  const conflict = findLine(text, /^<{7}/m);
+  if (conflict !== undefined) {
+    throw new LockfileError('unresolved git merge conflict markers (<<<<<<<): resolve the conflict and run yarn install', {
+      file,
+      line: conflict,
+    });
+  }
+  let object: Record<string, ClassicEntry>;
+  try {
+    object = parseYarnLockfile(text, file).object as Record<string, ClassicEntry>;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const at = /(\d+):(\d+) in /.exec(message);
+    const detail = message.replace(/\s*\d+:\d+ in .*$/s, '').replace(/^Unknown token: \{.*\}$/s, 'unexpected token');
+    throw new LockfileError(`not a valid yarn.lock v1 (${detail})`, {
+      file,
+      line: at ? Number(at[1]) : undefined,
+      cause: error,
+    });
+  }
+
+  const names = new Set(Object.keys(object).map((key) => splitNameAt(key)?.name ?? key));
+  const packages: ResolvedPackage[] = [];
+  for (const [key, entry] of Object.entries(object)) {
+    if (typeof entry !== 'object' || entry === null || typeof entry.version !== 'string') {
+      throw new LockfileError('entry has no version (not a valid yarn.lock v1; the file may be truncated)', {
+        file,
+        key,
+        line: lineOfKey(text, key),
+      });
+    }
+    checkReferences(key, entry, names, text, file);
+    const resolved = resolveEntry(key, entry.version, typeof entry.resolved === 'string' ? entry.resolved : undefined);
+    if (resolved) packages.push(resolved);
+  }
+  return { packages, notes: [] };
+}
+
+/** Every key is "name@range"; aliases are "alias@npm:real-name@range". */
+function resolveEntry(key: string, version: string, resolved: string | undefined): ResolvedPackage | null {
+  const descriptor = splitNameAt(key);
+  if (!descriptor) return null;
+  let { name, spec } = descriptor;
+  if (spec.startsWith('npm:')) {
+    const alias = splitNameAt(spec.slice(4));
+    if (alias) ({ name, spec } = alias);
+  }
+  if (isNonRegistrySpec(spec) || (resolved !== undefined && isNonRegistrySpec(resolved))) return null;
+  if (!looksLikeVersion(version)) return null;
+  return { ecosystem: 'npm', name, version };
+}
+
+/**
+ * yarn writes an entry for every dependency it resolved, so a dependency with no entry means the file was
+ * cut short or edited by hand; this is what catches a file truncated between two entries. Only the name is
+ * checked: "resolutions" in package.json can key the entry by another range.
+ */
+function checkReferences(key: string, entry: ClassicEntry, names: Set<string>, text: string, file: string): void {
+  for (const field of ['dependencies', 'optionalDependencies'] as const) {
+    const deps = entry[field];
+    if (typeof deps !== 'object' || deps === null) continue;
+    for (const [name, range] of Object.entries(deps as Record<string, unknown>)) {
+      if (!names.has(name)) {
+        throw new LockfileError(
+          `"${key}" depends on ${name}@${String(range)}, but there is no entry for ${name}: the file looks truncated or hand-edited (run yarn install)`,
+          { file, key, line: lineOfKey(text, key) },
+        );
+      }
+    }
+  }
+}
+
+/** An unterminated string makes the library loop for seconds; find it ourselves and name the line. */
+function checkStrings(text: string, file: string): void {
+  let line = 1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') {
+      if (inString) break;
+      line++;
+    } else if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+    } else if (c === '#') {
+      while (i + 1 < text.length && text[i + 1] !== '\n') i++;
+    }
+  }
+  if (inString) {
+    const truncated = line >= lastLine(text);
+    throw new LockfileError(
+      truncated ? 'a quoted string is never closed: the file looks truncated' : 'a quoted string is never closed on its line',
+      { file, line },
+    );
+  }
+}
+
+function lineOfKey(text: string, key: string): number | undefined {
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return findLine(text, new RegExp(`^"?${escaped}"?[,:]`, 'm')) ?? findLine(text, new RegExp(`${escaped}`));
+}
