@@ -12,6 +12,8 @@ export type { LoadRun } from './load-protocol.ts';
 export interface LoadGeneratorOptions {
   /** CPU list for `taskset -c`, e.g. "1": keep the generator off the server's CPU. */
   cpus?: string;
+  /** How long a run may take beyond warm-up + duration before the child is killed. Default 30 s. */
+  runSlackMs?: number;
 }
 
 export interface LoadGenerator {
@@ -127,7 +129,7 @@ class ChildLoadGenerator implements LoadGenerator {
   }
 
   private async ensureChild(): Promise<ChildProcess> {
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null && this.child.connected) {
+    if (this.child && !this.child.killed && this.child.exitCode === null && this.child.signalCode === null && this.child.connected) {
       return this.child;
     }
     this.starting ??= this.spawnChild().finally(() => {
@@ -146,12 +148,14 @@ class ChildLoadGenerator implements LoadGenerator {
   private async runNow(url: string, scenario: Scenario): Promise<LoadRun> {
     const child = await this.ensureChild();
     const id = ++this.nextId;
-    const boundMs = scenario.warmup + scenario.duration + RUN_SLACK_MS;
+    const boundMs = scenario.warmup + scenario.duration + (this.opts.runSlackMs ?? RUN_SLACK_MS);
     this.busy(child);
     try {
       return await new Promise<LoadRun>((resolve, reject) => {
         const timer = setTimeout(() => {
           cleanup();
+          // Forget it now, not at its 'exit' event: the next run must not be sent to a dying child.
+          if (this.child === child) this.child = null;
           child.kill('SIGKILL');
           reject(new LoadGeneratorError(`load run of "${scenario.name}" did not finish within ${boundMs} ms; the load generator was killed${this.tail()}`));
         }, boundMs);

@@ -1,7 +1,8 @@
 // Process groups of the servers we start, and the process-wide registry that makes sure none of them
 // outlives us: a server started through `sh -c` often forks (npm → node, cluster workers), so killing the
 // pid we spawned is not enough; we signal the whole group, plus any descendant that left the group.
-import { isAlive, listGroup, listTree } from './proc-tree.ts';
+import { listGroup, listProcesses, listTree } from './proc-tree.ts';
+import type { ProcStat } from './proc-tree.ts';
 
 const live = new Set<number>();
 let handlersInstalled = false;
@@ -31,31 +32,74 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): number[] {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** True when nothing of the group or of the given pids is left alive (zombies count as gone). */
-function allGone(pgid: number, pids: number[]): boolean {
-  return listGroup(pgid).length === 0 && pids.every((pid) => !isAlive(pid));
+/** Live (non-zombie) members of the group plus live descendants of its leader, with their parents. */
+function liveMembers(pgid: number): ProcStat[] {
+  const all = listProcesses();
+  const found = new Map<number, ProcStat>();
+  const children = new Map<number, ProcStat[]>();
+  for (const p of all) {
+    if (p.pgrp === pgid) found.set(p.pid, p);
+    const siblings = children.get(p.ppid);
+    if (siblings) siblings.push(p);
+    else children.set(p.ppid, [p]);
+  }
+  const queue = [pgid];
+  while (queue.length > 0) {
+    for (const c of children.get(queue.shift()!) ?? []) {
+      if (found.has(c.pid) && c.pgrp !== pgid) continue;
+      if (!found.has(c.pid)) found.set(c.pid, c);
+      queue.push(c.pid);
+    }
+  }
+  return [...found.values()].filter((p) => p.state !== 'Z');
 }
 
-async function waitGone(pgid: number, pids: number[], timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (allGone(pgid, pids)) return true;
-    if (Date.now() >= deadline) return false;
-    await sleep(25);
-  }
+/** Members with no live child among the members: signalling these first lets their parents reap them. */
+function leaves(procs: ProcStat[]): ProcStat[] {
+  const parents = new Set(procs.map((p) => p.ppid));
+  return procs.filter((p) => !parents.has(p.pid));
 }
 
 /**
- * SIGTERM the group, give it graceMs to exit, then SIGKILL whatever is left. Resolves when no member is
- * alive (or, after SIGKILL, when a further killWaitMs has passed — a process stuck in the kernel cannot
- * be helped).
+ * Stop the group within graceMs, then SIGKILL whatever is left; resolves when no member is alive (or
+ * killWaitMs after SIGKILL: a process stuck in the kernel cannot be helped).
+ *
+ * Leaves first: SIGTERM goes to processes without children, their parents get it once their children are
+ * gone, and a leaf that ignores SIGTERM for graceMs/2 gets SIGKILL. Signalling the whole group at once
+ * would kill `sh`/`npm` before their children, orphan those to pid 1, and in a container whose pid 1 is
+ * not an init the orphans would stay as zombies forever; parents that are alive reap their children.
  */
 export async function terminateGroup(pgid: number, graceMs = 2_000, killWaitMs = 5_000): Promise<void> {
-  const pids = signalGroup(pgid, 'SIGTERM');
-  if (pids.length > 0 && !(await waitGone(pgid, pids, graceMs))) {
-    const left = signalGroup(pgid, 'SIGKILL');
-    await waitGone(pgid, [...pids, ...left], killWaitMs);
+  const termSentAt = new Map<number, number>();
+  const start = Date.now();
+  for (;;) {
+    const procs = liveMembers(pgid);
+    if (procs.length === 0) return;
+    const now = Date.now();
+    if (now - start >= graceMs) break;
+    for (const p of leaves(procs)) {
+      const sentAt = termSentAt.get(p.pid);
+      if (sentAt === undefined) {
+        signalPid(p.pid, 'SIGTERM');
+        termSentAt.set(p.pid, now);
+      } else if (now - sentAt >= graceMs / 2) {
+        signalPid(p.pid, 'SIGKILL');
+      }
+    }
+    await sleep(20);
   }
+  // Grace is over. SIGKILL leaves first for a moment (parents still reap), then everything at once.
+  const killStart = Date.now();
+  for (;;) {
+    const procs = liveMembers(pgid);
+    if (procs.length === 0) return;
+    if (Date.now() - killStart >= Math.min(500, killWaitMs)) break;
+    for (const p of leaves(procs)) signalPid(p.pid, 'SIGKILL');
+    await sleep(10);
+  }
+  signalGroup(pgid, 'SIGKILL');
+  const deadline = Date.now() + killWaitMs;
+  while (liveMembers(pgid).length > 0 && Date.now() < deadline) await sleep(25);
 }
 
 /** Remember a group so that killAllServers() and the exit/signal handlers can reach it. */

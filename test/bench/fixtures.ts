@@ -19,7 +19,15 @@ export const SCRIPTS: Record<string, string> = {
     `res.setHeader('content-type', 'application/json'); res.end(JSON.stringify({ env: process.env }));`,
   ),
   'slow.mjs': httpServerScript(`setTimeout(() => res.end('slow'), 20);`),
-  'error.mjs': httpServerScript(`res.statusCode = 500; res.end('boom');`),
+  // Remembers the last request and counts requests; GET /last reports them.
+  'record.mjs': httpServerScript(
+    `if (req.url === '/last') { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify({ ...last, count })); return; }
+     let body = ''; req.on('data', (c) => (body += c));
+     req.on('end', () => { count++; last = { method: req.method, url: req.url, header: req.headers['x-bench'] ?? null, body }; res.end('ok'); });`,
+    'let last = null; let count = 0;',
+  ),
+  // Healthy on /health, 500 everywhere else.
+  'error.mjs': httpServerScript(`res.statusCode = req.url === '/health' ? 200 : 500; res.end('boom');`),
   // Busy for ~3 ms per request, so the server's CPU shows up in /proc.
   'cpu.mjs': httpServerScript(`const end = Date.now() + 3; let x = 0; while (Date.now() < end) x++; res.end(String(x));`),
   // 503 for the first 600 ms, then 200: readiness must wait for a 2xx, not just a connection.
