@@ -1,0 +1,52 @@
+// `bumpbench worker`: the benchmark worker without the webhook server. It takes jobs from the same SQLite
+// queue as `bumpbench serve --no-worker` on this machine (a Redis/BullMQ queue for a fleet comes later) and
+// reports to GitHub with the App's credentials (the same environment as serve).
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { createProbot } from 'probot';
+import { redactor, scrubSecretEnv } from '../github/redact.ts';
+import { createGitHubWorker } from '../github/worker-setup.ts';
+import { SqliteJobQueue } from '../jobs/sqlite-queue.ts';
+import { processIo, type CliIo } from './io.ts';
+import { parseServeArgs, untilSignal } from './serve.ts';
+
+/** Like Probot's .env handling, but variables already set win over the file. */
+function loadDotEnv(file = path.join(process.cwd(), '.env')): void {
+  if (!existsSync(file)) return;
+  for (const [name, value] of Object.entries(parseEnv(readFileSync(file, 'utf8')))) {
+    if (process.env[name] === undefined) process.env[name] = value;
+  }
+}
+
+export async function runWorker(args: string[], io: CliIo = processIo): Promise<number> {
+  const flags = parseServeArgs(args.filter((a) => a !== '--no-worker'));
+  if (typeof flags === 'string') {
+    io.stderr(`bumpbench worker: ${flags}\n\nusage: bumpbench worker [--data-dir DIR]`);
+    return 2;
+  }
+  loadDotEnv();
+  if (!process.env.APP_ID || !(process.env.PRIVATE_KEY || process.env.PRIVATE_KEY_PATH)) {
+    io.stderr('bumpbench worker: set APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH): the worker reports to GitHub as the App. See docs/deployment.md.');
+    return 2;
+  }
+  const probot = createProbot();
+  await probot.ready();
+  scrubSecretEnv();
+  const queue = SqliteJobQueue.open(flags.dataDir);
+  const log = probot.log.child({ name: 'worker' });
+  const worker = createGitHubWorker({ probot, queue, dataDir: flags.dataDir, log });
+  const stopped = untilSignal();
+  await worker.start();
+  log.info({ dataDir: flags.dataDir, queue: queue.path }, 'bumpbench worker started');
+  const signal = await stopped;
+  log.info({ signal }, 'stopping: the running job (if any) goes back to the queue');
+  try {
+    await worker.stop();
+  } catch (err) {
+    log.error({ err: redactor.describe(err) }, 'error while stopping');
+  } finally {
+    queue.close();
+  }
+  return 0;
+}

@@ -1,0 +1,355 @@
+// The webhook handlers. They decide whether and what to run, check who asked, read the config from the
+// base branch, and enqueue; they never measure anything and return in well under GitHub's 10 seconds.
+// Every early return logs why, so "why did nothing happen on my PR?" is answered by the log.
+import type { ApplicationFunction, Context, Probot } from 'probot';
+import type { JobKind, JobPayload, JobQueue } from '../jobs/queue.ts';
+import type { Log } from '../jobs/worker.ts';
+import { createCheckRun, updateCheckRun } from './check-runs.ts';
+import { parseCommand, type Command } from './commands.ts';
+import { isLockfileChange } from './lockfile-paths.ts';
+import {
+  CHECK_NAME,
+  configInvalidOutput,
+  configMissingOutput,
+  helpText,
+  notAllowedReply,
+  unknownCommandReply,
+} from './messages.ts';
+import type { Octokit, RepoRef } from './octokit.ts';
+import { accessOf, mayRunCode } from './permissions.ts';
+import { redactor } from './redact.ts';
+import { readBaseConfig, triggerSettings, type BaseConfig } from './repo-config.ts';
+
+/** Authors whose PRs run automatically under `triggers.auto: bots`. */
+export const DEPENDENCY_BOTS = ['dependabot[bot]', 'renovate[bot]'];
+
+export interface AppDeps {
+  queue: JobQueue;
+  /** Called after a job was enqueued, so an in-process worker starts at once instead of at its next poll. */
+  onEnqueued?: () => void;
+  /** The App's slug (its bot is `<slug>[bot]`); asked of the API once when not given. */
+  appSlug?: string;
+}
+
+/** The parts of a pull request the handlers use; both the webhook payload and `pulls.get` have them. */
+export interface PullLike {
+  number: number;
+  state: string;
+  user: { login: string } | null;
+  labels?: { name?: string }[];
+  head: { ref: string; sha: string; repo: { full_name: string } | null };
+  base: { ref: string; sha: string; repo: { full_name: string; clone_url: string; html_url: string } };
+}
+
+interface Sender {
+  login: string;
+  type: string;
+}
+
+type AnyContext = Context<'pull_request' | 'issue_comment' | 'check_run'>;
+
+export function isFork(pr: PullLike): boolean {
+  return pr.head.repo === null || pr.head.repo.full_name !== pr.base.repo.full_name;
+}
+
+export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): ApplicationFunction {
+  return (app: Probot) => {
+    let deps: AppDeps | undefined;
+    const getDeps = () => (deps ??= typeof depsOrFactory === 'function' ? depsOrFactory() : depsOrFactory);
+    let slug: Promise<string | null> | undefined;
+
+    /** Our own slug, from deps or the API (cached; a failure is logged and retried on the next event). */
+    function appSlug(log: Log): Promise<string | null> {
+      const given = getDeps().appSlug;
+      if (given) return Promise.resolve(given);
+      slug ??= app
+        .auth()
+        .then(async (octokit) => (await octokit.rest.apps.getAuthenticated()).data?.slug ?? null)
+        .catch((err: unknown) => {
+          log.warn({ err: redactor.describe(err) }, 'could not look up the App slug; own events are recognised by login only');
+          slug = undefined;
+          return null;
+        });
+      return slug;
+    }
+
+    async function isOwnEvent(sender: Sender | undefined, log: Log): Promise<boolean> {
+      if (!sender || sender.type !== 'Bot') return false;
+      const mine = await appSlug(log);
+      return mine !== null && sender.login === `${mine}[bot]`;
+    }
+
+    function logFor(context: AnyContext, extra: Record<string, unknown>): Log {
+      const { owner, repo } = context.repo();
+      return context.log.child({ event: `${context.name}.${context.payload.action}`, delivery: context.id, repo: `${owner}/${repo}`, ...extra });
+    }
+
+    // ---- shared: supersede, refuse, start ----
+
+    /** A new push makes the jobs for older SHAs of the PR pointless: cancel them. */
+    async function supersede(octokit: Octokit, where: RepoRef, pr: PullLike, log: Log): Promise<void> {
+      const cancelled = getDeps().queue.cancel(
+        { repo: `${where.owner}/${where.repo}`, pr: pr.number, exceptSha: pr.head.sha },
+        `superseded by a newer push (${pr.head.sha.slice(0, 7)})`,
+      );
+      await reportCancelledQueued(octokit, where, cancelled, log);
+    }
+
+    /** Queued jobs never reached a worker, so their check runs are closed here; running ones by the worker. */
+    async function reportCancelledQueued(
+      octokit: Octokit,
+      where: RepoRef,
+      cancelled: ReturnType<JobQueue['cancel']>,
+      log: Log,
+    ): Promise<void> {
+      for (const { job, wasRunning } of cancelled) {
+        log.info({ jobId: job.id, sha: job.sha, wasRunning, reason: job.cancelReason }, 'job cancelled');
+        if (wasRunning || job.checkRunId === null) continue;
+        await updateCheckRun(octokit, where, job.checkRunId, {
+          conclusion: 'cancelled',
+          output: { title: 'Cancelled', summary: job.cancelReason ?? 'cancelled' },
+        });
+      }
+    }
+
+    async function reply(context: AnyContext, issueNumber: number, body: string): Promise<void> {
+      const { owner, repo } = context.repo();
+      await context.octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body: redactor.redact(body) });
+    }
+
+    interface StartArgs {
+      context: AnyContext;
+      pr: PullLike;
+      base: BaseConfig;
+      kind: JobKind;
+      options?: JobPayload['options'];
+      trigger: string;
+      requestedBy: string;
+      log: Log;
+    }
+
+    /** Config problems become a completed check right away; a good config becomes a queued job + check run. */
+    async function start({ context, pr, base, kind, options = {}, trigger, requestedBy, log }: StartArgs): Promise<void> {
+      const where = context.repo();
+      const octokit = context.octokit;
+      if (base.status === 'missing') {
+        log.info('no config on the base branch: neutral check with a starter file');
+        await createCheckRun(octokit, where, pr.head.sha, { status: 'completed', conclusion: 'neutral', output: configMissingOutput(pr.base.sha) });
+        return;
+      }
+      if (base.status === 'invalid') {
+        log.info({ problems: base.problems }, 'invalid config on the base branch: failing check');
+        await createCheckRun(octokit, where, pr.head.sha, {
+          status: 'completed',
+          conclusion: 'failure',
+          output: configInvalidOutput(base.problems, pr.base.sha),
+        });
+        return;
+      }
+      const installationId = (context.payload as { installation?: { id: number } }).installation?.id;
+      if (installationId === undefined) {
+        log.warn('event without an installation id: cannot act for an installation');
+        return;
+      }
+      const repoName = `${where.owner}/${where.repo}`;
+      const { job, created } = getDeps().queue.enqueue({
+        repo: repoName,
+        pr: pr.number,
+        sha: pr.head.sha,
+        payload: {
+          kind,
+          options,
+          github: {
+            installationId,
+            owner: where.owner,
+            repo: where.repo,
+            pr: pr.number,
+            base: { ref: pr.base.ref, sha: pr.base.sha },
+            head: { ref: pr.head.ref, sha: pr.head.sha },
+            cloneUrl: pr.base.repo.clone_url,
+            htmlUrl: pr.base.repo.html_url,
+            configText: base.text,
+            trigger,
+            requestedBy,
+          },
+        },
+      });
+      const jobLog = log.child({ jobId: job.id, kind });
+      if (!created) {
+        jobLog.info({ state: job.state }, 'same PR, SHA and kind already queued or running: trigger collapsed into it');
+        return;
+      }
+      const checkRunId = await createCheckRun(octokit, where, pr.head.sha, {
+        status: 'queued',
+        externalId: String(job.id),
+        output: { title: 'Queued', summary: `A ${kind} of \`${pr.base.sha.slice(0, 7)}\` → \`${pr.head.sha.slice(0, 7)}\` is queued (${trigger}, by @${requestedBy}).` },
+      });
+      getDeps().queue.setCheckRunId(job.id, checkRunId);
+      jobLog.info({ checkRunId, trigger, requestedBy }, 'job enqueued');
+      getDeps().onEnqueued?.();
+    }
+
+    async function pullsGet(context: AnyContext, number: number): Promise<PullLike> {
+      const { data } = await context.octokit.rest.pulls.get({ ...context.repo(), pull_number: number });
+      return data as PullLike;
+    }
+
+    async function changesLockfile(context: AnyContext, number: number): Promise<boolean> {
+      const files = context.octokit.paginate.iterator(context.octokit.rest.pulls.listFiles, {
+        ...context.repo(),
+        pull_number: number,
+        per_page: 100,
+      });
+      for await (const page of files) {
+        // A renamed lockfile counts under its old name too.
+        if (page.data.some((f) => isLockfileChange(f.filename) || (f.previous_filename !== undefined && isLockfileChange(f.previous_filename)))) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    // ---- pull_request opened / synchronize / reopened ----
+
+    app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'], async (context) => {
+      const pr = context.payload.pull_request as unknown as PullLike;
+      const log = logFor(context, { pr: pr.number, sha: pr.head.sha });
+      if (await isOwnEvent(context.payload.sender, log)) return log.debug('own event: ignored');
+      const where = context.repo();
+      if (context.payload.action === 'synchronize') await supersede(context.octokit, where, pr, log);
+      if (isFork(pr)) {
+        return log.info('PR from a fork: never run automatically; a maintainer can add the label or comment /bumpbench bench');
+      }
+      const base = await readBaseConfig(context.octokit, where, pr.base.sha);
+      const settings = triggerSettings(base);
+      const labelled = (pr.labels ?? []).some((l) => l.name === settings.label);
+      const author = pr.user?.login ?? '';
+      if (!labelled) {
+        if (settings.auto === 'off') return log.info('triggers.auto is off and the PR has no trigger label: not running');
+        if (settings.auto === 'bots' && !DEPENDENCY_BOTS.includes(author)) {
+          return log.info({ author }, `triggers.auto is "bots" and the author is not Dependabot or Renovate: not running`);
+        }
+        if (!(await changesLockfile(context, pr.number))) return log.info('the PR changes no lockfile: not running');
+      }
+      await start({
+        context,
+        pr,
+        base,
+        kind: 'compare',
+        trigger: labelled ? `"${settings.label}" label, ${context.payload.action}` : `automatic, ${context.payload.action}`,
+        requestedBy: author,
+        log,
+      });
+    });
+
+    // ---- pull_request labeled ----
+
+    app.on('pull_request.labeled', async (context) => {
+      const pr = context.payload.pull_request as unknown as PullLike;
+      const sender = context.payload.sender;
+      const log = logFor(context, { pr: pr.number, sha: pr.head.sha, sender: sender.login });
+      if (await isOwnEvent(sender, log)) return log.debug('own event: ignored');
+      if (pr.state !== 'open') return log.info('label on a closed PR: not running');
+      const where = context.repo();
+      const base = await readBaseConfig(context.octokit, where, pr.base.sha);
+      const settings = triggerSettings(base);
+      if (context.payload.label?.name !== settings.label) {
+        return log.debug({ label: context.payload.label?.name, trigger: settings.label }, 'not the trigger label');
+      }
+      const access = await accessOf(context.octokit, where, sender.login);
+      if (!mayRunCode(access)) {
+        log.info({ access }, 'trigger label added by someone without write access: not running');
+        if (sender.type !== 'Bot') await reply(context, pr.number, notAllowedReply(sender.login, 'start a benchmark with a label'));
+        return;
+      }
+      await start({ context, pr, base, kind: 'compare', trigger: `"${settings.label}" label`, requestedBy: sender.login, log });
+    });
+
+    // ---- issue_comment created: slash commands ----
+
+    app.on('issue_comment.created', async (context) => {
+      const { issue, comment, sender } = context.payload;
+      const log = logFor(context, { pr: issue.number, sender: sender.login, commentId: comment.id });
+      if (!issue.pull_request) return log.debug('comment on an issue, not a PR: ignored');
+      if (await isOwnEvent(sender, log)) return log.debug('own comment: ignored');
+      const command = parseCommand(comment.body ?? '');
+      if (command === null) return log.debug('no /bumpbench line: ignored');
+      const cmdLog = log.child({ command: command.name });
+      if (command.name === 'help') {
+        await reply(context, issue.number, helpText());
+        return cmdLog.info('help sent');
+      }
+      if (command.name === 'unknown') {
+        await reply(context, issue.number, unknownCommandReply(command.input, command.problem));
+        return cmdLog.info({ input: command.input }, 'unknown command: replied with the valid ones');
+      }
+      const where = context.repo();
+      const access = await accessOf(context.octokit, where, sender.login);
+      if (!mayRunCode(access)) {
+        await reply(context, issue.number, notAllowedReply(sender.login, `use \`/bumpbench ${command.name}\``));
+        return cmdLog.info({ access }, 'command from someone without write access: refused, nothing runs');
+      }
+      if (command.name === 'cancel') {
+        const cancelled = getDeps().queue.cancel({ repo: `${where.owner}/${where.repo}`, pr: issue.number }, `cancelled by @${sender.login}`);
+        await reportCancelledQueued(context.octokit, where, cancelled, cmdLog);
+        await reply(
+          context,
+          issue.number,
+          cancelled.length ? `Cancelled ${cancelled.length} bumpbench job(s) of this pull request.` : 'There is no queued or running bumpbench job on this pull request.',
+        );
+        return cmdLog.info({ cancelled: cancelled.length }, 'cancel command handled');
+      }
+      const pr = await pullsGet(context, issue.number);
+      const prLog = cmdLog.child({ sha: pr.head.sha });
+      if (pr.state !== 'open') {
+        await reply(context, issue.number, 'This pull request is closed; reopen it to benchmark it.');
+        return prLog.info('command on a closed PR: not running');
+      }
+      const base = await readBaseConfig(context.octokit, where, pr.base.sha);
+      const { kind, options } = jobFor(command);
+      await start({ context, pr, base, kind, options, trigger: `\`/bumpbench ${command.name}\``, requestedBy: sender.login, log: prLog });
+    });
+
+    // ---- check_run rerequested ("Re-run" in the Checks tab) ----
+
+    app.on('check_run.rerequested', async (context) => {
+      const { check_run: run, sender } = context.payload;
+      const log = logFor(context, { sha: run.head_sha, sender: sender.login, checkRunId: run.id });
+      if (await isOwnEvent(sender, log)) return log.debug('own event: ignored');
+      if (run.name !== CHECK_NAME) return log.debug({ name: run.name }, 'not our check run');
+      const where = context.repo();
+      const access = await accessOf(context.octokit, where, sender.login);
+      if (!mayRunCode(access)) return log.info({ access }, 're-run requested by someone without write access: not running');
+      // The job behind the check run says what to repeat; fork PRs are missing from `pull_requests`.
+      const previous = run.external_id ? getDeps().queue.get(Number(run.external_id)) : null;
+      const number = run.pull_requests[0]?.number ?? previous?.pr ?? null;
+      if (number === null) return log.info('re-run of a check run with no pull request: not running');
+      const pr = await pullsGet(context, number);
+      if (pr.head.sha !== run.head_sha) {
+        return log.info({ pr: number, current: pr.head.sha }, 're-run of an outdated commit: the PR has moved on; not running');
+      }
+      const base = await readBaseConfig(context.octokit, where, pr.base.sha);
+      await start({
+        context,
+        pr,
+        base,
+        kind: previous?.kind ?? 'compare',
+        options: previous?.payload.options ?? {},
+        trigger: 're-run',
+        requestedBy: sender.login,
+        log: log.child({ pr: number }),
+      });
+    });
+  };
+}
+
+function jobFor(command: Extract<Command, { name: 'bench' | 'bisect' | 'soak' }>): { kind: JobKind; options: JobPayload['options'] } {
+  switch (command.name) {
+    case 'bench':
+      return { kind: 'compare', options: {} };
+    case 'bisect':
+      return { kind: 'bisect', options: command.package ? { package: command.package } : {} };
+    case 'soak':
+      return { kind: 'soak', options: command.seconds ? { soakSeconds: command.seconds } : {} };
+  }
+}

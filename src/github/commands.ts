@@ -1,0 +1,57 @@
+// Slash commands in PR comments: `/bumpbench bench|bisect [pkg]|soak [duration]|cancel|help`.
+// Only the first line that starts with `/bumpbench` counts; case and extra spaces do not matter.
+import { parseDurationMs } from '../config/units.ts';
+
+export type Command =
+  | { name: 'bench' }
+  | { name: 'bisect'; package?: string }
+  | { name: 'soak'; seconds?: number }
+  | { name: 'cancel' }
+  | { name: 'help' }
+  | { name: 'unknown'; input: string; problem: string };
+
+export const COMMAND_USAGE: readonly [string, string][] = [
+  ['/bumpbench bench', 'compare the base and head of this PR'],
+  ['/bumpbench bisect [package]', 'find the package and release that caused a regression (optionally only one package)'],
+  ['/bumpbench soak [duration]', 'run both sides under steady load and look for a memory leak, e.g. `/bumpbench soak 30m`'],
+  ['/bumpbench cancel', 'cancel the queued or running job of this PR'],
+  ['/bumpbench help', 'show this list'],
+];
+
+const PREFIX = /^\/bumpbench(?=\s|$)/i;
+
+/** The command in a comment, or null when no line starts with `/bumpbench`. */
+export function parseCommand(body: string): Command | null {
+  const line = body
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => PREFIX.test(l));
+  if (line === undefined) return null;
+  const [, word, ...args] = line.split(/\s+/);
+  const input = line.replace(/\s+/g, ' ');
+  switch (word?.toLowerCase()) {
+    case undefined:
+    case '':
+    case 'help':
+      return { name: 'help' };
+    case 'bench':
+    case 'compare':
+      return { name: 'bench' };
+    case 'bisect':
+      if (args.length > 1) return { name: 'unknown', input, problem: 'bisect takes at most one package name' };
+      return args[0] ? { name: 'bisect', package: args[0] } : { name: 'bisect' };
+    case 'soak': {
+      if (args.length === 0) return { name: 'soak' };
+      const ms = args.length === 1 ? parseDurationMs(args[0]) : null;
+      if (ms === null || ms <= 0) {
+        return { name: 'unknown', input, problem: `"${args.join(' ')}" is not a duration: write e.g. 30m or 2h` };
+      }
+      return { name: 'soak', seconds: ms / 1000 };
+    }
+    case 'cancel':
+    case 'stop':
+      return { name: 'cancel' };
+    default:
+      return { name: 'unknown', input, problem: `"${word}" is not a bumpbench command` };
+  }
+}
