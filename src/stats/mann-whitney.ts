@@ -65,6 +65,8 @@ export function mannWhitneyDistribution(m: number, n: number): Float64Array {
   const counts = prev[b];
   let total = 0;
   for (const c of counts) total += c;
+  // C(m+n, m) overflows a double beyond about 1000 values a side: only a forced 'exact' can get here.
+  if (!Number.isFinite(total)) throw new RangeError(`exact Mann-Whitney distribution too large for ${m} x ${n}; use the normal method`);
   const pmf = counts.map((c) => c / total);
   distributionCache.set(key, pmf);
   return pmf;
