@@ -1,6 +1,7 @@
 // Start the app under test as `sh -c <command>` in its own process group, wait until it answers, and
 // stop it (and everything it forked) reliably.
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { request } from 'node:http';
 import { freePort } from './ports.ts';
 import { registerGroup, terminateGroup, unregisterGroup } from './process-group.ts';
@@ -21,7 +22,7 @@ export interface StartServerOptions {
   readyTimeoutMs: number;
   /** CPU list for `taskset -c`, e.g. "0". */
   cpus?: string;
-  /** Names the server in error messages, e.g. "base" or "head". */
+  /** Names the server in error messages, e.g. "base" (→ "base server") or "head server". */
   label?: string;
 }
 
@@ -129,7 +130,11 @@ export async function startServer(opts: StartServerOptions): Promise<ServerHandl
 }
 
 async function startOnce(opts: StartServerOptions): Promise<ServerHandle> {
-  const label = opts.label ? `${opts.label} server` : 'server';
+  const label = !opts.label ? 'server' : /server$/i.test(opts.label) ? opts.label : `${opts.label} server`;
+  // spawn() reports a missing cwd as "spawn /bin/sh ENOENT", which sends people looking for the shell.
+  if (!statSync(opts.cwd, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new ServerStartError(`${label} could not be started: its working directory ${opts.cwd} does not exist (check \`cwd\` in the config)`, 'spawn', '');
+  }
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = { ...opts.env, PORT: String(port), HOST: '127.0.0.1' };

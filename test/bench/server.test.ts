@@ -116,6 +116,19 @@ describe('startServer', () => {
     expect(e.message).toContain('starting up');
   });
 
+  it('says which directory is missing when cwd does not exist', async () => {
+    const error = await startServer({
+      command: 'node hello.mjs',
+      cwd: join(dir, 'no-such-dir'),
+      env: baseChildEnv(),
+      readyPath: '/',
+      readyTimeoutMs: 5_000,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerStartError);
+    expect((error as ServerStartError).reason).toBe('spawn');
+    expect((error as ServerStartError).message).toContain('no-such-dir');
+  });
+
   it('throws a timeout ServerStartError and kills the server when it never gets ready', async () => {
     const before = Date.now();
     const error = await startServer({
