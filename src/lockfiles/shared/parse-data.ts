@@ -22,7 +22,7 @@ export function parseJsonText(text: string, file: string, what: string): unknown
     const position = /position (\d+)/.exec(message);
     const line = position ? lineOfOffset(text, Number(position[1])) : undefined;
     const detail = message.replace(/\s*in JSON at position \d+.*$/s, '').replace(/\s*\(line \d+ column \d+\)$/, '');
-    throw new LockfileError(`not valid JSON (${detail}; expected ${what})`, { file, line, cause: error });
+    throw new LockfileError(`not valid JSON (${detail}; expected ${what})${truncationHint(text, line)}`, { file, line, cause: error });
   }
 }
 
@@ -38,7 +38,7 @@ export function parseYamlText(text: string, file: string, what: string): unknown
   if (first) {
     const line = first.linePos?.[0]?.line;
     const detail = first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-    throw new LockfileError(`not valid YAML (${detail}; expected ${what})`, { file, line, cause: first });
+    throw new LockfileError(`not valid YAML (${detail}; expected ${what})${truncationHint(text, line)}`, { file, line, cause: first });
   }
   try {
     return document.toJS({ maxAliasCount: -1 });
@@ -53,10 +53,19 @@ export function parseTomlText(text: string, file: string, what: string): Record<
   } catch (error) {
     if (error instanceof TomlError) {
       const detail = error.message.split('\n')[0].replace(/^Invalid TOML document:\s*/, '');
-      throw new LockfileError(`not valid TOML (${detail}; expected ${what})`, { file, line: error.line, cause: error });
+      throw new LockfileError(`not valid TOML (${detail}; expected ${what})${truncationHint(text, error.line)}`, {
+        file,
+        line: error.line,
+        cause: error,
+      });
     }
     throw new LockfileError(`not valid TOML (expected ${what})`, { file, cause: error });
   }
+}
+
+/** A syntax error on the last line usually means the file was cut short: say so. */
+function truncationHint(text: string, line: number | undefined): string {
+  return line !== undefined && line >= lastLine(text) ? ': the file looks truncated' : '';
 }
 
 /**

@@ -1,10 +1,16 @@
 // yarn.lock v1 ("classic"), read with @yarnpkg/lockfile after our own checks: that parser spins for seconds
 // and dies with "Invalid string length" on an unterminated string (a truncated file), so we catch those first.
-import { parse as parseYarnLockfile } from '@yarnpkg/lockfile';
+import * as yarnLockfile from '@yarnpkg/lockfile';
 import { LockfileError } from '../errors.ts';
 import { isNonRegistrySpec, looksLikeVersion, splitNameAt } from '../shared/names.ts';
 import { findLine, lastLine } from '../shared/text.ts';
 import type { ParseResult, ResolvedPackage } from '../types.ts';
+
+// The package is a CommonJS bundle whose exports Node's ESM loader cannot see by name: under plain Node the
+// functions sit on the default export, under a CommonJS transpile (vitest, tsx --cjs) on the namespace.
+type YarnParse = typeof yarnLockfile.parse;
+const parseYarnLockfile: YarnParse =
+  (yarnLockfile as { parse?: YarnParse }).parse ?? (yarnLockfile as unknown as { default: { parse: YarnParse } }).default.parse;
 
 export function isClassic(text: string): boolean {
   return /^# yarn lockfile v1\s*$/m.test(text.slice(0, 1000));
@@ -33,11 +39,9 @@ export function parseClassic(text: string, file: string): ParseResult {
     const message = error instanceof Error ? error.message : String(error);
     const at = /(\d+):(\d+) in /.exec(message);
     const detail = message.replace(/\s*\d+:\d+ in .*$/s, '').replace(/^Unknown token: \{.*\}$/s, 'unexpected token');
-    throw new LockfileError(`not a valid yarn.lock v1 (${detail})`, {
-      file,
-      line: at ? Number(at[1]) : undefined,
-      cause: error,
-    });
+    const line = at ? Number(at[1]) : undefined;
+    const truncated = line !== undefined && line >= lastLine(text) ? ': the file looks truncated' : '';
+    throw new LockfileError(`not a valid yarn.lock v1 (${detail})${truncated}`, { file, line, cause: error });
   }
 
   const names = new Set(Object.keys(object).map((key) => splitNameAt(key)?.name ?? key));

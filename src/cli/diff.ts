@@ -1,0 +1,93 @@
+// `bumpbench diff BEFORE AFTER [--json]`: which resolved packages changed between two lockfiles.
+// Exit 0 when both files were read (changes or not), 2 on bad input: one clear line on stderr.
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { diffPackageSets } from '../lockfiles/diff.ts';
+import { LockfileError } from '../lockfiles/errors.ts';
+import { parseLockfile, type ParsedLockfile } from '../lockfiles/parse.ts';
+import type { Change } from '../model.ts';
+
+export interface DiffIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+const USAGE = 'usage: bumpbench diff BEFORE AFTER [--json]';
+export const EXIT_OK = 0;
+export const EXIT_BAD_INPUT = 2;
+
+export async function runDiff(args: string[], io: DiffIo): Promise<number> {
+  let values: { json?: boolean; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (error) {
+    io.stderr(`bumpbench diff: ${firstLine(error)}\n${USAGE}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  if (values.help) {
+    io.stdout(
+      `${USAGE}\n\nLists the resolved packages (direct and transitive) that differ between two lockfiles.\n` +
+        'Reads package-lock.json (v1-v3), yarn.lock (classic and berry), pnpm-lock.yaml, requirements files,\n' +
+        'poetry.lock, Pipfile.lock and uv.lock; the format comes from the file name, or else the content.\n' +
+        '  --json   print [{ "ecosystem", "name", "from", "to" }] instead of a table\n',
+    );
+    return EXIT_OK;
+  }
+  if (positionals.length !== 2) {
+    io.stderr(`bumpbench diff: expected 2 lockfiles, got ${positionals.length}\n${USAGE}\n`);
+    return EXIT_BAD_INPUT;
+  }
+
+  let before: ParsedLockfile;
+  let after: ParsedLockfile;
+  try {
+    [before, after] = await Promise.all(positionals.map(readLockfile));
+  } catch (error) {
+    io.stderr(`bumpbench diff: ${firstLine(error)}\n`);
+    return EXIT_BAD_INPUT;
+  }
+
+  const changes = diffPackageSets(before.packages, after.packages);
+  if (values.json) {
+    const rows = changes.map(({ ecosystem, name, from, to }) => ({ ecosystem, name, from, to }));
+    io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+  } else {
+    io.stdout(formatTable(changes, before, after));
+  }
+  return EXIT_OK;
+}
+
+async function readLockfile(path: string): Promise<ParsedLockfile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a lockfile' : firstLine(error);
+    throw new LockfileError(reason, { file: path, code: 'unreadable', cause: error });
+  }
+  return parseLockfile(path, text);
+}
+
+/** An aligned PACKAGE / FROM / TO table, then a one-line summary. */
+export function formatTable(changes: readonly Change[], before?: ParsedLockfile, after?: ParsedLockfile): string {
+  const header = before && after ? `${before.file} (${before.kind}) → ${after.file} (${after.kind})\n` : '';
+  if (changes.length === 0) return `${header}No resolved package changed.\n`;
+  const rows = [['PACKAGE', 'FROM', 'TO'], ...changes.map((c) => [c.name, c.from ?? '(none)', c.to ?? '(none)'])];
+  const widths = [0, 1].map((col) => Math.max(...rows.map((row) => row[col].length)));
+  const lines = rows.map(([name, from, to]) => `${name.padEnd(widths[0])}  ${from.padEnd(widths[1])}  ${to}`.trimEnd());
+  const updated = changes.filter((c) => c.from !== null && c.to !== null).length;
+  const added = changes.filter((c) => c.from === null).length;
+  const removed = changes.filter((c) => c.to === null).length;
+  return `${header}${lines.join('\n')}\n\n${changes.length} change(s): ${updated} updated, ${added} added, ${removed} removed\n`;
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
+}
