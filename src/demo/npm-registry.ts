@@ -1,6 +1,7 @@
 // A throwaway local npm registry (verdaccio) that serves the example libraries, so the demo and the
 // integration tests install real packages through real npm without touching the public registry.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -113,7 +114,6 @@ async function stopProcess(child: ChildProcess, graceMs: number): Promise<void> 
 /** Starts verdaccio on 127.0.0.1 and a free port, and resolves once it answers /-/ping. */
 export async function startLocalNpmRegistry(opts: StartRegistryOptions = {}): Promise<LocalNpmRegistry> {
   const configDir = await mkdtemp(join(tmpdir(), 'bumpbench-verdaccio-'));
-  const ownStorage = opts.storageDir === undefined;
   const storageDir = opts.storageDir ?? join(configDir, 'storage');
   const readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
   try {
@@ -157,6 +157,13 @@ export async function startLocalNpmRegistry(opts: StartRegistryOptions = {}): Pr
       }
       if (ready && child.pid !== undefined) {
         const pid = child.pid;
+        // verdaccio runs in its own group, so it would not see our Ctrl-C: if we exit without stop()
+        // (an uncaught error, process.exit), take it down with us.
+        const killOnExit = (): void => {
+          signalGroup(pid, 'SIGKILL');
+          rmSync(configDir, { recursive: true, force: true });
+        };
+        process.once('exit', killOnExit);
         let stopped: Promise<void> | undefined;
         return {
           url,
@@ -165,7 +172,9 @@ export async function startLocalNpmRegistry(opts: StartRegistryOptions = {}): Pr
           stop: () => {
             stopped ??= (async () => {
               await stopProcess(child, 3_000);
-              await rm(ownStorage ? configDir : configDir, { recursive: true, force: true });
+              process.removeListener('exit', killOnExit);
+              // The config folder holds the storage only when the caller did not provide one.
+              await rm(configDir, { recursive: true, force: true });
             })();
             return stopped;
           },
