@@ -1,0 +1,164 @@
+// Pinning a version set into a Node project: the package manager's override mechanism (npm
+// `overrides`, yarn `resolutions`, pnpm `pnpm.overrides`) forces every copy of a package, direct or
+// transitive, to the chosen version; a direct dependency also gets its own spec set to that version,
+// because npm refuses an override that disagrees with a direct dependency's spec (EOVERRIDE).
+// For npm the lockfile is then regenerated (`npm install --package-lock-only`) against the configured
+// registry, so the project's usual `npm ci` installs exactly the pinned tree.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import semver from 'semver';
+import { PinInstallError, RegistryError, type EcosystemContext, type PinResult } from '../types.ts';
+import { fetchPackument } from './registry.ts';
+
+type Manager = 'npm' | 'yarn' | 'yarn-berry' | 'pnpm';
+
+const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies'] as const;
+
+function detectManager(projectDir: string): Manager {
+  const has = (f: string) => existsSync(path.join(projectDir, f));
+  if (has('package-lock.json') || has('npm-shrinkwrap.json')) return 'npm';
+  if (has('pnpm-lock.yaml')) return 'pnpm';
+  if (has('yarn.lock')) return has('.yarnrc.yml') ? 'yarn-berry' : 'yarn';
+  return 'npm';
+}
+
+function detectIndent(text: string): string | number {
+  const match = /^[ \t]+(?=")/m.exec(text);
+  return match ? match[0] : 2;
+}
+
+type Json = Record<string, unknown>;
+
+function objectAt(parent: Json, key: string): Json {
+  const value = parent[key];
+  if (value && typeof value === 'object' && !Array.isArray(value)) return value as Json;
+  const created: Json = {};
+  parent[key] = created;
+  return created;
+}
+
+/** Every requested version must be published: a missing one is an install failure, said plainly. */
+async function checkPublished(versions: Record<string, string>, ctx: EcosystemContext): Promise<void> {
+  await Promise.all(
+    Object.entries(versions).map(async ([name, version]) => {
+      if (semver.valid(version) === null) {
+        throw new PinInstallError(`${name}@${version}: "${version}" is not a semver version`, 'npm', versions);
+      }
+      let published: string[];
+      try {
+        published = Object.keys((await fetchPackument(name, ctx)).versions);
+      } catch (err) {
+        if (err instanceof RegistryError && err.status === 404) throw new PinInstallError(err.message, 'npm', versions);
+        throw err;
+      }
+      if (!published.includes(version)) {
+        throw new PinInstallError(`${name}@${version} is not published on the configured registry (it has ${published.length} other releases)`, 'npm', versions);
+      }
+    }),
+  );
+}
+
+function minimalEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ['PATH', 'HOME', 'LANG', 'TMPDIR']) if (process.env[name] !== undefined) env[name] = process.env[name]!;
+  return env;
+}
+
+function run(command: string, args: string[], cwd: string, env: Record<string, string>, signal?: AbortSignal): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], signal });
+    let output = '';
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString('utf8')).slice(-20_000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+function tail(text: string, lines = 30): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+export async function pinNpm(projectDir: string, versions: Record<string, string>, ctxIn: Omit<EcosystemContext, 'projectDir'>): Promise<PinResult> {
+  const ctx: EcosystemContext = { ...ctxIn, projectDir };
+  const manifestFile = path.join(projectDir, 'package.json');
+  if (!existsSync(manifestFile)) throw new PinInstallError(`no package.json in ${projectDir}`, 'npm', versions);
+  await checkPublished(versions, ctx);
+
+  const manager = detectManager(projectDir);
+  const original = await readFile(manifestFile, 'utf8');
+  const manifest = JSON.parse(original) as Json;
+  const notes: string[] = [];
+
+  for (const [name, version] of Object.entries(versions).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const field of DEPENDENCY_FIELDS) {
+      const deps = manifest[field];
+      if (deps && typeof deps === 'object' && name in (deps as Json)) {
+        const spec = String((deps as Json)[name]);
+        if (spec.startsWith('npm:') || spec.startsWith('workspace:')) {
+          notes.push(`${field}.${name} is "${spec}" (an alias or workspace): left as is, the override pins the registry package`);
+          continue;
+        }
+        (deps as Json)[name] = version;
+      }
+    }
+    if (manager === 'npm') objectAt(manifest, 'overrides')[name] = version;
+    else if (manager === 'pnpm') objectAt(objectAt(manifest, 'pnpm'), 'overrides')[name] = version;
+    else objectAt(manifest, 'resolutions')[name] = version;
+  }
+
+  const updated = `${JSON.stringify(manifest, null, detectIndent(original))}${original.endsWith('\n') ? '\n' : ''}`;
+  await writeFile(manifestFile, updated);
+  const changedFiles = ['package.json'];
+  const result: PinResult = { versions: { ...versions }, changedFiles, cacheKey: '', env: {}, notes };
+
+  if (manager === 'npm') {
+    const lockfile = existsSync(path.join(projectDir, 'npm-shrinkwrap.json')) ? 'npm-shrinkwrap.json' : 'package-lock.json';
+    if (existsSync(path.join(projectDir, lockfile))) {
+      // Resolves against the registry of the project's .npmrc (npm reads it itself from the cwd); scripts
+      // never run, and nothing is installed: only the lockfile is rewritten.
+      const env = { ...(ctx.env ?? minimalEnv()) };
+      const outcome = await run('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], projectDir, env, ctx.signal);
+      if (outcome.code !== 0) {
+        await writeFile(manifestFile, original);
+        throw new PinInstallError(
+          `npm could not resolve ${describe(versions)} (npm install --package-lock-only exited with ${outcome.code})`,
+          'npm',
+          versions,
+          tail(outcome.output),
+        );
+      }
+      changedFiles.push(lockfile);
+    } else {
+      notes.push('no package-lock.json: the install resolves the pinned versions itself');
+    }
+  } else {
+    // yarn and pnpm are not run here (they may not be installed, and corepack would download them):
+    // the install must be allowed to update the lockfile, which it does from the overrides.
+    const lock = manager === 'pnpm' ? 'pnpm-lock.yaml' : 'yarn.lock';
+    notes.push(`${lock} was not regenerated: the install updates it from the ${manager === 'pnpm' ? 'pnpm.overrides' : 'resolutions'} in package.json`);
+    if (manager === 'pnpm') result.installCommand = 'pnpm install --no-frozen-lockfile';
+    else if (manager === 'yarn') result.installCommand = 'yarn install --no-frozen-lockfile';
+    else {
+      result.installCommand = 'yarn install --no-immutable';
+      result.env.YARN_ENABLE_IMMUTABLE_INSTALLS = 'false';
+    }
+  }
+
+  const hash = createHash('sha256').update(`npm-pin\0${manager}\0`);
+  for (const file of changedFiles) hash.update(`${file}\0`).update(await readFile(path.join(projectDir, file))).update('\0');
+  result.cacheKey = `npm:${hash.digest('hex').slice(0, 24)}`;
+  return result;
+}
+
+function describe(versions: Record<string, string>): string {
+  return Object.entries(versions)
+    .map(([n, v]) => `${n}@${v}`)
+    .join(', ');
+}

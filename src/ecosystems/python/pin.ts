@@ -1,0 +1,99 @@
+// Pinning a version set into a Python project that installs from requirements files: exact `==` pins of
+// those packages are rewritten in place (with fresh `--hash` values when the file uses hashes), and a
+// constraints file pins them wherever they come from, transitive ones included. requirements.txt names
+// the constraints file (`-c`), so the project's usual `pip install -r requirements.txt` picks it up;
+// PIP_CONSTRAINT carries it to custom install commands.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PinInstallError, PinUnsupportedError, RegistryError, type EcosystemContext, type PinResult } from '../types.ts';
+import { findRequirementFiles, logicalLines, optionOf, rewritePins } from './requirements-files.ts';
+import { projectFiles } from './releases.ts';
+import { normaliseName, pep440Rules, sameVersion } from './versions.ts';
+
+/** The constraints file pin writes, next to requirements.txt. */
+export const CONSTRAINTS_FILE = 'bumpbench-constraints.txt';
+
+const OTHER_LAYOUTS = ['poetry.lock', 'Pipfile.lock', 'uv.lock', 'pyproject.toml', 'setup.py'];
+
+interface Resolved {
+  name: string;
+  version: string;
+  hashes: string[];
+}
+
+/** The requested version's files on the index, or PinInstallError when there are none. */
+async function resolveOnIndex(name: string, version: string, ctx: EcosystemContext, all: Record<string, string>): Promise<Resolved> {
+  if (!pep440Rules.valid(version)) throw new PinInstallError(`${name}==${version}: "${version}" is not a PEP 440 version`, 'pypi', all);
+  let files;
+  try {
+    files = await projectFiles(name, ctx);
+  } catch (err) {
+    if (err instanceof RegistryError && err.status === 404) throw new PinInstallError(err.message, 'pypi', all);
+    throw err;
+  }
+  const matching = files.files.filter((f) => sameVersion(f.version, version));
+  if (matching.length === 0) {
+    const count = new Set(files.files.map((f) => f.version)).size;
+    throw new PinInstallError(`${name} ${version} is not on the package index ${files.indexes.primary} (it has ${count} other releases)`, 'pypi', all);
+  }
+  const hashes = matching.filter((f) => f.hashes.sha256).map((f) => `sha256:${f.hashes.sha256}`);
+  return { name: normaliseName(name), version, hashes: [...new Set(hashes)].sort() };
+}
+
+export async function pinPython(projectDir: string, versions: Record<string, string>, ctxIn: Omit<EcosystemContext, 'projectDir'>): Promise<PinResult> {
+  const ctx: EcosystemContext = { ...ctxIn, projectDir };
+  const env = ctx.env ?? {};
+  const requirementFiles = await findRequirementFiles(projectDir, env);
+  if (requirementFiles.length === 0) {
+    const other = OTHER_LAYOUTS.filter((f) => existsSync(path.join(projectDir, f)));
+    throw new PinUnsupportedError(
+      other.length > 0
+        ? `pinning Python packages needs requirements files; this project uses ${other.join(', ')}. Export pinned requirements (e.g. \`poetry export\` or \`uv export\`) to requirements.txt and install from it.`
+        : `no requirements.txt in ${projectDir}: nothing to pin into`,
+    );
+  }
+  const resolved = await Promise.all(Object.entries(versions).map(([name, version]) => resolveOnIndex(name, version, ctx, versions)));
+  resolved.sort((a, b) => a.name.localeCompare(b.name));
+
+  const changed = new Set<string>();
+  for (const rel of requirementFiles) {
+    const file = path.join(projectDir, rel);
+    const original = await readFile(file, 'utf8');
+    let text = original;
+    for (const r of resolved) text = rewritePins(text, r.name, r.version, r.hashes).text;
+    if (rel === 'requirements.txt' && !referencesConstraints(text)) {
+      text = `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}# Added by bumpbench: the versions being measured.\n-c ${CONSTRAINTS_FILE}\n`;
+    }
+    if (text !== original) {
+      await writeFile(file, text);
+      changed.add(rel);
+    }
+  }
+  const constraints = resolved.map((r) => `${r.name}==${r.version}`).join('\n');
+  await writeFile(path.join(projectDir, CONSTRAINTS_FILE), `# Written by bumpbench: pins the versions being measured.\n${constraints}\n`);
+  changed.add(CONSTRAINTS_FILE);
+
+  const changedFiles = [...changed].sort();
+  const hash = createHash('sha256').update('pypi-pin\0');
+  for (const rel of changedFiles) hash.update(`${rel}\0`).update(await readFile(path.join(projectDir, rel))).update('\0');
+  const notes: string[] = [];
+  if (!existsSync(path.join(projectDir, 'requirements.txt'))) {
+    notes.push(`no requirements.txt to reference ${CONSTRAINTS_FILE}: the install must run with PIP_CONSTRAINT set (see env)`);
+  }
+  return {
+    versions: { ...versions },
+    changedFiles,
+    cacheKey: `pypi:${hash.digest('hex').slice(0, 24)}`,
+    env: { PIP_CONSTRAINT: path.join(projectDir, CONSTRAINTS_FILE) },
+    notes,
+  };
+}
+
+function referencesConstraints(text: string): boolean {
+  return logicalLines(text).some((line) => {
+    const opt = optionOf(line.text);
+    return opt !== null && (opt.option === '-c' || opt.option === '--constraint') && path.basename(opt.value) === CONSTRAINTS_FILE;
+  });
+}
