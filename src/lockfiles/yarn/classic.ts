@@ -46,6 +46,8 @@ export function parseClassic(text: string, file: string): ParseResult {
 
   const names = new Set(Object.keys(object).map((key) => splitNameAt(key)?.name ?? key));
   const packages: ResolvedPackage[] = [];
+  // The library gives each range of a multi-range key ("a@^1.0.0, a@^1.1.0") its own key, same object.
+  const seen = new Set<ClassicEntry>();
   for (const [key, entry] of Object.entries(object)) {
     if (typeof entry !== 'object' || entry === null || typeof entry.version !== 'string') {
       throw new LockfileError('entry has no version (not a valid yarn.lock v1; the file may be truncated)', {
@@ -54,6 +56,8 @@ export function parseClassic(text: string, file: string): ParseResult {
         line: lineOfKey(text, key),
       });
     }
+    if (seen.has(entry)) continue;
+    seen.add(entry);
     checkReferences(key, entry, names, text, file);
     const resolved = resolveEntry(key, entry.version, typeof entry.resolved === 'string' ? entry.resolved : undefined);
     if (resolved) packages.push(resolved);
