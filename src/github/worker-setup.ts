@@ -4,6 +4,7 @@ import type { Probot } from 'probot';
 import type { JobQueue } from '../jobs/queue.ts';
 import { createWorker, type Log, type Worker } from '../jobs/worker.ts';
 import { runJob } from '../pipeline/run-job.ts';
+import { redactor } from './redact.ts';
 import { createGitHubReporter, createGitHubRunner, type GitHubWorkerDeps, type RunJobFn } from './job-handlers.ts';
 
 export interface GitHubWorkerOptions {
@@ -33,5 +34,6 @@ export function createGitHubWorker(options: GitHubWorkerOptions): Worker {
     reporter: createGitHubReporter(deps),
     log: options.log,
     pollMs: options.pollMs,
+    describeError: (error) => redactor.describe(error),
   });
 }

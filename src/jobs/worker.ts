@@ -42,6 +42,8 @@ export interface WorkerOptions {
   /** How often a running job checks whether it was cancelled (by another process, too). */
   cancelCheckMs?: number;
   heartbeatMs?: number;
+  /** Turns an error into the text stored with the job and logged (the App passes its secret redactor). */
+  describeError?: (error: unknown) => string;
 }
 
 export interface Worker {
@@ -65,7 +67,7 @@ export class ShutdownError extends Error {
   }
 }
 
-function describe(error: unknown): string {
+function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -76,6 +78,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const cancelCheckMs = options.cancelCheckMs ?? 1000;
   const heartbeatMs = options.heartbeatMs ?? 5000;
   const log = options.log.child({ worker: id });
+  const describe = options.describeError ?? describeError;
 
   let stopping = false;
   let loop: Promise<void> | null = null;

@@ -101,7 +101,7 @@ function mockConfig(yaml: string | null) {
 
 function mockFiles(files: string[][]) {
   files.forEach((page, i) => {
-    const next = i + 1 < files.length ? { link: `<${API}${REPO}/pulls/2/files?per_page=100&page=${i + 2}>; rel="next"` } : {};
+    const next: Record<string, string> = i + 1 < files.length ? { link: `<${API}${REPO}/pulls/2/files?per_page=100&page=${i + 2}>; rel="next"` } : {};
     scope
       .get(`${REPO}/pulls/2/files`)
       .query(i === 0 ? { per_page: '100' } : { per_page: '100', page: String(i + 1) })
