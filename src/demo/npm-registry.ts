@@ -181,7 +181,7 @@ export async function startLocalNpmRegistry(opts: StartRegistryOptions = {}): Pr
         };
       }
       await stopProcess(child, 1_000);
-      lastError ||= output.trim().split('\n').slice(-5).join('\n') || `verdaccio did not answer ${url}/-/ping in ${readyTimeoutMs} ms`;
+      lastError = output.trim().split('\n').slice(-5).join('\n') || lastError || `verdaccio did not answer ${url}/-/ping in ${readyTimeoutMs} ms`;
       if (Date.now() >= deadline) break;
     }
     throw new Error(`could not start the local npm registry (verdaccio): ${lastError}`);
