@@ -113,7 +113,10 @@ function tableHints(body: string): BumpHint[] {
         from = versionIn(rowCells[fromCol]);
         to = versionIn(rowCells[toCol]);
       } else if (changeCol >= 0) {
-        const change = /`?(v?\d[^`\s]*)`?\s*(?:->|→|➔)\s*`?(v?\d[^`\s)\]]*)`?/.exec(stripLinks(rowCells[changeCol] ?? ''));
+        // "`1.2.3` -> `1.3.0`", or the range when package.json changed: "`^3.2.4` → `^4.0.5`".
+        const change = /`?[\^~=<>]*(v?\d[^`\s]*)`?\s*(?:->|→|➔)\s*`?[\^~=<>]*(v?\d[^`\s)\]]*)`?/.exec(
+          stripLinks(rowCells[changeCol] ?? ''),
+        );
         if (change) [from, to] = [clean(change[1]), clean(change[2])];
       }
       if (from !== null || to !== null) hints.push({ name, from, to, source: 'table' });

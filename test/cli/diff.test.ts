@@ -1,0 +1,127 @@
+// `bumpbench diff BEFORE AFTER [--json]` run in-process on real lockfiles and real files in a temp dir.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDiff } from '../../src/cli/diff.ts';
+import { fixtureCases, lines } from '../lockfiles/shared-fixtures.ts';
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runDiff(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
+  return { code, stdout, stderr };
+}
+
+const cases = fixtureCases();
+const webhooks = cases.find((c) => c.id.endsWith('octokit__webhooks.js__73ec1fc5b2'))!;
+const requirements = cases.find((c) => c.id.endsWith('mozilla__treeherder__80300d2376'))!;
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'bumpbench-diff-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('bumpbench diff --json', () => {
+  it.each(cases.map((c) => [c.id, c] as const))('%s prints the changes of expected.txt', async (_id, fixture) => {
+    const { code, stdout, stderr } = await run([fixture.beforeFile, fixture.afterFile, '--json']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const rows = JSON.parse(stdout) as Array<{ ecosystem: string; name: string; from: string | null; to: string | null }>;
+    expect(rows.every((row) => Object.keys(row).join() === 'ecosystem,name,from,to')).toBe(true);
+    expect(rows.map((r) => `${r.name} ${r.from ?? '(none)'} -> ${r.to ?? '(none)'}`)).toEqual(lines(fixture.readText('expected.txt')));
+  });
+});
+
+describe('bumpbench diff (table)', () => {
+  it('prints an aligned PACKAGE / FROM / TO table and a summary', async () => {
+    const { code, stdout, stderr } = await run([webhooks.beforeFile, webhooks.afterFile]);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    const out = stdout.split('\n');
+    const headerIndex = out.findIndex((line) => line.startsWith('PACKAGE'));
+    expect(headerIndex).toBeGreaterThanOrEqual(0);
+    const header = out[headerIndex];
+    const fromColumn = header.indexOf('FROM');
+    const toColumn = header.indexOf('TO');
+    const rows = out.slice(headerIndex + 1, out.indexOf('', headerIndex));
+    const expected = lines(webhooks.readText('expected.txt'));
+    expect(rows).toHaveLength(expected.length);
+    for (const [i, row] of rows.entries()) {
+      const [name, from, , to] = expected[i].split(' ');
+      expect(row.slice(0, fromColumn).trim()).toBe(name);
+      expect(row.slice(fromColumn, toColumn).trim()).toBe(from);
+      expect(row.slice(toColumn).trim()).toBe(to);
+    }
+    const removed = expected.filter((l) => l.endsWith('(none)')).length;
+    const added = expected.filter((l) => l.includes(' (none) ->')).length;
+    expect(stdout).toContain(`${expected.length} change(s): ${expected.length - removed - added} updated, ${added} added, ${removed} removed`);
+  });
+
+  it('reads requirements files under any name, by content', async () => {
+    const before = path.join(dir, 'base-deps.lock');
+    const after = path.join(dir, 'head-deps.lock');
+    await writeFile(before, requirements.read('before'));
+    await writeFile(after, requirements.read('after'));
+    const { code, stdout } = await run([before, after]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^pytest-cov\s+7\.0\.0\s+7\.1\.0$/m);
+  });
+
+  it('says so when nothing changed', async () => {
+    const { code, stdout } = await run([webhooks.beforeFile, webhooks.beforeFile]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('No resolved package changed.');
+  });
+});
+
+describe('bumpbench diff on bad input: exit 2 and one line on stderr', () => {
+  const oneLine = (stderr: string) => stderr.trimEnd().split('\n')[0];
+
+  it('a missing file', async () => {
+    const missing = path.join(dir, 'nope', 'package-lock.json');
+    const { code, stdout, stderr } = await run([webhooks.beforeFile, missing]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`bumpbench diff: ${missing}: no such file\n`);
+  });
+
+  it('an unknown format', async () => {
+    const manifest = path.join(path.dirname(webhooks.beforeFile), 'package.json');
+    const { code, stderr } = await run([manifest, webhooks.afterFile]);
+    expect(code).toBe(2);
+    expect(stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(oneLine(stderr)).toMatch(new RegExp(`^bumpbench diff: ${manifest.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not a lockfile format`));
+  });
+
+  it('a corrupt (truncated) lockfile, naming the file and line', async () => {
+    const truncated = path.join(dir, 'package-lock.json');
+    const text = webhooks.read('after');
+    await writeFile(truncated, text.slice(0, text.length / 2));
+    const { code, stderr } = await run([webhooks.beforeFile, truncated, '--json']);
+    expect(code).toBe(2);
+    expect(stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(stderr).toMatch(new RegExp(`^bumpbench diff: ${truncated.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(line \\d+\\): .*truncated`));
+  });
+
+  it.each([
+    ['no arguments', []],
+    ['one file', ['package-lock.json']],
+    ['three files', ['a', 'b', 'c']],
+    ['an unknown flag', ['a', 'b', '--yaml']],
+  ])('%s', async (_what, args) => {
+    const { code, stdout, stderr } = await run(args);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^bumpbench diff: .+\nusage: bumpbench diff BEFORE AFTER \[--json\]\n$/);
+  });
+
+  it('--help prints usage and exits 0', async () => {
+    const { code, stdout } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^usage: bumpbench diff BEFORE AFTER \[--json\]/);
+  });
+});
