@@ -96,7 +96,7 @@ export const configSchema = z.strictObject({
     .refine((r) => r.max >= r.min, { message: 'max must be >= min' }),
   thresholds: thresholdsSchema,
   /** Metrics that can make the verdict a regression. The others are reported only. */
-  gatedMetrics: z.array(metricName).default(['throughput', 'latency_p50', 'latency_p99']),
+  gatedMetrics: z.array(metricName).default(['throughput', 'latency_p50', 'latency_p99', 'cpu_per_request']),
   /** Pin the server and the load generator to different CPUs (needs >= 2 CPUs and `taskset`). */
   pinCpus: z.boolean().default(true),
   bisect: z
