@@ -59,6 +59,8 @@ export async function runDiff(args: string[], io: DiffIo): Promise<number> {
     io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
   } else {
     io.stdout(formatTable(changes, before, after));
+    // e.g. "-r base.txt is not followed": worth knowing, not an error.
+    for (const note of new Set([...before.notes, ...after.notes])) io.stdout(`note: ${note}\n`);
   }
   return EXIT_OK;
 }

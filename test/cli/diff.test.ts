@@ -125,3 +125,16 @@ describe('bumpbench diff on bad input: exit 2 and one line on stderr', () => {
     expect(stdout).toMatch(/^usage: bumpbench diff BEFORE AFTER \[--json\]/);
   });
 });
+
+describe('bumpbench diff notes', () => {
+  it('tells the user about -r lines it did not follow', async () => {
+    const before = path.join(dir, 'requirements-before.txt');
+    const after = path.join(dir, 'requirements-after.txt');
+    await writeFile(before, '-r base.txt\nflask==3.0.0\n');
+    await writeFile(after, '-r base.txt\nflask==3.0.3\n');
+    const { code, stdout } = await run([before, after]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^flask\s+3\.0\.0\s+3\.0\.3$/m);
+    expect(stdout).toContain(`note: ${before} line 1: "-r base.txt" is not followed; only this file is read`);
+  });
+});

@@ -1,0 +1,12 @@
+// The lockfiles module's public surface: read a lockfile, diff two, and read what a bump message claims.
+export { compareHints, parseBumpMessage } from './bump-message.ts';
+export type { BumpHint, HintDisagreement, HintSource } from './bump-message.ts';
+export { detectFromContent, detectFromPath, detectLockfile, isLockfilePath } from './detect.ts';
+export { compareVersions, diffLockfileContents, diffPackageSets, packageSetDifference, setDiffLines } from './diff.ts';
+export type { PackageSetDifference } from './diff.ts';
+export { isLockfileError, LockfileError } from './errors.ts';
+export type { LockfileErrorCode } from './errors.ts';
+export { parseLockfile } from './parse.ts';
+export type { ParsedLockfile } from './parse.ts';
+export { lockfileManagers } from './registry.ts';
+export type { LockfileKind, LockfileManager, ParseResult, ResolvedPackage } from './types.ts';
