@@ -25,8 +25,10 @@ describe('compare, end to end', () => {
     const work = result.scenarios.find((s) => s.name === 'work')!;
     const other = result.scenarios.find((s) => s.name === 'other')!;
     expect(work.verdict).toBe('regression');
-    expect(work.metrics.throughput!.ratio).toBeLessThan(0.9);
-    expect(work.metrics.throughput!.ci[1]).toBeLessThan(1);
+    // 30% more work per request: the CPU a request costs rises by about that, with an interval above 1.
+    expect(work.metrics.cpu_per_request!.ratio).toBeGreaterThan(1.15);
+    expect(work.metrics.cpu_per_request!.ci[0]).toBeGreaterThan(1);
+    expect(work.metrics.throughput!.ratio).toBeLessThan(0.95);
     expect(other.verdict).not.toBe('regression');
     expect(result.verdict).toBe('regression');
 
