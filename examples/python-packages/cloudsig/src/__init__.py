@@ -1,0 +1,6 @@
+"""cloudsig: sign HTTP requests to an object store with HMAC-SHA256."""
+from .credentials import Credentials
+from .signer import Signer
+
+__version__ = "__VERSION__"
+__all__ = ["Credentials", "Signer", "__version__"]
