@@ -76,8 +76,10 @@ export async function pinPython(projectDir: string, versions: Record<string, str
   changed.add(CONSTRAINTS_FILE);
 
   const changedFiles = [...changed].sort();
+  // The key covers the resulting state (every requirements file and the constraints), not the edit:
+  // pinning an already pinned tree gives the same key.
   const hash = createHash('sha256').update('pypi-pin\0');
-  for (const rel of changedFiles) hash.update(`${rel}\0`).update(await readFile(path.join(projectDir, rel))).update('\0');
+  for (const rel of [...new Set([...requirementFiles, CONSTRAINTS_FILE])].sort()) hash.update(`${rel}\0`).update(await readFile(path.join(projectDir, rel))).update('\0');
   const notes: string[] = [];
   if (!existsSync(path.join(projectDir, 'requirements.txt'))) {
     notes.push(`no requirements.txt to reference ${CONSTRAINTS_FILE}: the install must run with PIP_CONSTRAINT set (see env)`);
