@@ -2,7 +2,7 @@
 // then the measured run) while the server's process tree is watched for CPU and memory.
 import type { RepoConfig, Scenario } from '../config/schema.ts';
 import type { RunSample } from '../model.ts';
-import { monitorTree, ServerStartError, startServer, type LoadGenerator, type LoadRun } from '../bench/index.ts';
+import { monitorTree, ServerStartError, startServer, type LoadGenerator, type LoadRun, type ServerHandle } from '../bench/index.ts';
 import { UserFacingError } from './errors.ts';
 import type { PreparedSide } from './prepare-side.ts';
 
@@ -63,7 +63,7 @@ export async function measureSample(opts: {
   serverCpus?: string;
 }): Promise<RunSample[]> {
   const { prepared, config, side, pair } = opts;
-  let server;
+  let server: ServerHandle;
   try {
     server = await startServer({
       command: config.start,
@@ -76,9 +76,10 @@ export async function measureSample(opts: {
     });
   } catch (err) {
     if (err instanceof ServerStartError) {
+      const reason = err.message.split('\n')[0].replace(/\.$/, '');
       throw new UserFacingError(
-        `${prepared.label} (${prepared.sha.slice(0, 7)}): the server did not start: ${err.message.split('\n')[0]}. Check \`start\` and \`ready\` in .github/bumpbench.yml.`,
-        server?.outputTail() ?? (err as Error).message,
+        `${prepared.label} (${prepared.sha.slice(0, 7)}): the server did not start: ${reason}. Check \`start\` and \`ready\` in .github/bumpbench.yml.`,
+        err.output,
       );
     }
     throw err;
