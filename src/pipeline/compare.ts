@@ -6,15 +6,14 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createLoadGenerator, killAllServers, type LoadGenerator } from '../bench/index.ts';
-import { analyseSamples, overallVerdict } from '../bench/analysis.ts';
-import { runSchedule } from '../bench/scheduler.ts';
+import { overallVerdict } from '../bench/analysis.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import type { JobRequest, JobResult, ProgressFn } from '../model.ts';
 import { ResultsStore } from '../store/results-store.ts';
 import { openRepo, removeWorktree, resolveRef } from '../workspace/git.ts';
 import { loadJobConfig } from './job-config.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
-import { measureSample } from './measure-sample.ts';
+import { describeProblems, measurePair } from './measure-pair.ts';
 import { prepareSide, type PreparedSide } from './prepare-side.ts';
 
 export interface RunJobOptions {
@@ -81,34 +80,12 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
     const cpus = cpuPlan(config);
     load = await createLoadGenerator({ cpus: cpus.load });
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
-    const calibration = store.getCalibration(request.repo);
-    const scenarioNames = config.scenarios.map((s) => s.name);
-    const analysisOptions = { thresholds: config.thresholds, gatedMetrics: config.gatedMetrics, calibration };
-    const outcome = await runSchedule({
-      minPairs: config.repeats.min,
-      maxPairs: config.repeats.max,
-      signal,
-      measure: (side, pair) =>
-        measureSample({ prepared: side === 'base' ? base : head, side, pair, config, load: load!, serverCpus: cpus.server }),
-      analyse: (samples, confidence) => analyseSamples(scenarioNames, samples, { ...analysisOptions, confidence }),
-      onPair: (pair, planned, order) =>
-        progress({ phase: 'measure', message: `pair ${pair} of ${planned} done (${order.join(' then ')})`, step: pair, total: planned }),
-      onLook: (pairs, results) =>
-        progress({ phase: 'analyse', message: `after ${pairs} pairs: ${results.map((r) => `${r.name} ${r.verdict}`).join(', ')}` }),
+    const outcome = await measurePair({
+      base, head, config, load, serverCpus: cpus.server, calibration: store.getCalibration(request.repo), onProgress: progress, signal,
     });
 
     // 6. Analyse and report.
-    const boundRuns = outcome.samples.filter((s) => s.loadGenBound).length;
-    if (boundRuns > 0) {
-      notes.push(
-        `${boundRuns} of ${outcome.samples.length} runs were load-generator bound (autocannon used ≥ 90% of a core): ` +
-          `those throughput figures measure the load generator, not the server. Add work per request or fewer connections.`,
-      );
-    }
-    const failed = outcome.samples.filter((s) => !s.ok);
-    if (failed.length > 0) {
-      notes.push(`${failed.length} runs failed and were left out of the statistics: ${[...new Set(failed.map((s) => `${s.side} ${s.scenario}: ${s.failure}`))].slice(0, 5).join('; ')}`);
-    }
+    notes.push(...describeProblems(outcome.samples));
     const result: JobResult = {
       kind: 'compare',
       verdict: overallVerdict(outcome.scenarios),

@@ -1,0 +1,59 @@
+// Measures two prepared trees against each other with the full method (alternating fresh-server pairs,
+// adaptive repeats, analysis): what compare does for base vs head, and what bisect does for each step.
+import type { LoadGenerator } from '../bench/index.ts';
+import { analyseSamples } from '../bench/analysis.ts';
+import { runSchedule, type ScheduleOutcome } from '../bench/scheduler.ts';
+import type { RepoConfig } from '../config/schema.ts';
+import type { ProgressFn, RunSample } from '../model.ts';
+import { measureSample } from './measure-sample.ts';
+import type { PreparedSide } from './prepare-side.ts';
+
+export interface MeasurePairOptions {
+  base: PreparedSide;
+  head: PreparedSide;
+  config: RepoConfig;
+  load: LoadGenerator;
+  serverCpus?: string;
+  calibration?: Map<string, { cv: number; runs: number }>;
+  /** Override config.repeats (bisect re-measures a final pair with more). */
+  repeats?: { min: number; max: number };
+  onProgress?: ProgressFn;
+  signal?: AbortSignal;
+}
+
+export function describeProblems(samples: RunSample[]): string[] {
+  const notes: string[] = [];
+  const bound = samples.filter((s) => s.loadGenBound).length;
+  if (bound > 0) {
+    notes.push(
+      `${bound} of ${samples.length} runs were load-generator bound (autocannon used ≥ 90% of a core): ` +
+        `those throughput figures measure the load generator, not the server. Add work per request or fewer connections.`,
+    );
+  }
+  const failed = samples.filter((s) => !s.ok);
+  if (failed.length > 0) {
+    const reasons = [...new Set(failed.map((s) => `${s.side} ${s.scenario}: ${s.failure}`))].slice(0, 5);
+    notes.push(`${failed.length} runs failed and were left out of the statistics: ${reasons.join('; ')}`);
+  }
+  return notes;
+}
+
+export function measurePair(options: MeasurePairOptions): Promise<ScheduleOutcome> {
+  const { base, head, config, load } = options;
+  const progress = options.onProgress ?? (() => {});
+  const repeats = options.repeats ?? config.repeats;
+  const scenarioNames = config.scenarios.map((s) => s.name);
+  const analysisOptions = { thresholds: config.thresholds, gatedMetrics: config.gatedMetrics, calibration: options.calibration };
+  return runSchedule({
+    minPairs: repeats.min,
+    maxPairs: repeats.max,
+    signal: options.signal,
+    measure: (side, pair) =>
+      measureSample({ prepared: side === 'base' ? base : head, side, pair, config, load, serverCpus: options.serverCpus }),
+    analyse: (samples, confidence) => analyseSamples(scenarioNames, samples, { ...analysisOptions, confidence }),
+    onPair: (pair, planned, order) =>
+      progress({ phase: 'measure', message: `${base.label} vs ${head.label}: pair ${pair} of ${planned} done (${order.join(' then ')})`, step: pair, total: planned }),
+    onLook: (pairs, results) =>
+      progress({ phase: 'analyse', message: `after ${pairs} pairs: ${results.map((r) => `${r.name} ${r.verdict}`).join(', ')}` }),
+  });
+}
