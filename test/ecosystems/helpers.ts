@@ -21,7 +21,7 @@ export function isolatedEnv(home: string, extra: Record<string, string> = {}): R
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,
     LANG: 'C.UTF-8',
-    PIP_CONFIG_FILE: os.devnull,
+    PIP_CONFIG_FILE: os.devNull,
     PIP_DISABLE_PIP_VERSION_CHECK: '1',
     PIP_NO_INPUT: '1',
     npm_config_cache: path.join(os.tmpdir(), 'bumpbench-test-npm-cache'),
