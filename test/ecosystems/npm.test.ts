@@ -14,6 +14,7 @@ import { isolatedEnv, run, tempDir } from './helpers.ts';
 const npm = ecosystems.npm;
 const ORDERING = '@bumpbench-examples/ordering-fixture';
 const USES_TEXTKIT = '@bumpbench-examples/uses-textkit-fixture';
+const SOMETIMES_BROKEN = '@bumpbench-examples/sometimes-broken-fixture';
 const work = tempDir('bumpbench-npm-eco-');
 let registry: LocalNpmRegistry;
 const servers: Server[] = [];
@@ -63,6 +64,16 @@ async function publishFixtures(): Promise<void> {
       description: 'Depends on textkit, so textkit is a transitive dependency of its users.',
       files: { 'index.js': 'index.js' },
       releases: [{ version: '1.0.0', notes: 'First release.', packageJson: { dependencies: { [TEXTKIT]: '^1.0.0' } } }],
+    }),
+    'sometimes-broken/index.js': 'module.exports = 1;\n',
+    'sometimes-broken/releases.json': JSON.stringify({
+      name: SOMETIMES_BROKEN,
+      description: 'Its 1.1.0 depends on a package that was never published, so it cannot be installed.',
+      files: { 'index.js': 'index.js' },
+      releases: [
+        { version: '1.0.0', notes: 'Fine.' },
+        { version: '1.1.0', notes: 'Broken.', packageJson: { dependencies: { '@bumpbench-examples/never-published': '1.0.0' } } },
+      ],
     }),
   });
   await publishExamplePackages(registry.url, { packagesDir: dir });
@@ -190,6 +201,19 @@ describe('npm pinning', () => {
     expect(error).toBeInstanceOf(PinInstallError);
     expect((error as PinInstallError).message).toMatch(/1\.6\.5 is not published/);
     expect(await readFile(path.join(dir, 'package.json'), 'utf8')).toBe(before);
+    await rm(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('reports a published release that npm cannot resolve as PinInstallError, with npm\'s output', async () => {
+    const dir = await nodeProject({ [SOMETIMES_BROKEN]: '1.0.0' });
+    const before = await readFile(path.join(dir, 'package.json'), 'utf8');
+    const lockBefore = await readFile(path.join(dir, 'package-lock.json'), 'utf8');
+    const error = await npm.pin(dir, { [SOMETIMES_BROKEN]: '1.1.0' }, { env: envFor() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PinInstallError);
+    expect((error as PinInstallError).message).toMatch(/npm could not resolve @bumpbench-examples\/sometimes-broken-fixture@1\.1\.0/);
+    expect((error as PinInstallError).outputTail).toMatch(/404|never-published/);
+    expect(await readFile(path.join(dir, 'package.json'), 'utf8')).toBe(before);
+    expect(await readFile(path.join(dir, 'package-lock.json'), 'utf8')).toBe(lockBefore);
     await rm(dir, { recursive: true, force: true });
   }, 120_000);
 

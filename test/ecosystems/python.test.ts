@@ -57,6 +57,8 @@ beforeAll(async () => {
   await appendFile(path.join(wheelsDir, 'yanked.txt'), 'orderpkg-1.11.0-py3-none-any.whl\n');
   for (const v of ['1.0.0', '1.1.0', '1.2.0']) await tinyWheel('corelib', v);
   await tinyWheel('appkit', '1.0.0', ['corelib>=1.0']);
+  await buildWheelFromFiles({ 'futurelib/__init__.py': '' }, { name: 'futurelib', version: '1.0.0', requiresPython: '>=3.8' }, wheelsDir);
+  await buildWheelFromFiles({ 'futurelib/__init__.py': '' }, { name: 'futurelib', version: '2.0.0', requiresPython: '>=4' }, wheelsDir);
   index = await startPypiIndex(wheelsDir);
   await run('python3', ['-m', 'venv', venv], work, envFor());
 }, 120_000);
@@ -199,6 +201,13 @@ describe('Python pinning', () => {
     expect((error as PinInstallError).versions).toEqual({ cloudsig: '1.6.5' });
     expect(await readFile(path.join(dir, 'requirements.txt'), 'utf8')).toBe('cloudsig==1.2.0\n');
     expect(existsSync(path.join(dir, CONSTRAINTS_FILE))).toBe(false);
+
+    // Published, but for a Python this machine does not have: pip would find nothing to install.
+    const future = await pypi.pin(dir, { futurelib: '2.0.0' }, { env: envFor({ PIP_INDEX_URL: index.url }) }).catch((e: unknown) => e);
+    expect(future).toBeInstanceOf(PinInstallError);
+    expect((future as Error).message).toMatch(/futurelib 2\.0\.0 requires Python >=4; the install uses Python 3\./);
+    await expect(pypi.pin(dir, { futurelib: '1.0.0' }, { env: envFor({ PIP_INDEX_URL: index.url }) })).resolves.toMatchObject({ versions: { futurelib: '1.0.0' } });
+    await writeFile(path.join(dir, 'requirements.txt'), 'cloudsig==1.2.0\n');
 
     const unknown = await pypi.pin(dir, { 'not-published': '1.0.0' }, { env: envFor({ PIP_INDEX_URL: index.url }) }).catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(PinInstallError);

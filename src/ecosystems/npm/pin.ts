@@ -120,13 +120,17 @@ export async function pinNpm(projectDir: string, versions: Record<string, string
 
   if (manager === 'npm') {
     const lockfile = existsSync(path.join(projectDir, 'npm-shrinkwrap.json')) ? 'npm-shrinkwrap.json' : 'package-lock.json';
-    if (existsSync(path.join(projectDir, lockfile))) {
+    const lockPath = path.join(projectDir, lockfile);
+    if (existsSync(lockPath)) {
+      const originalLock = await readFile(lockPath);
       // Resolves against the registry of the project's .npmrc (npm reads it itself from the cwd); scripts
       // never run, and nothing is installed: only the lockfile is rewritten.
       const env = { ...(ctx.env ?? minimalEnv()) };
       const outcome = await run('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], projectDir, env, ctx.signal);
       if (outcome.code !== 0) {
+        // Leave the tree as it was: the caller may try the next release in the same worktree.
         await writeFile(manifestFile, original);
+        await writeFile(lockPath, originalLock);
         throw new PinInstallError(
           `npm could not resolve ${describe(versions)} (npm install --package-lock-only exited with ${outcome.code})`,
           'npm',

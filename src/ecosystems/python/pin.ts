@@ -3,10 +3,13 @@
 // constraints file pins them wherever they come from, transitive ones included. requirements.txt names
 // the constraints file (`-c`), so the project's usual `pip install -r requirements.txt` picks it up;
 // PIP_CONSTRAINT carries it to custom install commands.
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { satisfies } from '@renovatebot/pep440';
 import { PinInstallError, PinUnsupportedError, RegistryError, type EcosystemContext, type PinResult } from '../types.ts';
 import { findRequirementFiles, logicalLines, optionOf, rewritePins } from './requirements-files.ts';
 import { projectFiles } from './releases.ts';
@@ -23,8 +26,24 @@ interface Resolved {
   hashes: string[];
 }
 
-/** The requested version's files on the index, or PinInstallError when there are none. */
-async function resolveOnIndex(name: string, version: string, ctx: EcosystemContext, all: Record<string, string>): Promise<Resolved> {
+/** The version of the `python3` the install will use (from ctx.env's PATH), or null when unknown. */
+async function interpreterVersion(env: Record<string, string> | undefined): Promise<string | null> {
+  try {
+    const { stdout } = await promisify(execFile)('python3', ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], {
+      env: env ?? { PATH: process.env.PATH ?? '' },
+      timeout: 10_000,
+    });
+    return stdout.trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The requested version's files on the index, or PinInstallError when there are none, or when none of
+ * them supports the Python the install will use (pip would find nothing to install).
+ */
+async function resolveOnIndex(name: string, version: string, ctx: EcosystemContext, all: Record<string, string>, python: string | null): Promise<Resolved> {
   if (!pep440Rules.valid(version)) throw new PinInstallError(`${name}==${version}: "${version}" is not a PEP 440 version`, 'pypi', all);
   let files;
   try {
@@ -37,6 +56,9 @@ async function resolveOnIndex(name: string, version: string, ctx: EcosystemConte
   if (matching.length === 0) {
     const count = new Set(files.files.map((f) => f.version)).size;
     throw new PinInstallError(`${name} ${version} is not on the package index ${files.indexes.primary} (it has ${count} other releases)`, 'pypi', all);
+  }
+  if (python !== null && matching.every((f) => f.requiresPython !== undefined && !satisfies(python, f.requiresPython))) {
+    throw new PinInstallError(`${name} ${version} requires Python ${matching[0].requiresPython}; the install uses Python ${python}`, 'pypi', all);
   }
   const hashes = matching.filter((f) => f.hashes.sha256).map((f) => `sha256:${f.hashes.sha256}`);
   return { name: normaliseName(name), version, hashes: [...new Set(hashes)].sort() };
@@ -54,7 +76,8 @@ export async function pinPython(projectDir: string, versions: Record<string, str
         : `no requirements.txt in ${projectDir}: nothing to pin into`,
     );
   }
-  const resolved = await Promise.all(Object.entries(versions).map(([name, version]) => resolveOnIndex(name, version, ctx, versions)));
+  const python = await interpreterVersion(ctx.env);
+  const resolved = await Promise.all(Object.entries(versions).map(([name, version]) => resolveOnIndex(name, version, ctx, versions, python)));
   resolved.sort((a, b) => a.name.localeCompare(b.name));
 
   const changed = new Set<string>();
