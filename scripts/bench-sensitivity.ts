@@ -1,0 +1,233 @@
+// `npm run bench:sensitivity`: what the default method can and cannot see on this machine.
+//
+// Builds a git repo from examples/sensitivity-app (base on `main`; an A/A head that changes nothing that
+// runs; A/B heads that make /items do exactly 5%, 10% or 20% more work) and runs real compares in-process
+// with the app's default settings. Prints per case the verdicts of every run, the false-alarm rate (A/A),
+// the detection rate (A/B), the honest-5% check and the wall time per compare. Figures only, no asserts:
+// docs/methodology.md records what it printed.
+//
+//   npm run bench:sensitivity -- [--runs N] [--cases aa,5,10,20] [--calibrate] [--out FILE.jsonl]
+//
+// Every run gets a fresh data dir (so no calibration applies) unless --calibrate, which first runs
+// `bumpbench calibrate` on main once and lets every compare use it.
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { METRICS } from '../src/bench/metrics.ts';
+import type { JobResult, MetricName, MetricResult, RunSample, ScenarioResult, Verdict } from '../src/model.ts';
+import { runCalibrate } from '../src/pipeline/calibrate.ts';
+import { runJob } from '../src/pipeline/run-job.ts';
+import { coefficientOfVariation } from '../src/stats/index.ts';
+
+const APP_DIR = path.resolve(import.meta.dirname, '../examples/sensitivity-app');
+const CHANGED = 'items';
+const CONTROL = 'search';
+const ALL_CASES = ['aa', '5', '10', '20'] as const;
+type CaseName = (typeof ALL_CASES)[number];
+
+interface RunRecord {
+  case: CaseName;
+  run: number;
+  seconds: number;
+  verdict: Verdict;
+  scenarios: { name: string; verdict: Verdict; pairs: number; failedRuns: number; loadGenBoundRuns: number;
+    metrics: Partial<Record<MetricName, MetricResult & { cvBase: number; cvHead: number }>> }[];
+  error?: string;
+}
+
+function git(dir: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+/** One repo for every case: main is the base, each case is a branch with one commit on top. */
+function buildRepo(): { repo: string; branches: Record<CaseName, string> } {
+  const repo = mkdtempSync(path.join(os.tmpdir(), 'bumpbench-sensitivity-'));
+  cpSync(APP_DIR, repo, { recursive: true });
+  git(repo, 'init', '-q', '-b', 'main');
+  git(repo, 'config', 'user.email', 'bench@example.com');
+  git(repo, 'config', 'user.name', 'bumpbench sensitivity');
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'sensitivity app');
+  const cost = JSON.parse(readFileSync(path.join(repo, 'cost.json'), 'utf8')) as Record<string, number>;
+  const branches = {} as Record<CaseName, string>;
+  for (const name of ALL_CASES) {
+    const branch = name === 'aa' ? 'same-cost' : `items-plus-${name}pct`;
+    git(repo, 'checkout', '-q', '-b', branch, 'main');
+    if (name === 'aa') {
+      // A real commit that changes nothing that runs, as an A/A pull request would.
+      writeFileSync(path.join(repo, 'NOTES.md'), 'A/A: nothing that runs changed.\n');
+    } else {
+      const next = { ...cost, [CHANGED]: Math.round(cost[CHANGED] * (1 + Number(name) / 100)) };
+      writeFileSync(path.join(repo, 'cost.json'), `${JSON.stringify(next)}\n`);
+    }
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', name === 'aa' ? 'A/A: notes only' : `items: ${name}% more work per request`);
+    branches[name] = branch;
+  }
+  git(repo, 'checkout', '-q', 'main');
+  return { repo, branches };
+}
+
+function cvs(samples: RunSample[], scenario: string, metric: (typeof METRICS)[number]): { cvBase: number; cvHead: number } {
+  const of = (side: 'base' | 'head') =>
+    coefficientOfVariation(samples.filter((s) => s.ok && s.scenario === scenario && s.side === side).map(metric.read));
+  return { cvBase: of('base'), cvHead: of('head') };
+}
+
+function record(caseName: CaseName, run: number, seconds: number, result: JobResult): RunRecord {
+  const samples = result.samples ?? [];
+  return {
+    case: caseName,
+    run,
+    seconds,
+    verdict: result.verdict,
+    scenarios: result.scenarios.map((s: ScenarioResult) => ({
+      name: s.name,
+      verdict: s.verdict,
+      pairs: s.pairs,
+      failedRuns: s.failedRuns,
+      loadGenBoundRuns: s.loadGenBoundRuns,
+      metrics: Object.fromEntries(
+        METRICS.filter((m) => s.metrics[m.name]).map((m) => [m.name, { ...s.metrics[m.name]!, ...cvs(samples, s.name, m) }]),
+      ),
+    })),
+  };
+}
+
+const pct = (ratio: number) => `${ratio >= 1 ? '+' : '−'}${Math.abs((ratio - 1) * 100).toFixed(1)}%`;
+const rate = (k: number, n: number) => `${k}/${n}${n ? ` (${Math.round((100 * k) / n)}%)` : ''}`;
+
+/** The point a 5% slowdown of /items moves each metric to: up 5% for costs, throughput to 1/1.05. */
+function slowdownPoint(metric: MetricName, slowdown: number): number {
+  return metric === 'throughput' ? 1 / (1 + slowdown) : 1 + slowdown;
+}
+
+function describeRun(r: RunRecord): string {
+  if (r.error) return `  run ${r.run}: failed after ${r.seconds.toFixed(0)} s: ${r.error}`;
+  const lines = [`  run ${r.run}: ${r.verdict} in ${r.seconds.toFixed(0)} s`];
+  for (const s of r.scenarios) {
+    lines.push(`    ${s.name}: ${s.verdict}, ${s.pairs} pairs${s.failedRuns ? `, ${s.failedRuns} failed runs` : ''}${s.loadGenBoundRuns ? `, ${s.loadGenBoundRuns} load-generator bound` : ''}`);
+    for (const [name, m] of Object.entries(s.metrics) as [MetricName, RunRecord['scenarios'][number]['metrics'][MetricName] & object][]) {
+      lines.push(
+        `      ${name.padEnd(16)} ${pct(m.ratio).padStart(7)} [${pct(m.ci[0])} … ${pct(m.ci[1])}] p=${m.p.toExponential(1)}` +
+          `${m.pAdjusted !== undefined ? ` holm=${m.pAdjusted.toExponential(1)}` : ''} δ=${(m.threshold * 100).toFixed(1)}%` +
+          ` cv=${(m.cvBase * 100).toFixed(1)}/${(m.cvHead * 100).toFixed(1)}% ${m.gated ? m.verdict : `(${m.verdict}, not gated)`}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+function summarise(caseName: CaseName, records: RunRecord[]): string {
+  const done = records.filter((r) => !r.error);
+  const scenario = (r: RunRecord, name: string) => r.scenarios.find((s) => s.name === name);
+  const count = (pred: (r: RunRecord) => boolean) => done.filter(pred).length;
+  const secs = done.map((r) => r.seconds).sort((a, b) => a - b);
+  const tally = (name: string) => {
+    const by = new Map<string, number>();
+    for (const r of done) by.set(scenario(r, name)?.verdict ?? 'missing', (by.get(scenario(r, name)?.verdict ?? 'missing') ?? 0) + 1);
+    return [...by].map(([v, k]) => `${v} ${k}`).join(', ');
+  };
+  const lines = [`case ${caseName === 'aa' ? 'A/A' : `A/B +${caseName}% on /${CHANGED}`}: ${done.length} runs${records.length > done.length ? ` (${records.length - done.length} failed to run)` : ''}`];
+  lines.push(`  /${CHANGED}: ${tally(CHANGED)}`);
+  lines.push(`  /${CONTROL}: ${tally(CONTROL)}`);
+  if (caseName === 'aa') {
+    lines.push(`  false alarms (any scenario called regression): ${rate(count((r) => r.verdict === 'regression'), done.length)}`);
+    lines.push(`  wrong-way calls (any improvement): ${rate(count((r) => r.scenarios.some((s) => s.verdict === 'improvement')), done.length)}`);
+  } else {
+    lines.push(`  detected (/${CHANGED} regression): ${rate(count((r) => scenario(r, CHANGED)?.verdict === 'regression'), done.length)}`);
+    lines.push(`  false alarms on the control /${CONTROL}: ${rate(count((r) => scenario(r, CONTROL)?.verdict === 'regression'), done.length)}`);
+    const slowdown = Number(caseName) / 100;
+    // Honest: never "unchanged" while an interval of a gated metric still includes the true slowdown.
+    const dishonest = count((r) => {
+      const s = scenario(r, CHANGED);
+      if (s?.verdict !== 'unchanged') return false;
+      return (Object.entries(s.metrics) as [MetricName, MetricResult][]).some(
+        ([n, m]) => m.gated && m.ci[0] <= slowdownPoint(n, slowdown) && slowdownPoint(n, slowdown) <= m.ci[1],
+      );
+    });
+    lines.push(`  called unchanged with an interval that includes ${caseName}%: ${rate(dishonest, done.length)}`);
+    const cpu = done.map((r) => scenario(r, CHANGED)?.metrics.cpu_per_request).filter((m) => m !== undefined);
+    if (cpu.length) lines.push(`  CPU per request of /${CHANGED}, estimates: ${cpu.map((m) => pct(m.ratio)).join(' ')}`);
+  }
+  if (secs.length) lines.push(`  wall time per compare: median ${secs[secs.length >> 1].toFixed(0)} s, range ${secs[0].toFixed(0)}–${secs[secs.length - 1].toFixed(0)} s`);
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '10' },
+      cases: { type: 'string', default: ALL_CASES.join(',') },
+      calibrate: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+    },
+  });
+  const runs = Number(values.runs);
+  if (!(Number.isInteger(runs) && runs >= 1)) throw new Error('--runs must be a whole number >= 1');
+  const cases = values.cases.split(',').map((c) => c.trim()) as CaseName[];
+  const unknown = cases.filter((c) => !ALL_CASES.includes(c));
+  if (unknown.length) throw new Error(`unknown case(s) ${unknown.join(', ')}: use ${ALL_CASES.join(',')}`);
+
+  const controller = new AbortController();
+  process.on('SIGINT', () => controller.abort());
+  process.on('SIGTERM', () => controller.abort());
+  const childEnv = process.env.COST_SCALE ? { COST_SCALE: process.env.COST_SCALE } : undefined;
+  const progress = values.verbose ? (e: { phase: string; message: string }) => console.error(`    [${e.phase}] ${e.message}`) : undefined;
+
+  const { repo, branches } = buildRepo();
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log(`sensitivity benchmark: ${new Date().toISOString()}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load average ${load}`);
+  console.log(`repo ${repo}; cases ${cases.join(',')}; ${runs} run(s) each; ${values.calibrate ? 'calibrated first' : 'fresh data dir per run (no calibration)'}\n`);
+
+  const sharedDir = values.calibrate ? mkdtempSync(path.join(os.tmpdir(), 'bumpbench-sensitivity-data-')) : undefined;
+  const summaries: string[] = [];
+  try {
+    if (sharedDir) {
+      const started = Date.now();
+      const rows = await runCalibrate({ repo, ref: 'main' }, { dataDir: sharedDir, childEnv, signal: controller.signal, onProgress: progress });
+      console.log(`calibration (${((Date.now() - started) / 1000).toFixed(0)} s):`);
+      for (const r of rows) console.log(`  ${r.scenario}/${r.metric}: cv ${(r.cv * 100).toFixed(2)}% over ${r.runs} runs → smallest change ${(r.minDetectable * 100).toFixed(1)}%`);
+      console.log('');
+    }
+    for (const caseName of cases) {
+      const records: RunRecord[] = [];
+      console.log(`${caseName === 'aa' ? 'A/A' : `A/B +${caseName}%`} (head: ${branches[caseName]})`);
+      for (let run = 1; run <= runs; run++) {
+        const dataDir = sharedDir ?? mkdtempSync(path.join(os.tmpdir(), 'bumpbench-sensitivity-data-'));
+        const started = Date.now();
+        let rec: RunRecord;
+        try {
+          const result = await runJob(
+            { kind: 'compare', repo, base: { ref: 'main' }, head: { ref: branches[caseName] } },
+            { dataDir, childEnv, keepSamples: true, signal: controller.signal, onProgress: progress },
+          );
+          rec = record(caseName, run, (Date.now() - started) / 1000, result);
+        } catch (err) {
+          if (controller.signal.aborted) throw err;
+          rec = { case: caseName, run, seconds: (Date.now() - started) / 1000, verdict: 'inconclusive', scenarios: [], error: (err as Error).message };
+        } finally {
+          if (!sharedDir) rmSync(dataDir, { recursive: true, force: true });
+        }
+        records.push(rec);
+        console.log(describeRun(rec));
+        if (values.out) appendFileSync(values.out, `${JSON.stringify({ ...rec, at: new Date().toISOString(), loadavg: os.loadavg() })}\n`);
+      }
+      const summary = summarise(caseName, records);
+      summaries.push(summary);
+      console.log(`\n${summary}\n`);
+    }
+  } finally {
+    rmSync(repo, { recursive: true, force: true });
+    if (sharedDir) rmSync(sharedDir, { recursive: true, force: true });
+  }
+  console.log(`summary (load average now ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})\n${summaries.join('\n')}`);
+}
+
+main().catch((err) => {
+  console.error(`bench-sensitivity: ${(err as Error).stack ?? err}`);
+  process.exit(1);
+});

@@ -1,0 +1,154 @@
+// The verdicts of a compare from synthetic, seeded runs: what a user must be able to trust.
+import { describe, expect, it } from 'vitest';
+import { analyseSamples, overallVerdict, type AnalysisOptions } from '../../src/bench/analysis.ts';
+import { thresholdsSchema } from '../../src/config/schema.ts';
+import type { MetricName, RunSample } from '../../src/model.ts';
+import { minDetectableChange } from '../../src/stats/index.ts';
+import { same, sample, slower, syntheticSamples } from './synthetic-samples.ts';
+
+const GATED: MetricName[] = ['throughput', 'latency_p50', 'latency_p99', 'cpu_per_request'];
+const defaults: AnalysisOptions = { thresholds: thresholdsSchema.parse(undefined), gatedMetrics: GATED, confidence: 0.99 };
+
+describe('analyseSamples', () => {
+  const aaVerdicts = (jobs: number, pairs: number, noise: Parameters<typeof syntheticSamples>[0]['noise']) => {
+    const verdicts = { regression: 0, improvement: 0, unchanged: 0, inconclusive: 0 };
+    for (let seed = 1; seed <= jobs; seed++) {
+      const samples = syntheticSamples({ pairs, seed, noise, scenarios: { items: same(2000), search: same(1500) } });
+      const results = analyseSamples(['items', 'search'], samples, defaults);
+      // Count a job once per wrong call: any scenario called a regression (or an improvement) is a false alarm.
+      if (results.some((r) => r.verdict === 'regression')) verdicts.regression++;
+      else if (results.some((r) => r.verdict === 'improvement')) verdicts.improvement++;
+      else verdicts[overallVerdict(results)]++;
+    }
+    return verdicts;
+  };
+
+  it('A/A: run-to-run noise is never called a regression (300 seeded jobs of 10 and of 20 pairs)', () => {
+    // 3% on the clock, 1% on CPU, 6% more on the p99 tail: a quiet machine.
+    for (const pairs of [10, 20]) {
+      const verdicts = aaVerdicts(300, pairs, { cv: 0.03 });
+      expect(verdicts.regression).toBe(0);
+      expect(verdicts.improvement).toBe(0);
+    }
+    // Not a method that never says anything: at the default maximum of 20 pairs most A/A jobs end
+    // "unchanged" (at 10, a 99% interval of 3% noise rarely fits inside ±5% on all 8 gated tests).
+    expect(aaVerdicts(300, 20, { cv: 0.03 }).unchanged).toBeGreaterThan(200);
+  });
+
+  it('A/A on a shared machine: 1 run in 10 slowed 30% by a neighbour gives at most 1% false alarms (400 jobs)', () => {
+    // Independent outliers can pile up on one side by chance (4 of 10 base runs, none of head); no test
+    // on 10 runs a side can tell that from a change, so the rate is small but not zero. Bursty contention
+    // that spans a pair is what alternating pairs cancel; this is the harder, independent kind.
+    const verdicts = aaVerdicts(400, 10, { cv: 0.03, outlierRate: 0.1, outlierFactor: 1.3 });
+    expect(verdicts.regression + verdicts.improvement).toBeLessThanOrEqual(4);
+    const atMax = aaVerdicts(400, 20, { cv: 0.03, outlierRate: 0.1, outlierFactor: 1.3 });
+    expect(atMax.regression + atMax.improvement).toBeLessThanOrEqual(4);
+  });
+
+  it('a 30% CPU increase is a regression on every gated metric that follows it, and the other scenario is left alone', () => {
+    const samples = syntheticSamples({
+      pairs: 10, seed: 7, noise: { cv: 0.03 },
+      scenarios: { items: slower(2000, 1.3), search: same(1500) },
+    });
+    const [items, search] = analyseSamples(['items', 'search'], samples, defaults);
+    expect(items.verdict).toBe('regression');
+    const cpu = items.metrics.cpu_per_request!;
+    expect(cpu.verdict).toBe('regression');
+    expect(cpu.ratio).toBeGreaterThan(1.25);
+    expect(cpu.ratio).toBeLessThan(1.35);
+    expect(cpu.ci[0]).toBeGreaterThan(1.05);
+    expect(cpu.confidence).toBe(0.99);
+    expect(cpu.pAdjusted).toBeLessThan(0.01);
+    expect(items.metrics.throughput!.verdict).toBe('regression');
+    expect(items.metrics.throughput!.ratio).toBeLessThan(0.8);
+    expect(items.metrics.latency_p50!.verdict).toBe('regression');
+    expect(search.verdict).not.toBe('regression');
+    expect(overallVerdict([items, search])).toBe('regression');
+  });
+
+  it('a head whose runs mostly fail is a regression, with the failed runs counted and left out of the timings', () => {
+    const samples = syntheticSamples({
+      pairs: 10, seed: 11, noise: { cv: 0.03 },
+      // Same speed, but 7 of 10 head runs answer with errors: errors are not speed.
+      scenarios: { items: (pair) => ({ base: { cost: 2000 }, head: { cost: 2000, fail: pair >= 3 } }), search: same(1500) },
+    });
+    const [items, search] = analyseSamples(['items', 'search'], samples, defaults);
+    expect(items.verdict).toBe('regression');
+    expect(items.failedRuns).toBe(7);
+    // The timings come from the runs that worked: 3 head runs, not a fast "0 ms" from failures.
+    expect(items.pairs).toBe(3);
+    expect(items.metrics.cpu_per_request!.verdict).not.toBe('regression');
+    expect(search.failedRuns).toBe(0);
+    expect(search.verdict).not.toBe('regression');
+  });
+
+  it('a failure that also happens on base is not blamed on head', () => {
+    const samples = syntheticSamples({
+      pairs: 10, seed: 12, noise: { cv: 0.03 },
+      scenarios: { items: (pair) => ({ base: { cost: 2000, fail: pair % 2 === 0 }, head: { cost: 2000, fail: pair < 6 } }) },
+    });
+    const [items] = analyseSamples(['items'], samples, defaults);
+    expect(items.failedRuns).toBe(11);
+    expect(items.verdict).not.toBe('regression');
+  });
+
+  it('Holm: a marginal p-value that is a regression alone becomes inconclusive in a family of many tests', () => {
+    // CPU per request of head ~7% above base with some overlap: Mann-Whitney p ≈ 0.0015.
+    const baseCpu = [96, 97, 98, 99, 100, 101, 102, 103, 104, 109];
+    const headCpu = baseCpu.map((v, i) => v * 1.07 + (i % 2 ? 1.3 : -1.3));
+    const marginal = (scenario: string): RunSample[] =>
+      baseCpu.flatMap((b, pair) => {
+        // Wall-clock metrics identical on both sides (p = 1), so only CPU per request carries the effect.
+        const noise = { wall: 1 + (pair % 5) / 100, cpu: 1, tail: 1 };
+        const base = sample('base', pair, scenario, { cost: 1000 }, noise);
+        const head = sample('head', pair, scenario, { cost: 1000 }, noise);
+        base.cpuPerRequest = b / 1e6;
+        head.cpuPerRequest = headCpu[pair] / 1e6;
+        return [base, head];
+      });
+
+    const [alone] = analyseSamples(['marginal'], marginal('marginal'), defaults);
+    const cpuAlone = alone.metrics.cpu_per_request!;
+    expect(cpuAlone.p).toBeGreaterThan(0.0005);
+    expect(cpuAlone.p).toBeLessThan(0.005);
+    expect(cpuAlone.verdict).toBe('regression');
+    expect(alone.verdict).toBe('regression');
+
+    // The same data among 11 quiet scenarios: 48 gated tests, and 48 · p is far above α = 1%.
+    const quiet = Array.from({ length: 11 }, (_, i) => `quiet-${i}`);
+    const family = syntheticSamples({
+      pairs: 10, seed: 99, noise: { cv: 0.03 }, scenarios: Object.fromEntries(quiet.map((q) => [q, same(1500)])),
+    });
+    const results = analyseSamples(['marginal', ...quiet], [...marginal('marginal'), ...family], defaults);
+    const cpu = results[0].metrics.cpu_per_request!;
+    expect(cpu.p).toBe(cpuAlone.p);
+    expect(cpu.pAdjusted).toBeGreaterThanOrEqual(0.01);
+    expect(cpu.verdict).toBe('inconclusive');
+    expect(results[0].verdict).not.toBe('regression');
+    expect(overallVerdict(results)).not.toBe('regression');
+  });
+
+  it('the threshold is never below the noise floor of the observed or calibrated CV, and says so', () => {
+    const samples = syntheticSamples({ pairs: 10, seed: 5, noise: { cv: 0.03 }, scenarios: { items: same(2000) } });
+    const calibration = new Map([['items/cpu_per_request', { cv: 0.2, runs: 20 }]]);
+    const [plain] = analyseSamples(['items'], samples, defaults);
+    const [calibrated] = analyseSamples(['items'], samples, { ...defaults, calibration });
+    expect(plain.metrics.cpu_per_request!.threshold).toBe(0.05);
+    // 20% run-to-run CV: with 10 pairs nothing under 2.8 · 0.2 · √(2/10) ≈ 25% can be called.
+    const floor = minDetectableChange(0.2, 10);
+    expect(calibrated.metrics.cpu_per_request!.threshold).toBeCloseTo(floor, 10);
+    expect(calibrated.metrics.cpu_per_request!.minDetectable).toBeCloseTo(floor, 10);
+    // A wide floor turns "unchanged" into "inconclusive" only when the interval is not inside it: here it is.
+    expect(calibrated.metrics.cpu_per_request!.verdict).toBe('unchanged');
+  });
+
+  it('inconclusive metrics say how many pairs would settle them, more than were run', () => {
+    // A 5% change under 6% noise with 6 pairs: the interval cannot decide.
+    const samples = syntheticSamples({ pairs: 6, seed: 3, noise: { cv: 0.06, cpuCv: 0.06 }, scenarios: { items: slower(2000, 1.05) } });
+    const [items] = analyseSamples(['items'], samples, defaults);
+    const unsure = Object.values(items.metrics).filter((m) => m.verdict === 'inconclusive');
+    expect(unsure.length).toBeGreaterThan(0);
+    for (const m of unsure) expect(m.pairsNeeded).toBeGreaterThan(6);
+    expect(items.verdict).toBe('inconclusive');
+  });
+});
