@@ -5,7 +5,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ecosystems, PinInstallError, RegistryError } from '../../src/ecosystems/index.ts';
-import { authHeaderFor, parseNpmrc } from '../../src/ecosystems/npm/npmrc.ts';
+import { authHeaderFor, loadNpmSettings, parseNpmrc, registryFor } from '../../src/ecosystems/npm/npmrc.ts';
 import { repositoryWebUrl } from '../../src/ecosystems/shared/links.ts';
 import { publishExamplePackages, startLocalNpmRegistry, type LocalNpmRegistry } from '../../src/demo/npm-registry.ts';
 import { TEXTKIT } from '../../src/demo/example-packages.ts';
@@ -252,6 +252,26 @@ describe('npm configuration reading', () => {
     expect(authHeaderFor('https://npm.example.com/lodash', settings)).toBe('Bearer token-a');
     expect(authHeaderFor('https://other.example.com/x', settings)).toBe('Basic dXNlcjpwYXNz');
     expect(authHeaderFor('https://registry.npmjs.org/x', settings)).toBeUndefined();
+  });
+
+  it("reads a yarn berry project's .yarnrc.yml instead of .npmrc", async () => {
+    const dir = await writeTree(tempDir('bumpbench-yarnrc-'), {
+      '.npmrc': 'registry=http://127.0.0.1:9/\n',
+      '.yarnrc.yml': [
+        'npmRegistryServer: "https://npm.example.com"',
+        'npmScopes:',
+        '  corp:',
+        '    npmRegistryServer: "https://corp.example.com/npm"',
+        '    npmAuthToken: "${CORP_TOKEN:-none}"',
+        '',
+      ].join('\n'),
+    });
+    const settings = loadNpmSettings({ projectDir: dir, env: { CORP_TOKEN: 'corp-secret' } });
+    expect(registryFor('left-pad', settings)).toBe('https://npm.example.com/');
+    expect(registryFor('@corp/tool', settings)).toBe('https://corp.example.com/npm/');
+    expect(authHeaderFor('https://corp.example.com/npm/@corp%2ftool', settings)).toBe('Bearer corp-secret');
+    expect(authHeaderFor('https://npm.example.com/left-pad', settings)).toBeUndefined();
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('turns the repository forms npm metadata uses into web URLs', () => {

@@ -1,8 +1,10 @@
 // Which registry npm would ask for a package, and with which credentials: the project's .npmrc, the
 // `npm_config_*` environment and the user's ~/.npmrc, with npm's precedence (environment, then project,
-// then user) and its `${VAR}` expansion. Only what a registry request needs is read.
+// then user) and its `${VAR}` expansion. A yarn berry project's .yarnrc.yml (npmRegistryServer,
+// npmScopes, npmAuthToken) is read as yarn reads it instead. Only what a registry request needs is read.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { expandEnv } from '../shared/http.ts';
 import type { EcosystemContext } from '../types.ts';
 
@@ -40,6 +42,45 @@ function readNpmrc(file: string, env: Record<string, string>): NpmSettings {
   return parseNpmrc(readFileSync(file, 'utf8'), env);
 }
 
+/** `${VAR}` and `${VAR:-default}`, as yarn expands them in .yarnrc.yml. */
+function expandYarnEnv(value: string, env: Record<string, string>): string {
+  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (whole, name: string, fallback?: string) => env[name] ?? fallback ?? whole);
+}
+
+/** Registry settings of a yarn berry .yarnrc.yml, in the .npmrc key form used here. */
+export function parseYarnrcYml(text: string, env: Record<string, string> = {}): NpmSettings {
+  const settings: NpmSettings = new Map();
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch {
+    return settings;
+  }
+  if (!doc || typeof doc !== 'object') return settings;
+  const rc = doc as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' && v ? expandYarnEnv(v, env) : undefined);
+  const registry = str(rc.npmRegistryServer);
+  if (registry) settings.set('registry', registry);
+  const token = str(rc.npmAuthToken);
+  if (token) settings.set(`${nerfDart(registry ?? DEFAULT_NPM_REGISTRY)}:_authToken`, token);
+  if (rc.npmScopes && typeof rc.npmScopes === 'object') {
+    for (const [scope, value] of Object.entries(rc.npmScopes as Record<string, Record<string, unknown>>)) {
+      const scopeRegistry = str(value?.npmRegistryServer);
+      if (scopeRegistry) settings.set(`@${scope.replace(/^@/, '')}:registry`, scopeRegistry);
+      const scopeToken = str(value?.npmAuthToken);
+      if (scopeToken) settings.set(`${nerfDart(scopeRegistry ?? registry ?? DEFAULT_NPM_REGISTRY)}:_authToken`, scopeToken);
+    }
+  }
+  if (rc.npmRegistries && typeof rc.npmRegistries === 'object') {
+    for (const [server, value] of Object.entries(rc.npmRegistries as Record<string, Record<string, unknown>>)) {
+      const serverToken = str(value?.npmAuthToken);
+      const url = server.startsWith('//') ? `https:${server}` : server;
+      if (serverToken) settings.set(`${nerfDart(url)}:_authToken`, serverToken);
+    }
+  }
+  return settings;
+}
+
 /** `npm_config_registry`, `npm_config_@scope:registry`, `NPM_CONFIG_//host/:_authToken` … */
 function envSettings(env: Record<string, string>): NpmSettings {
   const settings: NpmSettings = new Map();
@@ -63,6 +104,11 @@ export function loadNpmSettings(ctx: Pick<EcosystemContext, 'projectDir' | 'env'
   if (ctx.repoRoot && path.resolve(ctx.repoRoot) !== path.resolve(ctx.projectDir)) layers.push(readNpmrc(path.join(ctx.repoRoot, '.npmrc'), env));
   layers.push(readNpmrc(path.join(ctx.projectDir, '.npmrc'), env));
   layers.push(envSettings(env));
+  // yarn berry ignores .npmrc and npm_config_*: its own file decides.
+  for (const dir of [ctx.repoRoot, ctx.projectDir]) {
+    const file = dir ? path.join(dir, '.yarnrc.yml') : undefined;
+    if (file && existsSync(file)) layers.push(parseYarnrcYml(readFileSync(file, 'utf8'), env));
+  }
   const merged: NpmSettings = new Map();
   for (const layer of layers) for (const [k, v] of layer) merged.set(k, v);
   return merged;
