@@ -6,7 +6,8 @@
 // the detection rate (A/B), the honest-5% check and the wall time per compare. Figures only, no asserts:
 // docs/methodology.md records what it printed.
 //
-//   npm run bench:sensitivity -- [--runs N] [--cases aa,5,10,20] [--calibrate] [--out FILE.jsonl]
+//   npm run bench:sensitivity -- [--runs N] [--cases aa,5,10,20] [--calibrate] [--out FILE.jsonl] [--verbose]
+//   npm run bench:sensitivity -- --summarise FILE.jsonl     (figures of earlier runs, e.g. made in parts)
 //
 // Every run gets a fresh data dir (so no calibration applies) unless --calibrate, which first runs
 // `bumpbench calibrate` on main once and lets every compare use it.
@@ -35,6 +36,8 @@ interface RunRecord {
   scenarios: { name: string; verdict: Verdict; pairs: number; failedRuns: number; loadGenBoundRuns: number;
     metrics: Partial<Record<MetricName, MetricResult & { cvBase: number; cvHead: number }>> }[];
   error?: string;
+  /** The raw runs, compact, so a record can be re-analysed later: [side, pair, scenario, ok, req/s, p50 µs, p99 µs, CPU µs/req]. */
+  samples?: [string, number, string, boolean, number, number, number, number][];
 }
 
 function git(dir: string, ...args: string[]): string {
@@ -76,6 +79,8 @@ function cvs(samples: RunSample[], scenario: string, metric: (typeof METRICS)[nu
   return { cvBase: of('base'), cvHead: of('head') };
 }
 
+const round = (v: number) => Math.round(v * 1000) / 1000;
+
 function record(caseName: CaseName, run: number, seconds: number, result: JobResult): RunRecord {
   const samples = result.samples ?? [];
   return {
@@ -83,6 +88,7 @@ function record(caseName: CaseName, run: number, seconds: number, result: JobRes
     run,
     seconds,
     verdict: result.verdict,
+    samples: samples.map((s) => [s.side, s.pair, s.scenario, s.ok, round(s.throughput), round(s.latencyUs.p50), round(s.latencyUs.p99), round(s.cpuPerRequest * 1e6)]),
     scenarios: result.scenarios.map((s: ScenarioResult) => ({
       name: s.name,
       verdict: s.verdict,
@@ -164,8 +170,18 @@ async function main(): Promise<void> {
       calibrate: { type: 'boolean', default: false },
       out: { type: 'string' },
       verbose: { type: 'boolean', default: false },
+      summarise: { type: 'string' },
     },
   });
+  if (values.summarise) {
+    // Figures from records written by earlier (partial) runs with --out, e.g. one case per session.
+    const records = readFileSync(values.summarise, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunRecord);
+    for (const c of ALL_CASES) {
+      const mine = records.filter((r) => r.case === c);
+      if (mine.length) console.log(`${summarise(c, mine)}\n`);
+    }
+    return;
+  }
   const runs = Number(values.runs);
   if (!(Number.isInteger(runs) && runs >= 1)) throw new Error('--runs must be a whole number >= 1');
   const cases = values.cases.split(',').map((c) => c.trim()) as CaseName[];

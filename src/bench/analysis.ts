@@ -10,6 +10,8 @@ import {
   holm,
   mannWhitneyU,
   minDetectableChange,
+  normalQuantile,
+  pairsNeededFor,
 } from '../stats/index.ts';
 import { METRICS } from './metrics.ts';
 
@@ -55,7 +57,12 @@ function analyseMetric(
   const threshold = Math.max(configured, minDetectable);
   const test = mannWhitneyU(h, b);
   const hl = hodgesLehmannRatio(b, h, options.confidence);
-  const verdict = decideVerdict(hl, threshold, metric.direction);
+  let verdict = decideVerdict(hl, threshold, metric.direction);
+  // The noise floor raises the bar for calling a change (no false alarms from a noisy runner), but it must
+  // not lower the bar for "unchanged": that still means the whole interval lies inside the configured ±δ.
+  // Otherwise a runner with 60% noise would call a 20% slowdown "unchanged" because ±57% was its floor.
+  const demoted = verdict === 'unchanged' && threshold > configured && decideVerdict(hl, configured, metric.direction) !== 'unchanged';
+  if (demoted) verdict = 'inconclusive';
   const result: MetricResult = {
     base: median(b),
     head: median(h),
@@ -68,9 +75,26 @@ function analyseMetric(
     gated,
     minDetectable,
   };
-  if (verdict === 'inconclusive') result.pairsNeeded = Math.max(n + 1, estimatePairsNeeded(cv, Math.log(hl.ratio), threshold));
+  pairsOf.set(result, n);
+  if (verdict === 'inconclusive') {
+    result.pairsNeeded = Math.max(n + 1, demoted ? Math.min(1000, pairsNeededFor(cv, configured)) : estimatePairsNeeded(cv, Math.log(hl.ratio), threshold));
+  }
   return result;
 }
+
+/**
+ * A change past the threshold whose p-value did not survive Holm: pairs needed, roughly, for p to fall
+ * below α divided by the same Holm factor (z grows with √n for a fixed effect).
+ */
+function pairsForHolm(p: number, pAdjusted: number, alpha: number, n: number): number {
+  const factor = pAdjusted / Math.max(p, Number.MIN_VALUE);
+  const zSeen = normalQuantile(1 - Math.max(p, 1e-300) / 2);
+  const zNeeded = normalQuantile(1 - alpha / factor / 2);
+  return Math.min(1000, Math.max(n + 1, Math.ceil(n * (zNeeded / zSeen) ** 2)));
+}
+
+/** Pairs behind each metric result, for estimates made after the per-metric step. */
+const pairsOf = new WeakMap<MetricResult, number>();
 
 function scenarioVerdict(metrics: MetricResult[]): Verdict {
   const gated = metrics.filter((m) => m.gated);
@@ -108,7 +132,10 @@ export function analyseSamples(scenarios: string[], samples: RunSample[], option
   const alpha = 1 - options.confidence;
   gatedTests.forEach((m, i) => {
     m.pAdjusted = adjusted[i];
-    if ((m.verdict === 'regression' || m.verdict === 'improvement') && adjusted[i] >= alpha) m.verdict = 'inconclusive';
+    if ((m.verdict === 'regression' || m.verdict === 'improvement') && adjusted[i] >= alpha) {
+      m.verdict = 'inconclusive';
+      m.pairsNeeded = pairsForHolm(m.p, adjusted[i], alpha, pairsOf.get(m) ?? 2);
+    }
   });
 
   for (const r of results) {

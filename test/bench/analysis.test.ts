@@ -124,6 +124,8 @@ describe('analyseSamples', () => {
     expect(cpu.p).toBe(cpuAlone.p);
     expect(cpu.pAdjusted).toBeGreaterThanOrEqual(0.01);
     expect(cpu.verdict).toBe('inconclusive');
+    // The report can still say how many pairs would settle it.
+    expect(cpu.pairsNeeded).toBeGreaterThan(10);
     expect(results[0].verdict).not.toBe('regression');
     expect(overallVerdict(results)).not.toBe('regression');
   });
@@ -140,6 +142,26 @@ describe('analyseSamples', () => {
     expect(calibrated.metrics.cpu_per_request!.minDetectable).toBeCloseTo(floor, 10);
     // A wide floor turns "unchanged" into "inconclusive" only when the interval is not inside it: here it is.
     expect(calibrated.metrics.cpu_per_request!.verdict).toBe('unchanged');
+  });
+
+  it('a noisy runner raises the bar for a regression but never turns a wide interval into "unchanged"', () => {
+    // 50% run-to-run noise on every metric (a badly overloaded machine) and a real 20% slowdown.
+    for (let seed = 1; seed <= 50; seed++) {
+      const samples = syntheticSamples({ pairs: 20, seed, noise: { cv: 0.5, cpuCv: 0.5 }, scenarios: { items: slower(2000, 1.2) } });
+      const [items] = analyseSamples(['items'], samples, defaults);
+      expect(items.verdict).not.toBe('unchanged');
+      expect(items.verdict).not.toBe('improvement');
+      for (const [name, m] of Object.entries(items.metrics)) {
+        const configured = defaults.thresholds[name as MetricName];
+        if (m.gated) expect(m.threshold).toBeGreaterThan(configured);
+        // "unchanged" only when the whole interval is inside the configured band, whatever the floor.
+        if (m.verdict === 'unchanged') {
+          expect(m.ci[0]).toBeGreaterThanOrEqual(1 - configured);
+          expect(m.ci[1]).toBeLessThanOrEqual(1 + configured);
+        }
+        if (m.verdict === 'inconclusive') expect(m.pairsNeeded).toBeGreaterThan(20);
+      }
+    }
   });
 
   it('inconclusive metrics say how many pairs would settle them, more than were run', () => {

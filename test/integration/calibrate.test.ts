@@ -1,0 +1,91 @@
+// Noise calibration end to end: real git repo, real servers, real autocannon, a real SQLite file. A/A pairs
+// store each scenario and metric's CV; the next compare of that repo never uses a threshold below the
+// noise floor that CV allows.
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { METRICS } from '../../src/bench/metrics.ts';
+import { runCalibrate, type CalibrationRow } from '../../src/pipeline/calibrate.ts';
+import { runJob } from '../../src/pipeline/run-job.ts';
+import { renderMarkdown } from '../../src/report/markdown.ts';
+import { coefficientOfVariation, minDetectableChange } from '../../src/stats/index.ts';
+import { cpuAppConfig, cpuAppFiles } from '../helpers/cpu-app.ts';
+import { commitOnBranch, createRepo, git, tempDir } from '../helpers/git-repo.ts';
+import { serverPidsUnder } from '../helpers/processes.ts';
+
+const WORK = 1_500_000;
+const PAIRS = 4;
+// Thresholds far below any real noise, so the noise floor (observed or calibrated) is what decides.
+const config = cpuAppConfig({
+  min: PAIRS,
+  max: PAIRS,
+  extra: 'thresholds: { throughput: 0.001, latency_p50: 0.001, latency_p90: 0.001, latency_p99: 0.001, cpu_per_request: 0.001, rss: 0.001 }\n',
+});
+const dataDir = tempDir('bumpbench-calibrate-data-');
+const dbFile = path.join(dataDir, 'bumpbench.db');
+const repo = createRepo(cpuAppFiles(WORK, config));
+commitOnBranch(repo, 'more-work', { 'work.json': JSON.stringify({ work: Math.round(WORK * 1.3) }) }, 'Do 30% more work');
+
+afterAll(() => {
+  expect(serverPidsUnder(repo)).toEqual([]);
+});
+
+describe('bumpbench calibrate', () => {
+  let rows: CalibrationRow[] = [];
+
+  it('measures A/A pairs and stores a CV per scenario and metric in the SQLite file', async () => {
+    rows = await runCalibrate({ repo, ref: 'main', pairs: PAIRS }, { dataDir });
+    const keys = rows.map((r) => `${r.scenario}/${r.metric}`).sort();
+    expect(keys).toEqual(['other', 'work'].flatMap((s) => METRICS.map((m) => `${s}/${m.name}`)).sort());
+    for (const r of rows) {
+      // Both sides ran the same commit: every run of a scenario is one draw of the noise.
+      expect(r.runs).toBe(2 * PAIRS);
+      expect(r.cv).toBeGreaterThan(0);
+      expect(r.cv).toBeLessThan(1);
+      expect(r.minDetectable).toBeCloseTo(minDetectableChange(r.cv, PAIRS), 12);
+    }
+
+    const db = new Database(dbFile, { readonly: true });
+    const stored = db.prepare('SELECT scenario, metric, cv, runs FROM calibrations WHERE repo = ?').all(repo) as
+      { scenario: string; metric: string; cv: number; runs: number }[];
+    db.close();
+    expect(stored).toHaveLength(rows.length);
+    for (const r of rows) {
+      const s = stored.find((x) => x.scenario === r.scenario && x.metric === r.metric)!;
+      expect(s.cv).toBeCloseTo(r.cv, 12);
+      expect(s.runs).toBe(r.runs);
+    }
+    // The same commit on both sides of a calibration leaves no worktree behind.
+    expect(git(repo, 'worktree', 'list').split('\n')).toHaveLength(1);
+  });
+
+  it('a following compare of the repo never uses a threshold below the calibrated noise floor', async () => {
+    expect(rows.length).toBeGreaterThan(0);
+    const result = await runJob({ kind: 'compare', repo, base: { ref: 'main' }, head: { ref: 'more-work' } }, { dataDir, keepSamples: true });
+    const samples = result.samples!;
+    let bindingCalibrations = 0;
+    for (const scenario of result.scenarios) {
+      for (const spec of METRICS) {
+        const m = scenario.metrics[spec.name];
+        if (!m) continue;
+        const calibrated = rows.find((r) => r.scenario === scenario.name && r.metric === spec.name)!;
+        const side = (s: 'base' | 'head') =>
+          samples.filter((x) => x.ok && x.scenario === scenario.name && x.side === s).map(spec.read);
+        const n = Math.min(side('base').length, side('head').length);
+        const floor = minDetectableChange(calibrated.cv, n);
+        expect(m.threshold, `${scenario.name}/${spec.name}`).toBeGreaterThanOrEqual(floor - 1e-12);
+        // The threshold is the larger of the two noise floors: this run's own CV, or the calibrated one.
+        const observed = (coefficientOfVariation(side('base')) + coefficientOfVariation(side('head'))) / 2;
+        expect(m.threshold).toBeCloseTo(Math.max(0.001, minDetectableChange(Math.max(observed, calibrated.cv), n)), 10);
+        if (calibrated.cv > observed) bindingCalibrations++;
+      }
+    }
+    // Twelve scenario × metric pairs: the calibration was the larger noise for some of them, so this test
+    // would fail if the compare ignored it.
+    expect(bindingCalibrations).toBeGreaterThan(0);
+    // The report states the smallest change this runner can call, per scenario.
+    const work = result.scenarios.find((s) => s.name === 'work')!;
+    const cpuThreshold = work.metrics.cpu_per_request!.threshold;
+    expect(renderMarkdown(result)).toContain(`CPU per request ±${(cpuThreshold * 100).toFixed(1)}%`.toLowerCase());
+  });
+});

@@ -1,0 +1,129 @@
+// The report a reviewer reads: results made by the real analysis from seeded synthetic runs, rendered.
+import { describe, expect, it } from 'vitest';
+import { analyseSamples, overallVerdict } from '../../src/bench/analysis.ts';
+import { thresholdsSchema } from '../../src/config/schema.ts';
+import type { Change, JobResult, RunSample } from '../../src/model.ts';
+import { renderMarkdown, summaryLine } from '../../src/report/markdown.ts';
+import { same, slower, syntheticSamples, type SyntheticJob } from '../bench/synthetic-samples.ts';
+
+const options = {
+  thresholds: thresholdsSchema.parse(undefined),
+  gatedMetrics: ['throughput', 'latency_p50', 'latency_p99', 'cpu_per_request'] as const,
+  confidence: 0.99,
+};
+
+function jobResult(job: SyntheticJob, extra: Partial<JobResult> = {}): JobResult {
+  const samples: RunSample[] = syntheticSamples(job);
+  const scenarios = analyseSamples(Object.keys(job.scenarios), samples, { ...options, gatedMetrics: [...options.gatedMetrics] });
+  return {
+    kind: 'compare',
+    verdict: overallVerdict(scenarios),
+    repo: '/tmp/app',
+    base: { ref: 'main', sha: 'a'.repeat(40) },
+    head: { ref: 'deps/fastify-5', sha: 'b'.repeat(40) },
+    changes: [{ ecosystem: 'npm', name: 'fastify', from: '4.28.1', to: '5.0.0' }],
+    scenarios,
+    culprit: null,
+    soak: null,
+    notes: [],
+    startedAt: '2026-01-01T00:00:00Z',
+    finishedAt: '2026-01-01T00:03:00Z',
+    ...extra,
+  };
+}
+
+/** The table row of one metric in one scenario's section. */
+function row(text: string, scenario: string, label: string): string {
+  const section = text.split('### ').find((s) => s.startsWith(`\`${scenario}\``))!;
+  return section.split('\n').find((l) => l.startsWith(`| ${label}`))!;
+}
+
+describe('renderMarkdown', () => {
+  it('a regression: the summary line names the scenario, metric, change and interval; the table has every metric', () => {
+    const result = jobResult({ pairs: 10, seed: 21, noise: { cv: 0.03 }, scenarios: { items: slower(2000, 1.3), search: same(1500) } });
+    expect(result.verdict).toBe('regression');
+    const text = renderMarkdown(result);
+    const cpu = result.scenarios[0].metrics.cpu_per_request!;
+
+    expect(text.startsWith('## bumpbench: Performance regression')).toBe(true);
+    const summary = summaryLine(result);
+    expect(text).toContain(`**${summary}**`);
+    expect(summary).toMatch(/^`items` regression: /);
+    // The change and the interval a reviewer can check against the table.
+    const change = `+${((cpu.ratio - 1) * 100).toFixed(0)}%`;
+    expect(summary).toContain(`cpu per request ${change} (99% CI +`);
+    expect(summary).not.toContain('`search` regression');
+
+    expect(text).toContain('### `items`: 🔴 regression (10 pairs)');
+    const cpuRow = row(text, 'items', 'CPU per request (µs)');
+    expect(cpuRow).toContain(change);
+    expect(cpuRow).toContain('(99%)');
+    expect(cpuRow).toContain('🔴 regression');
+    // Base and head medians in the row: about 2000 µs and 2600 µs.
+    const [, , base, head] = cpuRow.split('|').map((c) => c.trim());
+    expect(Number(base.replace(/,/g, ''))).toBeCloseTo(2000, -2);
+    expect(Number(head.replace(/,/g, ''))).toBeCloseTo(2600, -2);
+    for (const label of ['Throughput (req/s)', 'Latency p50 (ms)', 'Latency p90 (ms)', 'Latency p99 (ms)', 'Peak RSS (MiB)']) {
+      expect(row(text, 'items', label)).toBeDefined();
+    }
+    // Ungated metrics say so; the changed package is listed.
+    expect(row(text, 'items', 'Latency p90 (ms)')).toContain('(not gated)');
+    expect(text).toContain('| fastify | 4.28.1 | 5.0.0 | npm |');
+  });
+
+  it('"No significant change" when every scenario is unchanged', () => {
+    const result = jobResult({ pairs: 20, seed: 4, noise: { cv: 0.02 }, scenarios: { items: same(2000), search: same(1500) } });
+    expect(result.scenarios.map((s) => s.verdict)).toEqual(['unchanged', 'unchanged']);
+    const text = renderMarkdown(result);
+    expect(text.startsWith('## bumpbench: No significant change')).toBe(true);
+    expect(text).toContain('**No significant change in 2 scenario(s).**');
+    expect(text).not.toContain('regression');
+    // Still states what this runner could have seen.
+    expect(text).toMatch(/Smallest change this runner can call here: throughput ±\d+\.\d%/);
+  });
+
+  it('inconclusive rows say how many pairs would settle them', () => {
+    const result = jobResult({ pairs: 6, seed: 3, noise: { cv: 0.06, cpuCv: 0.06 }, scenarios: { items: slower(2000, 1.05) } });
+    expect(result.verdict).toBe('inconclusive');
+    const text = renderMarkdown(result);
+    expect(text.startsWith('## bumpbench: Inconclusive')).toBe(true);
+    expect(summaryLine(result)).toMatch(/^Inconclusive for `items` \(the interval still spans the threshold\)/);
+    const unsure = Object.entries(result.scenarios[0].metrics).filter(([, m]) => m.gated && m.verdict === 'inconclusive');
+    expect(unsure.length).toBeGreaterThan(0);
+    for (const [, m] of unsure) expect(text).toContain(`🟡 inconclusive: ~${m.pairsNeeded} pairs would settle it`);
+    expect(unsure.every(([, m]) => m.pairsNeeded! > 6)).toBe(true);
+  });
+
+  it('failing head runs and load-generator-bound runs are flagged', () => {
+    const result = jobResult({
+      pairs: 10, seed: 8, noise: { cv: 0.03 },
+      scenarios: {
+        items: (pair) => ({ base: { cost: 2000 }, head: { cost: 2000, fail: pair >= 2 } }),
+        search: () => ({ base: { cost: 100, loadGenBound: true }, head: { cost: 100, loadGenBound: true } }),
+      },
+    });
+    const text = renderMarkdown(result);
+    expect(text).toContain('### `items`: 🔴 regression (2 pairs, 8 failed runs)');
+    expect(summaryLine(result)).toContain('`items` regression: requests fail on head');
+    expect(text).toContain('⚠️ 20 runs were load-generator bound');
+  });
+
+  it('stays under the length limit however much there is to say', () => {
+    const names = Array.from({ length: 80 }, (_, i) => `endpoint-${i}`);
+    const changes: Change[] = Array.from({ length: 400 }, (_, i) => ({ ecosystem: 'npm', name: `package-${i}`, from: '1.0.0', to: '2.0.0' }));
+    const result = jobResult(
+      { pairs: 10, seed: 2, noise: { cv: 0.03 }, scenarios: Object.fromEntries(names.map((n) => [n, same(1000)])) },
+      { changes, notes: Array.from({ length: 50 }, (_, i) => `note ${i}: ${'x'.repeat(200)}`) },
+    );
+    const full = renderMarkdown(result, { maxChars: 10_000_000 });
+    expect(full.length).toBeGreaterThan(65_535);
+    const text = renderMarkdown(result);
+    // GitHub refuses check-run text over 65,535 characters; the default leaves room for a wrapper.
+    expect(text.length).toBeLessThanOrEqual(60_000);
+    expect(text.startsWith('## bumpbench: ')).toBe(true);
+    expect(text.endsWith('(truncated: the full report is in the result JSON)')).toBe(true);
+    const small = renderMarkdown(result, { maxChars: 5_000 });
+    expect(small.length).toBeLessThanOrEqual(5_000);
+    expect(small).toContain(summaryLine(result).slice(0, 40));
+  });
+});
