@@ -88,12 +88,20 @@ export interface ScenarioResult {
 }
 
 export interface BisectEvidence {
+  /** The versions applied onto base for this state (only the changed packages being searched). */
   versions: Record<string, string>;
   label: string;
-  verdict: 'like-base' | 'like-head' | 'unknown' | 'install-failed';
+  /** confirm: base vs head; package / release: a probe measured with both ends; recheck: the final adjacent pair. */
+  kind?: 'confirm' | 'package' | 'release' | 'recheck';
+  verdict: 'like-base' | 'like-head' | 'partial' | 'unknown' | 'install-failed';
+  /** The state against base on the decisive metric (for a re-check: firstBad against lastGood). */
   ratio: number | null;
   ci: [number, number] | null;
+  /** Where the state sits, 0 = like base, 1 = like head, on a log scale of the decisive metric. */
+  position?: number | null;
   pairs: number;
+  /** Why the state could not be installed. */
+  error?: string;
 }
 
 export interface Culprit {
@@ -101,9 +109,25 @@ export interface Culprit {
   name: string;
   lastGood: string;
   firstBad: string;
+  /** firstBad against lastGood on the decisive metric (from the final re-check), or the whole effect. */
   ratio: number;
-  /** Set when the budget ran out before a single adjacent pair was found. */
+  /**
+   * Set when the search could not isolate a single adjacent pair (the budget ran out, or a release stayed
+   * unclear at the maximum rounds): the slowdown arrived after lastGood and by firstBad.
+   */
   narrowedOnly?: boolean;
+  /** Releases between lastGood and firstBad that could not be installed (neither good nor bad). */
+  skipped?: string[];
+  /** Changed packages it needs at head's version to slow down (an interaction). */
+  interactsWith?: string[];
+  /** Its share of the whole slowdown (0..1, log scale), from the re-check. */
+  share?: number;
+  /** Every part found carrying the slowdown, largest first (more than one when it is split). */
+  contributors?: { names: string[]; share: number }[];
+  /** The metric that decided each step, e.g. "slug / cpu_per_request". */
+  metric?: string;
+  /** Measured steps used (confirmation and re-check included) and the budget. */
+  steps?: { used: number; max: number };
   evidence: BisectEvidence[];
   links?: { compare?: string; changelog?: string; repository?: string };
 }

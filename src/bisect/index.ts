@@ -6,3 +6,4 @@ export { searchReleases, type ReleaseSearchOptions, type ReleaseSearchResult } f
 export { searchCulprit, type Contribution, type CulpritFinding, type CulpritSearchOptions, type CulpritSearchResult } from './search.ts';
 export { runTrio, type TrioOptions, type TrioOutcome, type TrioRole } from './trio.ts';
 export type { Decision, Judge, Oracle, PackageChange, Position, Probe, ProbeVerdict, VersionSet } from './types.ts';
+export { pickDecisiveMetric, type DecisiveMetric } from './decisive-metric.ts';

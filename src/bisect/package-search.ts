@@ -62,6 +62,7 @@ export async function localizePackages(
   opts.onStep?.(`packages: ${group.length} candidates, applying ${a.join(', ')}${context.length ? ` on top of ${context.length} others` : ''}`);
   const versions = headVersions(opts.packages, [...context, ...a]);
   const probe = await opts.oracle.probe(versions, `${a.join(', ')} at head${context.length ? ` (+${context.length} at head)` : ''}`, (p) => judgeSplit(p, low, high));
+  probe.kind = 'package';
   opts.onProbe?.(probe);
   if (!probe.position) {
     return [{ names: group, low, high, context, unresolved: `the state with ${a.join(', ')} at head does not install: ${probe.installError ?? 'install failed'}` }];

@@ -67,6 +67,7 @@ export async function searchReleases(opts: ReleaseSearchOptions): Promise<Releas
     const version = versions[mid];
     opts.onStep?.(`${name}: between ${versions[lo]} (good) and ${versions[hi]} (bad), ${candidates.length} untried; trying ${version}`);
     const probe = await opts.oracle.probe({ ...opts.context, [name]: version }, `${name} ${version}`, (p) => judgeStep(p, opts.low, opts.high));
+    probe.kind = 'release';
     opts.onProbe?.(probe);
     if (!probe.position) {
       skipped.add(mid);

@@ -154,6 +154,7 @@ async function recheckPair(opts: CulpritSearchOptions, name: string, releases: R
   if (releases.narrowedOnly || opts.budget.exhausted) return null;
   opts.onStep?.(`re-checking ${name} ${releases.lastGood} → ${releases.firstBad} with more pairs`);
   const probe = await opts.oracle.recheck({ ...context, [name]: releases.lastGood }, { ...context, [name]: releases.firstBad }, `re-check ${name} ${releases.lastGood} → ${releases.firstBad}`);
+  probe.kind = 'recheck';
   opts.onProbe?.(probe);
   if (probe.position) opts.budget.charge();
   return probe;

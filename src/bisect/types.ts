@@ -23,6 +23,8 @@ export type ProbeVerdict = 'like-base' | 'like-head' | 'partial' | 'unknown' | '
 export interface Probe {
   versions: VersionSet;
   label: string;
+  /** Which part of the search measured it (set by the search, not the oracle). */
+  kind?: 'package' | 'release' | 'recheck';
   /** null when the state could not be installed. */
   position: Position | null;
   /** The state against base on the decisive metric (Hodges-Lehmann), when measured. */

@@ -4,6 +4,7 @@ import { processIo, type CliIo } from './io.ts';
 const HELP = `bumpbench: catch performance regressions in dependency upgrades
 
   bumpbench compare --repo DIR --base REF --head REF   measure base vs head, print the verdict
+  bumpbench bisect --repo DIR --base REF --head REF    confirm a regression, name the package and first bad release
   bumpbench diff BEFORE AFTER [--json]                  what changed between two lockfiles
   bumpbench calibrate --repo DIR [--ref REF]            measure this machine's noise (A/A pairs)
   bumpbench demo                                        run the whole story on the bundled example
@@ -17,6 +18,7 @@ type Command = (args: string[], io: CliIo) => Promise<number>;
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   compare: async () => (await import('./compare.ts')).runCompareCommand,
+  bisect: async () => (await import('./bisect.ts')).runBisectCommand,
   diff: async () => (await import('./diff.ts')).runDiff,
   calibrate: async () => (await import('./calibrate.ts')).runCalibrateCommand,
   demo: async () => (await import('../demo/run-demo.ts')).runDemo,

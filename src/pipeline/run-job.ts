@@ -1,6 +1,7 @@
 // The engine's one entry point, shared by the CLI, the App's worker and a remote worker:
 // a JobRequest in, a JobResult out, progress through a callback.
 import type { JobRequest, JobResult } from '../model.ts';
+import { runBisect } from './bisect.ts';
 import { runCompare, type RunJobOptions } from './compare.ts';
 import { CancelledError, UserFacingError } from './errors.ts';
 
@@ -12,6 +13,8 @@ export async function runJob(request: JobRequest, options: RunJobOptions): Promi
     switch (request.kind) {
       case 'compare':
         return await runCompare(request, options);
+      case 'bisect':
+        return await runBisect(request, options);
       default:
         throw new UserFacingError(`"${request.kind}" jobs are not available yet; run a compare`);
     }

@@ -1,0 +1,395 @@
+// The bisect job, as numbered steps: resolve the commits, read the config from the base, read the
+// lockfile changes, prepare base and head, confirm the regression (base vs head, the compare method),
+// then search — which package, which release — measuring each candidate state (base with some of head's
+// versions pinned) against both ends. One load generator serves the whole job, installs are cached by
+// the pinned version set, and whatever happens every server and worktree is gone when it returns.
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { createLoadGenerator, killAllServers, type LoadGenerator } from '../bench/index.ts';
+import { overallVerdict } from '../bench/analysis.ts';
+import { metricSpec } from '../bench/metrics.ts';
+import {
+  StepBudget, pickDecisiveMetric, runTrio, searchCulprit, shareOf, verdictOf,
+  type DecisiveMetric, type Oracle, type PackageChange, type Probe, type TrioRole, type VersionSet,
+} from '../bisect/index.ts';
+import type { RepoConfig } from '../config/schema.ts';
+import { ecosystems, PinInstallError, PinUnsupportedError, type EcosystemContext } from '../ecosystems/index.ts';
+import type { BisectEvidence, Change, Culprit, Ecosystem, JobRequest, JobResult, ProgressFn, RunSample } from '../model.ts';
+import { ResultsStore } from '../store/results-store.ts';
+import { openRepo, removeWorktree, resolveRef } from '../workspace/git.ts';
+import { childEnvFor } from './child-env.ts';
+import { cpuPlan, type RunJobOptions } from './compare.ts';
+import { UserFacingError } from './errors.ts';
+import { loadJobConfig } from './job-config.ts';
+import { lockfileChanges } from './lockfile-changes.ts';
+import { describeProblems, measurePair } from './measure-pair.ts';
+import { measureSample } from './measure-sample.ts';
+import { prepareSide, type PreparedSide } from './prepare-side.ts';
+
+/** Rounds of one step: the config's repeats; 99% intervals need at least 5 a side when we may look again. */
+export function stepRounds(config: RepoConfig): { min: number; max: number } {
+  const { min, max } = config.repeats;
+  if (max === min) return { min: Math.max(min, 4), max: Math.max(min, 4) };
+  const lo = Math.max(min, 5);
+  return { min: lo, max: Math.max(max, lo) };
+}
+
+/** The final re-check measures half as many pairs again as a step. */
+export function recheckRepeats(config: RepoConfig): { min: number; max: number } {
+  const rounds = stepRounds(config);
+  const min = Math.ceil(rounds.min * 1.5);
+  return { min, max: Math.max(min, Math.ceil(rounds.max * 1.5)) };
+}
+
+/** The candidate's server would not start: like an install failure, the release is skipped. */
+class CandidateBroken extends Error {}
+
+interface BisectContext {
+  repoDir: string;
+  baseSha: string;
+  jobDir: string;
+  cacheDir: string;
+  config: RepoConfig;
+  stepConfig: RepoConfig;
+  base: PreparedSide;
+  head: PreparedSide;
+  load: LoadGenerator;
+  serverCpus?: string;
+  decisive: DecisiveMetric;
+  ecosystemOf: Map<string, Ecosystem>;
+  options: RunJobOptions;
+  progress: ProgressFn;
+  samples: RunSample[];
+  worktrees: Set<string>;
+}
+
+function installKeyOf(versions: VersionSet, ecosystemOf: Map<string, Ecosystem>): string {
+  return `bisect\0${Object.keys(versions).sort().map((n) => `${ecosystemOf.get(n)}:${n}@${versions[n]}`).join('\0')}`;
+}
+
+function describeVersions(versions: VersionSet): string {
+  return Object.entries(versions).map(([n, v]) => `${n}@${v}`).join(', ');
+}
+
+let stepCounter = 0;
+
+/** Base with `versions` pinned, installed (from the cache when this version set was installed before) and built. */
+async function prepareCandidate(ctx: BisectContext, versions: VersionSet, label: string): Promise<PreparedSide> {
+  const dir = path.join(ctx.jobDir, `state-${++stepCounter}`);
+  ctx.worktrees.add(dir);
+  // prepareSide reads extraEnv and config.install after beforeInstall has run: the pin fills them.
+  const extraEnv: Record<string, string> = { ...ctx.options.childEnv };
+  const sideConfig: RepoConfig = { ...ctx.config };
+  return prepareSide({
+    label, repoDir: ctx.repoDir, sha: ctx.baseSha, worktreeDir: dir, cacheDir: ctx.cacheDir, config: sideConfig,
+    extraEnv, installKey: installKeyOf(versions, ctx.ecosystemOf), onProgress: ctx.progress, signal: ctx.options.signal,
+    beforeInstall: async (projectDir) => {
+      const byEcosystem = new Map<Ecosystem, VersionSet>();
+      for (const [name, version] of Object.entries(versions)) {
+        const eco = ctx.ecosystemOf.get(name)!;
+        byEcosystem.set(eco, { ...byEcosystem.get(eco), [name]: version });
+      }
+      for (const [eco, set] of byEcosystem) {
+        const pinned = await ecosystems[eco].pin(projectDir, set, {
+          env: childEnvFor(projectDir, ctx.config, extraEnv), repoRoot: dir, signal: ctx.options.signal,
+        });
+        Object.assign(extraEnv, pinned.env);
+        if (pinned.installCommand && !ctx.config.install) sideConfig.install = pinned.installCommand;
+      }
+    },
+  });
+}
+
+async function dropCandidate(ctx: BisectContext, side: PreparedSide | undefined, dir?: string): Promise<void> {
+  const target = side?.worktree ?? dir;
+  if (!target) return;
+  await removeWorktree(target);
+  ctx.worktrees.delete(target);
+}
+
+function valueOf(ctx: BisectContext, samples: RunSample[]): number | null {
+  const sample = samples.find((s) => s.scenario === ctx.decisive.scenario);
+  if (!sample || !sample.ok) return null;
+  return metricSpec(ctx.decisive.metric).read(sample);
+}
+
+/** Install failures (pin or install or build) of a candidate become a skipped state; anything else is a real error. */
+function installFailure(err: unknown): string | null {
+  if (err instanceof PinInstallError) return err.outputTail ? `${err.message}\n${err.outputTail}` : err.message;
+  if (err instanceof UserFacingError) return err.message;
+  return null;
+}
+
+function makeOracle(ctx: BisectContext): Oracle {
+  const rounds = stepRounds(ctx.config);
+  return {
+    async probe(versions, label, judge): Promise<Probe> {
+      let candidate: PreparedSide | undefined;
+      try {
+        try {
+          candidate = await prepareCandidate(ctx, versions, 'candidate');
+        } catch (err) {
+          if (err instanceof PinUnsupportedError) throw new UserFacingError(`cannot pin ${describeVersions(versions)}: ${err.message}`);
+          const why = installFailure(err);
+          if (why === null) throw err;
+          ctx.progress({ phase: 'bisect', message: `${label}: does not install, skipped (${why.split('\n')[0]})` });
+          return { versions, label, position: null, ratio: null, ci: null, pairs: 0, installError: why.split('\n')[0] };
+        }
+        const sides: Record<TrioRole, PreparedSide> = { base: ctx.base, candidate, head: ctx.head };
+        const trio = await runTrio({
+          minRounds: rounds.min,
+          maxRounds: rounds.max,
+          judge,
+          confirmedRatio: ctx.decisive.ratio,
+          signal: ctx.options.signal,
+          measure: async (role, round) => {
+            let samples: RunSample[];
+            try {
+              samples = await measureSampleFor(ctx, sides[role], role === 'base' ? 'base' : 'head', round);
+            } catch (err) {
+              if (role === 'candidate' && err instanceof UserFacingError) throw new CandidateBroken(err.message);
+              throw err;
+            }
+            if (role === 'candidate') ctx.samples.push(...samples);
+            return valueOf(ctx, samples);
+          },
+          onRound: (round, planned) => ctx.progress({ phase: 'measure', message: `${label}: round ${round} of ${planned} (base, candidate, head)`, step: round, total: planned }),
+        }).catch((err: unknown) => {
+          if (err instanceof CandidateBroken) return err;
+          throw err;
+        });
+        if (trio instanceof CandidateBroken) {
+          return { versions, label, position: null, ratio: null, ci: null, pairs: 0, installError: trio.message };
+        }
+        return {
+          versions, label, position: trio.position, ratio: trio.ratio?.ratio ?? null,
+          ci: trio.ratio ? [trio.ratio.lo, trio.ratio.hi] : null, pairs: trio.rounds,
+        };
+      } finally {
+        await dropCandidate(ctx, candidate);
+      }
+    },
+
+    async recheck(from, to, label): Promise<Probe> {
+      const prepared: PreparedSide[] = [];
+      try {
+        try {
+          prepared.push(await prepareCandidate(ctx, from, 'last good'));
+          prepared.push(await prepareCandidate(ctx, to, 'first bad'));
+        } catch (err) {
+          const why = installFailure(err);
+          if (why === null) throw err;
+          return { versions: to, label, position: null, ratio: null, ci: null, pairs: 0, installError: why.split('\n')[0] };
+        }
+        const outcome = await measurePair({
+          base: prepared[0], head: prepared[1], config: ctx.stepConfig, load: ctx.load, serverCpus: ctx.serverCpus,
+          repeats: recheckRepeats(ctx.config), onProgress: ctx.progress, signal: ctx.options.signal,
+        });
+        ctx.samples.push(...outcome.samples);
+        const m = outcome.scenarios.find((s) => s.name === ctx.decisive.scenario)?.metrics[ctx.decisive.metric];
+        if (!m) return { versions: to, label, position: null, ratio: null, ci: null, pairs: outcome.pairs, installError: 'the re-check runs failed' };
+        return {
+          versions: to, label, position: shareOf({ ratio: m.ratio, lo: m.ci[0], hi: m.ci[1] }, ctx.decisive.ratio),
+          ratio: m.ratio, ci: m.ci, pairs: outcome.pairs,
+        };
+      } finally {
+        for (const side of prepared) await dropCandidate(ctx, side);
+      }
+    },
+  };
+}
+
+function measureSampleFor(ctx: BisectContext, prepared: PreparedSide, side: 'base' | 'head', pair: number): Promise<RunSample[]> {
+  return measureSample({ prepared, side, pair, config: ctx.stepConfig, load: ctx.load, serverCpus: ctx.serverCpus });
+}
+
+function evidenceOf(probe: Probe): BisectEvidence {
+  return {
+    versions: probe.versions,
+    label: probe.label,
+    kind: probe.kind,
+    verdict: verdictOf(probe.position),
+    ratio: probe.ratio,
+    ci: probe.ci,
+    position: probe.position ? probe.position.estimate : null,
+    pairs: probe.pairs,
+    ...(probe.installError ? { error: probe.installError } : {}),
+  };
+}
+
+/** The changes a search can apply: both versions known, in an ecosystem we can pin, optionally one package. */
+function searchable(changes: Change[], only: string | undefined, notes: string[]): { packages: PackageChange[]; ecosystemOf: Map<string, Ecosystem> } {
+  const ecosystemOf = new Map<string, Ecosystem>();
+  const packages: PackageChange[] = [];
+  for (const c of changes) {
+    if (!c.from || !c.to) {
+      notes.push(`${c.name} was ${c.from ? 'removed' : 'added'}: it follows the packages that need it and is not searched on its own.`);
+      continue;
+    }
+    if (packages.some((p) => p.name === c.name)) continue; // the same package in several lockfiles
+    packages.push({ name: c.name, from: c.from, to: c.to });
+    ecosystemOf.set(c.name, c.ecosystem);
+  }
+  if (only !== undefined) {
+    const chosen = packages.filter((p) => p.name === only);
+    if (chosen.length === 0) {
+      throw new UserFacingError(
+        `--package ${only}: not among the packages this change updates (${packages.map((p) => p.name).join(', ') || 'none'}). Give one of those, or leave --package out.`,
+      );
+    }
+    return { packages: chosen, ecosystemOf };
+  }
+  return { packages, ecosystemOf };
+}
+
+export async function runBisect(request: JobRequest, options: RunJobOptions): Promise<JobResult> {
+  const startedAt = new Date().toISOString();
+  const progress = options.onProgress ?? (() => {});
+  const { signal } = options;
+  const cacheDir = path.join(options.dataDir, 'cache');
+  const jobDir = path.join(options.dataDir, 'work', randomUUID().slice(0, 8));
+
+  // 1. The commits.
+  progress({ phase: 'prepare', message: `opening ${request.repo}` });
+  const repoDir = await openRepo(request.repo, cacheDir, options.authCloneUrl);
+  const baseSha = request.base.sha ?? (await resolveRef(repoDir, request.base.ref));
+  const headSha = request.head.sha ?? (await resolveRef(repoDir, request.head.ref));
+
+  // 2. The config: from the base commit, never from the head being judged.
+  const { config, source: configSource } = await loadJobConfig(repoDir, baseSha, request, options.config);
+  progress({ phase: 'prepare', message: `config from ${configSource}: ${config.scenarios.length} scenario(s), bisect budget ${config.bisect.maxSteps} measured steps` });
+
+  // 3. What changed, and what of it can be searched.
+  const { changes, notes } = await lockfileChanges(repoDir, baseSha, headSha);
+  const { packages, ecosystemOf } = searchable(changes, request.options?.package, notes);
+
+  const sides: PreparedSide[] = [];
+  const worktrees = new Set<string>();
+  const samples: RunSample[] = [];
+  let load: LoadGenerator | undefined;
+  const finish = (result: Omit<JobResult, 'finishedAt' | 'kind' | 'repo' | 'base' | 'head' | 'changes' | 'soak' | 'startedAt'>): JobResult => {
+    const full: JobResult = {
+      kind: 'bisect', repo: request.repo, base: { ref: request.base.ref, sha: baseSha }, head: { ref: request.head.ref, sha: headSha },
+      changes, soak: null, startedAt, finishedAt: new Date().toISOString(), ...result,
+    };
+    const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
+    const id = store.saveResult(full);
+    store.close();
+    progress({ phase: 'done', message: `result stored as #${id} in ${store.file}` });
+    if (!options.keepSamples) delete full.samples;
+    return full;
+  };
+
+  try {
+    if (packages.length === 0) throw new UserFacingError(`no package version changes between ${request.base.ref} and ${request.head.ref} that could be searched: nothing to bisect`);
+
+    // 4. Base and head, installed and built.
+    for (const [label, sha] of [['base', baseSha], ['head', headSha]] as const) {
+      signal?.throwIfAborted();
+      sides.push(await prepareSide({
+        label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config,
+        extraEnv: options.childEnv, onProgress: progress, signal,
+      }));
+    }
+    const [base, head] = sides;
+
+    // 5. Confirm the regression with the full compare method.
+    const budget = new StepBudget(config.bisect.maxSteps);
+    const cpus = cpuPlan(config);
+    load = await createLoadGenerator({ cpus: cpus.load });
+    const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
+    const calibration = store.getCalibration(request.repo);
+    store.close();
+    progress({ phase: 'bisect', message: `step 1/${budget.max}: confirming the regression (base vs head)`, step: 1, total: budget.max });
+    const confirmation = await measurePair({ base, head, config, load, serverCpus: cpus.server, calibration, onProgress: progress, signal });
+    budget.charge();
+    samples.push(...confirmation.samples);
+    notes.push(...describeProblems(confirmation.samples));
+    const verdict = overallVerdict(confirmation.scenarios);
+    const decisive = verdict === 'regression' ? pickDecisiveMetric(confirmation.scenarios) : null;
+    if (!decisive) {
+      notes.unshift(
+        verdict === 'regression'
+          ? 'Base vs head regressed through failing requests, not a slower metric: there is no measurement to place the candidates by, so nothing was bisected.'
+          : `Base vs head shows no regression (${verdict}): nothing to bisect.`,
+      );
+      progress({ phase: 'bisect', message: notes[0] });
+      return finish({ verdict, scenarios: confirmation.scenarios, culprit: null, notes, samples });
+    }
+    const metricLabel = `${decisive.scenario} / ${decisive.metric}`;
+    progress({ phase: 'bisect', message: `regression confirmed: ${metricLabel} ×${decisive.ratio.toFixed(2)} decides each step; searching ${packages.length} changed package(s)` });
+
+    // 6. Search. Each step measures only the deciding scenario.
+    const stepConfig: RepoConfig = { ...config, scenarios: config.scenarios.filter((s) => s.name === decisive.scenario) };
+    const ctx: BisectContext = {
+      repoDir, baseSha, jobDir, cacheDir, config, stepConfig, base, head, load, serverCpus: cpus.server, decisive,
+      ecosystemOf, options, progress, samples, worktrees,
+    };
+    const ecoContext = (): EcosystemContext => ({ projectDir: base.projectDir, repoRoot: base.worktree, env: base.env, signal });
+    const evidence: BisectEvidence[] = [{
+      versions: Object.fromEntries(packages.map((p) => [p.name, p.to])), label: 'head (every change)', kind: 'confirm', verdict: 'like-head',
+      ratio: decisive.ratio, ci: decisive.ci, position: 1, pairs: confirmation.pairs,
+    }];
+    const found = await searchCulprit({
+      packages,
+      oracle: makeOracle(ctx),
+      budget,
+      releasesBetween: async (pkg) => {
+        const eco = ecosystems[ecosystemOf.get(pkg.name)!];
+        const listed = await eco.listReleasesBetween(pkg.name, pkg.from, pkg.to, ecoContext());
+        const versions = listed.map((r) => r.version);
+        // Listed ascending; a downgrade searches from its `from` down to its `to`.
+        return eco.compareVersions(pkg.from, pkg.to) > 0 ? versions.reverse() : versions;
+      },
+      onProbe: (probe) => evidence.push(evidenceOf(probe)),
+      onStep: (message) => progress({ phase: 'bisect', message: `step ${budget.used + 1}/${budget.max}: ${message}`, step: budget.used + 1, total: budget.max }),
+    });
+    notes.push(...found.notes);
+
+    // 7. The culprit, with links to read on.
+    let culprit: Culprit | null = null;
+    if (found.culprit) {
+      const c = found.culprit;
+      const ecosystem = ecosystemOf.get(c.name) ?? ecosystemOf.get(packages[0].name)!;
+      culprit = {
+        ecosystem, name: c.name, lastGood: c.lastGood, firstBad: c.firstBad,
+        ratio: c.recheck?.ratio ?? decisive.ratio,
+        ...(c.narrowedOnly ? { narrowedOnly: true } : {}),
+        ...(c.skipped.length ? { skipped: c.skipped } : {}),
+        ...(c.interactsWith.length ? { interactsWith: c.interactsWith } : {}),
+        share: c.share,
+        contributors: found.contributions.map((x) => ({ names: x.names, share: x.share })),
+        metric: metricLabel,
+        steps: { used: budget.used, max: budget.max },
+        evidence,
+      };
+      if (ecosystemOf.has(c.name)) {
+        try {
+          const links = await ecosystems[ecosystem].packageLinks(c.name, ecoContext());
+          culprit.links = {
+            ...(links.compare ? { compare: links.compare(c.lastGood, c.firstBad) } : {}),
+            ...(links.changelog ? { changelog: links.changelog } : {}),
+            ...(links.repository ? { repository: links.repository } : {}),
+          };
+        } catch (err) {
+          notes.push(`Could not read ${c.name}'s links from the registry: ${(err as Error).message}`);
+        }
+      }
+    }
+    progress({
+      phase: 'bisect',
+      message: culprit
+        ? `${culprit.narrowedOnly ? 'narrowed to' : 'culprit:'} ${culprit.name} ${culprit.narrowedOnly ? `between ${culprit.lastGood} and ${culprit.firstBad}` : `${culprit.firstBad} (last good ${culprit.lastGood})`} in ${budget.used} measured steps`
+        : `no culprit found in ${budget.used} measured steps`,
+    });
+    return finish({ verdict, scenarios: confirmation.scenarios, culprit, notes, samples });
+  } finally {
+    await load?.close();
+    await killAllServers();
+    for (const dir of worktrees) await removeWorktree(dir);
+    for (const side of sides) await removeWorktree(side.worktree);
+    for (const label of ['base', 'head']) await removeWorktree(path.join(jobDir, label));
+    await rm(jobDir, { recursive: true, force: true });
+  }
+}
