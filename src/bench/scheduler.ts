@@ -32,8 +32,15 @@ export function lookConfidence(minPairs: number, maxPairs: number): number {
   return maxPairs > minPairs ? 0.99 : 0.95;
 }
 
-/** Whether another batch could change the answer: some gated metric of some scenario is inconclusive. */
+/**
+ * Whether another batch could change the answer: some scenario is inconclusive, and no scenario is a
+ * regression yet. A regression settles the job's verdict (and a bisect step's "like head"), so measuring
+ * on only to settle another scenario would cost minutes for a line in the report that says "inconclusive,
+ * ~N pairs would settle it" anyway. Stopping at the first look that crosses the boundary is the usual
+ * group-sequential rule, and every look already uses the stricter level.
+ */
 export function needsMorePairs(results: ScenarioResult[]): boolean {
+  if (results.some((r) => r.verdict === 'regression')) return false;
   return results.some((r) => r.verdict === 'inconclusive');
 }
 

@@ -62,6 +62,20 @@ describe('runSchedule', () => {
     expect(outcome.scenarios[0].verdict).toBe('unchanged');
   });
 
+  it('stops once a scenario is a regression, even while another is still inconclusive', async () => {
+    const { measure } = syntheticMeasure(1, { cv: 0.02 }, 11);
+    const looks: number[] = [];
+    const analyse = (samples: RunSample[]): ScenarioResult[] => {
+      const pairs = samples.length / 2;
+      looks.push(pairs);
+      const scenario = (name: string, verdict: Verdict): ScenarioResult => ({ name, verdict, pairs, metrics: {}, failedRuns: 0, loadGenBoundRuns: 0 });
+      return [scenario('items', pairs >= 15 ? 'regression' : 'inconclusive'), scenario('search', 'inconclusive')];
+    };
+    const outcome = await runSchedule({ minPairs: 10, maxPairs: 20, measure, analyse });
+    expect(looks).toEqual([10, 15]);
+    expect(outcome.scenarios.map((s) => s.verdict)).toEqual(['regression', 'inconclusive']);
+  });
+
   it('stops at the maximum with an honest inconclusive', async () => {
     const { measure, calls } = syntheticMeasure(1, { cv: 0.02 }, 3);
     const { analyse, looks } = scripted(() => 'inconclusive');
