@@ -1,6 +1,7 @@
 // Noise calibration end to end: real git repo, real servers, real autocannon, a real SQLite file. A/A pairs
 // store each scenario and metric's CV; the next compare of that repo never uses a threshold below the
 // noise floor that CV allows.
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,7 +28,11 @@ const repo = createRepo(cpuAppFiles(WORK, config));
 commitOnBranch(repo, 'more-work', { 'work.json': JSON.stringify({ work: Math.round(WORK * 1.3) }) }, 'Do 30% more work');
 
 afterAll(() => {
-  expect(serverPidsUnder(repo)).toEqual([]);
+  const left = serverPidsUnder(repo);
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(repo, { recursive: true, force: true });
+  // Nothing this suite started may outlive it.
+  expect(left).toEqual([]);
 });
 
 describe('bumpbench calibrate', () => {
