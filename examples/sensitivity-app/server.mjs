@@ -1,6 +1,6 @@
 // The sensitivity benchmark's app: two endpoints whose CPU cost per request is a fixed number of loop
 // iterations read from cost.json, so a commit that raises `items` by 10% makes /items do exactly 10% more
-// work and changes nothing else. The loop dominates the request (~4.1 of ~4.3 ms of CPU on a 2024 EPYC),
+// work and changes nothing else. The loop dominates the request (~4.1 of ~4.3 ms of CPU on the EPYC VM it was measured on),
 // so +10% work is ~+9.6% CPU per request. COST_SCALE (default 1) scales both endpoints, to fit the app to
 // a faster or slower machine without touching the commits being compared.
 import { readFileSync } from 'node:fs';
