@@ -1,11 +1,14 @@
 // Step: what the bump changed, read from every lockfile the two commits differ in (monorepos have several).
-// The lockfile is the truth; a lockfile we cannot read becomes a note, not a failed job.
+// The lockfile is the truth; the bump's own words (commit messages, or the PR's title and body) are only
+// hints, and where they disagree with the lockfile the report says so. A lockfile we cannot read
+// becomes a note, not a failed job.
 import type { Change } from '../model.ts';
-import { isLockfilePath } from '../lockfiles/detect.ts';
-import { diffLockfileContents } from '../lockfiles/diff.ts';
-import { changedFiles, readFileAt } from '../workspace/git.ts';
+import { compareHints, diffLockfileContents, isLockfilePath, parseBumpMessage } from '../lockfiles/index.ts';
+import { changedFiles, commitMessages, readFileAt } from '../workspace/git.ts';
 
-export async function lockfileChanges(repoDir: string, baseSha: string, headSha: string): Promise<{ changes: Change[]; notes: string[] }> {
+export async function lockfileChanges(
+  repoDir: string, baseSha: string, headSha: string, prText?: { title?: string; body?: string },
+): Promise<{ changes: Change[]; notes: string[] }> {
   const changes: Change[] = [];
   const notes: string[] = [];
   if (baseSha === headSha) return { changes, notes };
@@ -13,10 +16,13 @@ export async function lockfileChanges(repoDir: string, baseSha: string, headSha:
     const before = await readFileAt(repoDir, baseSha, file);
     const after = await readFileAt(repoDir, headSha, file);
     try {
-      for (const change of diffLockfileContents(file, before, after)) changes.push({ ...change, lockfile: file });
+      changes.push(...diffLockfileContents(file, before, after));
     } catch (err) {
       notes.push(`Could not read ${file}: ${(err as Error).message}`);
     }
   }
+  const messages = prText ? [prText] : await commitMessages(repoDir, baseSha, headSha);
+  const hints = messages.flatMap((m) => parseBumpMessage(m));
+  for (const disagreement of compareHints(hints, changes)) notes.push(disagreement.message);
   return { changes, notes };
 }

@@ -95,6 +95,12 @@ export async function changedFiles(repoDir: string, fromSha: string, toSha: stri
   return out.split('\n').filter(Boolean);
 }
 
+/** Full messages of the commits reachable from `toSha` but not from `fromSha`, oldest first. */
+export async function commitMessages(repoDir: string, fromSha: string, toSha: string): Promise<string[]> {
+  const out = await simpleGit(repoDir).raw(['log', '--reverse', '--format=%B%x00', `${fromSha}..${toSha}`]);
+  return out.split('\0').map((m) => m.trim()).filter(Boolean);
+}
+
 export async function addWorktree(repoDir: string, sha: string, dir: string): Promise<string> {
   await rm(dir, { recursive: true, force: true });
   await mkdir(path.dirname(dir), { recursive: true });

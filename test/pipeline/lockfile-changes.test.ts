@@ -1,0 +1,42 @@
+// Which packages a bump changed, read from real commits: every lockfile, and the message only as a hint.
+import { describe, expect, it } from 'vitest';
+import { lockfileChanges } from '../../src/pipeline/lockfile-changes.ts';
+import { commitOnBranch, createRepo, git } from '../helpers/git-repo.ts';
+
+const npmLock = (pkgs: Record<string, string>) =>
+  JSON.stringify({
+    name: 'app', lockfileVersion: 3,
+    packages: { '': { name: 'app' }, ...Object.fromEntries(Object.entries(pkgs).map(([n, v]) => [`node_modules/${n}`, { version: v }])) },
+  });
+
+describe('lockfile changes of a compare', () => {
+  it('reads every lockfile the commits differ in (monorepo) and notes where the message disagrees', async () => {
+    const repo = createRepo({
+      'services/api/package-lock.json': npmLock({ 'left-pad': '1.0.0', ms: '2.1.2' }),
+      'services/worker/requirements.txt': 'requests==2.31.0\nurllib3==2.0.7\n',
+      'README.md': 'hi',
+    });
+    commitOnBranch(
+      repo, 'bump',
+      {
+        'services/api/package-lock.json': npmLock({ 'left-pad': '1.3.0', ms: '2.1.2' }),
+        'services/worker/requirements.txt': 'requests==2.32.3\nurllib3==2.0.7\n',
+      },
+      'Bump left-pad from 1.0.0 to 1.2.0\n\nBumps [left-pad](https://github.com/x/left-pad) from 1.0.0 to 1.2.0.',
+    );
+    const { changes, notes } = await lockfileChanges(repo, git(repo, 'rev-parse', 'main'), git(repo, 'rev-parse', 'bump'));
+    expect(changes).toEqual([
+      { ecosystem: 'npm', name: 'left-pad', from: '1.0.0', to: '1.3.0', lockfile: 'services/api/package-lock.json' },
+      { ecosystem: 'pypi', name: 'requests', from: '2.31.0', to: '2.32.3', lockfile: 'services/worker/requirements.txt' },
+    ]);
+    expect(notes).toEqual([expect.stringMatching(/left-pad 1\.0\.0 → 1\.2\.0.*lockfile says left-pad 1\.0\.0 → 1\.3\.0/)]);
+  });
+
+  it('turns an unreadable lockfile into a note naming the file, not a failure', async () => {
+    const repo = createRepo({ 'package-lock.json': npmLock({ a: '1.0.0' }) });
+    commitOnBranch(repo, 'broken', { 'package-lock.json': npmLock({ a: '1.1.0' }).slice(0, 40) }, 'truncate');
+    const { changes, notes } = await lockfileChanges(repo, git(repo, 'rev-parse', 'main'), git(repo, 'rev-parse', 'broken'));
+    expect(changes).toEqual([]);
+    expect(notes).toEqual([expect.stringMatching(/^Could not read package-lock\.json: .*package-lock\.json/)]);
+  });
+});
