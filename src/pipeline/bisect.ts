@@ -27,12 +27,13 @@ import { describeProblems, measurePair } from './measure-pair.ts';
 import { measureSample } from './measure-sample.ts';
 import { prepareSide, type PreparedSide } from './prepare-side.ts';
 
-/** Rounds of one step: the config's repeats; 99% intervals need at least 5 a side when we may look again. */
+/**
+ * Rounds of one step: the config's repeats, at least 4 (a 95% interval needs 4 a side), and always room
+ * for more rounds when a step is unclear, even when the config fixes min = max.
+ */
 export function stepRounds(config: RepoConfig): { min: number; max: number } {
-  const { min, max } = config.repeats;
-  if (max === min) return { min: Math.max(min, 4), max: Math.max(min, 4) };
-  const lo = Math.max(min, 5);
-  return { min: lo, max: Math.max(max, lo) };
+  const min = Math.max(config.repeats.min, 4);
+  return { min, max: Math.max(config.repeats.max, min + Math.max(2, Math.ceil(min / 2))) };
 }
 
 /** The final re-check measures half as many pairs again as a step. */

@@ -1,6 +1,6 @@
 // Pure rendering of a JobResult into markdown: the PR comment, the check run summary and the CLI report
 // are all this text. A summary line first (what a reviewer reads), then one table per scenario.
-import type { Change, JobResult, MetricName, MetricResult, ScenarioResult, Verdict } from '../model.ts';
+import type { Change, Culprit, JobResult, MetricName, MetricResult, ScenarioResult, Verdict } from '../model.ts';
 import { METRICS } from '../bench/metrics.ts';
 
 const VERDICT_LABEL: Record<Verdict, string> = {
@@ -49,7 +49,9 @@ function gatedEntries(s: ScenarioResult, verdict: Verdict): [MetricName, MetricR
 export function summaryLine(result: JobResult): string {
   if (result.culprit && !result.culprit.narrowedOnly) {
     const c = result.culprit;
-    return `${c.name} ${c.firstBad} made it ${formatChange(c.ratio)} (last good: ${c.lastGood}).`;
+    const skipped = c.skipped?.length ? `; ${c.skipped.join(', ')} could not be installed, so it may have started there` : '';
+    const partner = c.interactsWith?.length ? ` together with ${c.interactsWith.join(', ')} at head's version` : '';
+    return `${c.name} ${c.firstBad} made it ${formatChange(c.ratio)}${partner} (last good: ${c.lastGood}${skipped}).`;
   }
   const parts: string[] = [];
   for (const s of result.scenarios) {
@@ -99,21 +101,43 @@ function scenarioTable(s: ScenarioResult): string {
   return `${header}\n\n${rows.join('\n')}${detectable}${bound}`;
 }
 
+const EVIDENCE_VERDICT: Record<string, string> = {
+  'like-base': 'like base',
+  'like-head': 'like head',
+  partial: 'part of the slowdown',
+  unknown: 'unclear',
+  'install-failed': 'does not install (skipped)',
+};
+
+function evidenceRow(e: Culprit['evidence'][number]): string {
+  const verdict = e.kind === 'recheck' ? `re-check: ${e.position == null ? 'failed' : `≈${Math.round(Math.max(0, e.position) * 100)}% of the whole`}` : (EVIDENCE_VERDICT[e.verdict] ?? e.verdict);
+  const change = e.ratio === null ? '—' : formatChange(e.ratio);
+  const ci = e.ci ? `${formatChange(e.ci[0])} … ${formatChange(e.ci[1])}` : '—';
+  return `| ${e.label} | ${verdict} | ${change} | ${ci} | ${e.pairs} |`;
+}
+
 function culpritSection(result: JobResult): string {
   const c = result.culprit;
   if (!c) return '';
   const head = c.narrowedOnly
-    ? `**Culprit narrowed to ${c.name} between ${c.lastGood} and ${c.firstBad}** (budget ran out before a single release was isolated).`
-    : `**Culprit: ${c.name} ${c.firstBad}** (${formatChange(c.ratio)}; last good ${c.lastGood}).`;
-  const rows = c.evidence.map(
-    (e) => `| ${e.label} | ${e.verdict} | ${e.ratio === null ? '—' : formatChange(e.ratio)} | ${e.ci ? `${formatChange(e.ci[0])} … ${formatChange(e.ci[1])}` : '—'} | ${e.pairs} |`,
-  );
+    ? `**Culprit narrowed to ${c.name} between ${c.lastGood} and ${c.firstBad}** (the search could not isolate a single release; see the notes).`
+    : `**Culprit: ${c.name} ${c.firstBad}** (${formatChange(c.ratio)}; last good ${c.lastGood}${c.skipped?.length ? `; ${c.skipped.join(', ')} skipped: does not install` : ''}).`;
+  const lines = [head];
+  if (c.interactsWith?.length) lines.push('', `It slows down only together with ${c.interactsWith.join(', ')} at head's version.`);
+  if (c.contributors && c.contributors.length > 1) {
+    lines.push('', `The slowdown is split: ${c.contributors.map((p) => `${p.names.join(' / ')} ≈${Math.round(p.share * 100)}%`).join(', ')}.`);
+  }
+  const how = [c.metric && `decided on ${c.metric}`, c.steps && `${c.steps.used} of ${c.steps.max} measured steps`].filter(Boolean).join(', ');
+  const rows = c.evidence.map(evidenceRow);
   const links = [
     c.links?.compare && `[compare ${c.lastGood}…${c.firstBad}](${c.links.compare})`,
     c.links?.changelog && `[changelog](${c.links.changelog})`,
     c.links?.repository && `[repository](${c.links.repository})`,
   ].filter(Boolean);
-  return [head, '', '| Tried | Looks like | Change vs base | Interval | Pairs |', '|---|---|---:|---|---:|', ...rows, '', links.join(' · ')].join('\n');
+  lines.push('', '| Tried | Looks like | Change vs base | Interval | Pairs |', '|---|---|---:|---|---:|', ...rows);
+  if (how) lines.push('', `<sub>Each state was measured against base and head in the same rounds; ${how}.</sub>`);
+  if (links.length) lines.push('', links.join(' · '));
+  return lines.join('\n');
 }
 
 export function renderMarkdown(result: JobResult, opts: { maxChars?: number } = {}): string {
