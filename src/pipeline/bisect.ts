@@ -33,7 +33,7 @@ import { prepareSide, type PreparedSide } from './prepare-side.ts';
  */
 export function stepRounds(config: RepoConfig): { min: number; max: number } {
   const min = Math.max(config.repeats.min, 4);
-  return { min, max: Math.max(config.repeats.max, min + Math.max(2, Math.ceil(min / 2))) };
+  return { min, max: Math.max(config.repeats.max, 2 * min) };
 }
 
 /** The final re-check measures half as many pairs again as a step. */
