@@ -1,6 +1,7 @@
 // `bumpbench demo` (npm run demo): the whole story on the bundled example, on a fresh machine.
 // A local npm registry serves the example libraries; a throwaway repo gets a Dependabot-style
-// "Bump textkit" commit; compare measures it and prints the report.
+// "Bump textkit" commit; compare measures it, bisect names the release that made it slower, and the
+// report is printed.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,10 +24,15 @@ export async function runDemo(args: string[], io: CliIo): Promise<number> {
     await publishExamplePackages(registry.url);
     const demo = await createNodeDemoRepo({ registryUrl: registry.url, dir: path.join(work, 'repo') });
     progress({ phase: 'prepare', message: `demo repo at ${demo.dir}: ${demo.baseRef} → ${demo.headRef} (Bump @bumpbench-examples/textkit)` });
-    const result = await runJob(
-      { kind: 'compare', repo: demo.dir, base: { ref: demo.baseRef }, head: { ref: demo.headRef } },
-      { dataDir: path.join(work, 'data'), onProgress: progress, signal: interrupt.signal },
-    );
+    const request = { repo: demo.dir, base: { ref: demo.baseRef }, head: { ref: demo.headRef } };
+    const jobOptions = { dataDir: path.join(work, 'data'), onProgress: progress, signal: interrupt.signal };
+    const compared = await runJob({ kind: 'compare', ...request }, jobOptions);
+    progress({ phase: 'analyse', message: `compare verdict: ${compared.verdict}` });
+    // On a regression, go on to find the release that caused it, reusing the compare as the confirmation.
+    const result =
+      compared.verdict === 'regression'
+        ? await runJob({ kind: 'bisect', ...request }, { ...jobOptions, confirmedBy: compared })
+        : compared;
     if (values.json) await writeFile(values.json, JSON.stringify(result, null, 2) + '\n');
     io.stdout(renderMarkdown(result));
     return 0;

@@ -15,7 +15,7 @@ import {
 } from '../bisect/index.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import { ecosystems, PinInstallError, PinUnsupportedError, type EcosystemContext } from '../ecosystems/index.ts';
-import type { BisectEvidence, Change, Culprit, Ecosystem, JobRequest, JobResult, ProgressFn, RunSample } from '../model.ts';
+import type { BisectEvidence, Change, Culprit, Ecosystem, JobRequest, JobResult, ProgressFn, RunSample, ScenarioResult } from '../model.ts';
 import { ResultsStore } from '../store/results-store.ts';
 import { openRepo, removeWorktree, resolveRef } from '../workspace/git.ts';
 import { childEnvFor } from './child-env.ts';
@@ -28,19 +28,19 @@ import { measureSample } from './measure-sample.ts';
 import { prepareSide, type PreparedSide } from './prepare-side.ts';
 
 /**
- * Rounds of one step: the config's repeats, at least 4 (a 95% interval needs 4 a side), and always room
- * for more rounds when a step is unclear, even when the config fixes min = max.
+ * Rounds of one step: start at 4 (the fewest with which a 95% interval can place a candidate) because a
+ * culprit's effect is by then known to be clear, and grow while the step is unclear up to the config's
+ * repeats (at least twice the start), so a noisy step buys more rounds instead of a guess.
  */
 export function stepRounds(config: RepoConfig): { min: number; max: number } {
-  const min = Math.max(config.repeats.min, 4);
-  return { min, max: Math.max(config.repeats.max, 2 * min) };
+  const min = 4;
+  return { min, max: Math.max(config.repeats.max, config.repeats.min, 2 * min) };
 }
 
-/** The final re-check measures half as many pairs again as a step. */
+/** The final re-check measures as many pairs as the config's compare does, so its ratio is as sure as the confirmation's. */
 export function recheckRepeats(config: RepoConfig): { min: number; max: number } {
-  const rounds = stepRounds(config);
-  const min = Math.ceil(rounds.min * 1.5);
-  return { min, max: Math.max(min, Math.ceil(rounds.max * 1.5)) };
+  const min = Math.max(config.repeats.min, 6);
+  return { min, max: Math.max(min, config.repeats.max) };
 }
 
 /** The candidate's server would not start: like an install failure, the release is skipped. */
@@ -79,13 +79,13 @@ let stepCounter = 0;
 async function prepareCandidate(ctx: BisectContext, versions: VersionSet, label: string): Promise<PreparedSide> {
   const dir = path.join(ctx.jobDir, `state-${++stepCounter}`);
   ctx.worktrees.add(dir);
-  // prepareSide reads extraEnv and config.install after beforeInstall has run: the pin fills them.
   const extraEnv: Record<string, string> = { ...ctx.options.childEnv };
-  const sideConfig: RepoConfig = { ...ctx.config };
   return prepareSide({
-    label, repoDir: ctx.repoDir, sha: ctx.baseSha, worktreeDir: dir, cacheDir: ctx.cacheDir, config: sideConfig,
+    label, repoDir: ctx.repoDir, sha: ctx.baseSha, worktreeDir: dir, cacheDir: ctx.cacheDir, config: ctx.config,
     extraEnv, installKey: installKeyOf(versions, ctx.ecosystemOf), onProgress: ctx.progress, signal: ctx.options.signal,
     beforeInstall: async (projectDir) => {
+      const pinEnv: Record<string, string> = {};
+      let installCommand: string | undefined;
       const byEcosystem = new Map<Ecosystem, VersionSet>();
       for (const [name, version] of Object.entries(versions)) {
         const eco = ctx.ecosystemOf.get(name)!;
@@ -93,11 +93,12 @@ async function prepareCandidate(ctx: BisectContext, versions: VersionSet, label:
       }
       for (const [eco, set] of byEcosystem) {
         const pinned = await ecosystems[eco].pin(projectDir, set, {
-          env: childEnvFor(projectDir, ctx.config, extraEnv), repoRoot: dir, signal: ctx.options.signal,
+          env: childEnvFor(projectDir, ctx.config, { ...extraEnv, ...pinEnv }), repoRoot: dir, signal: ctx.options.signal,
         });
-        Object.assign(extraEnv, pinned.env);
-        if (pinned.installCommand && !ctx.config.install) sideConfig.install = pinned.installCommand;
+        Object.assign(pinEnv, pinned.env);
+        installCommand ??= pinned.installCommand;
       }
+      return { env: pinEnv, installCommand };
     },
   });
 }
@@ -302,11 +303,20 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
     const calibration = store.getCalibration(request.repo);
     store.close();
-    progress({ phase: 'bisect', message: `step 1/${budget.max}: confirming the regression (base vs head)`, step: 1, total: budget.max });
-    const confirmation = await measurePair({ base, head, config, load, serverCpus: cpus.server, calibration, onProgress: progress, signal });
+    const prior = options.confirmedBy;
+    const reuse = prior?.kind === 'compare' && prior.base.sha === baseSha && prior.head.sha === headSha;
+    let confirmation: { scenarios: ScenarioResult[]; pairs: number };
+    if (reuse) {
+      progress({ phase: 'bisect', message: `step 1/${budget.max}: the compare just measured confirms base vs head (${prior.verdict})`, step: 1, total: budget.max });
+      confirmation = { scenarios: prior.scenarios, pairs: Math.max(0, ...prior.scenarios.map((sc) => sc.pairs)) };
+    } else {
+      progress({ phase: 'bisect', message: `step 1/${budget.max}: confirming the regression (base vs head)`, step: 1, total: budget.max });
+      const measured = await measurePair({ base, head, config, load, serverCpus: cpus.server, calibration, onProgress: progress, signal });
+      samples.push(...measured.samples);
+      notes.push(...describeProblems(measured.samples));
+      confirmation = measured;
+    }
     budget.charge();
-    samples.push(...confirmation.samples);
-    notes.push(...describeProblems(confirmation.samples));
     const verdict = overallVerdict(confirmation.scenarios);
     const decisive = verdict === 'regression' ? pickDecisiveMetric(confirmation.scenarios) : null;
     if (!decisive) {

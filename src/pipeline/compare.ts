@@ -32,6 +32,11 @@ export interface RunJobOptions {
   authCloneUrl?: string;
   /** Keep the raw samples in the returned result (they are always stored). */
   keepSamples?: boolean;
+  /**
+   * Bisect only: a compare result of the same two commits, measured just before. Its verdict stands in for
+   * the bisect's own confirmation step instead of measuring base vs head again.
+   */
+  confirmedBy?: JobResult;
 }
 
 /** CPU sets for the server and the load generator when the machine has room to separate them. */

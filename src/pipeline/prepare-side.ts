@@ -26,8 +26,12 @@ export async function prepareSide(opts: {
   cacheDir: string;
   config: RepoConfig;
   extraEnv?: Record<string, string>;
-  /** Runs after checkout and before install, e.g. to pin versions during a bisect. */
-  beforeInstall?: (projectDir: string) => Promise<void>;
+  /**
+   * Runs after checkout and before install, e.g. to pin versions during a bisect. What it returns joins
+   * the install: extra environment (e.g. PIP_CONSTRAINT) and, when the project's own install would refuse
+   * the edited tree, the install command to use instead.
+   */
+  beforeInstall?: (projectDir: string) => Promise<{ env?: Record<string, string>; installCommand?: string } | void>;
   installKey?: string;
   onProgress?: ProgressFn;
   signal?: AbortSignal;
@@ -36,8 +40,9 @@ export async function prepareSide(opts: {
   const worktree = await addWorktree(opts.repoDir, opts.sha, opts.worktreeDir);
   const projectDir = path.resolve(worktree, config.cwd);
   if (!projectDir.startsWith(worktree)) throw new UserFacingError(`cwd: "${config.cwd}" points outside the repository`);
-  await opts.beforeInstall?.(projectDir);
-  const plan = planInstall(projectDir, config.install);
+  const adjust = (await opts.beforeInstall?.(projectDir)) ?? {};
+  const extraEnv = { ...opts.extraEnv, ...adjust.env };
+  const plan = planInstall(projectDir, config.install ?? adjust.installCommand);
   opts.onProgress?.({ phase: 'install', message: `${label}: installing (${plan.command})` });
   let install: InstallOutcome;
   try {
@@ -45,7 +50,7 @@ export async function prepareSide(opts: {
       projectDir,
       plan,
       cacheDir: opts.cacheDir,
-      env: childEnvFor(projectDir, config, opts.extraEnv),
+      env: childEnvFor(projectDir, config, extraEnv),
       extraKey: opts.installKey,
       signal: opts.signal,
     });
@@ -56,7 +61,7 @@ export async function prepareSide(opts: {
     throw err;
   }
   opts.onProgress?.({ phase: 'install', message: `${label}: ${install.cached ? 'install reused from cache' : `installed in ${install.seconds.toFixed(1)} s`}` });
-  const env = childEnvFor(projectDir, config, opts.extraEnv);
+  const env = childEnvFor(projectDir, config, extraEnv);
   if (config.build) {
     opts.onProgress?.({ phase: 'install', message: `${label}: building (${config.build})` });
     const result = await runShell(config.build, projectDir, env, opts.signal);
