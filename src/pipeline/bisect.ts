@@ -3,7 +3,6 @@
 // then search — which package, which release — measuring each candidate state (base with some of head's
 // versions pinned) against both ends. One load generator serves the whole job, installs are cached by
 // the pinned version set, and whatever happens every server and worktree is gone when it returns.
-import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createLoadGenerator, killAllServers, type LoadGenerator } from '../bench/index.ts';
@@ -17,11 +16,11 @@ import type { RepoConfig } from '../config/schema.ts';
 import { ecosystems, PinInstallError, PinUnsupportedError, type EcosystemContext } from '../ecosystems/index.ts';
 import type { BisectEvidence, Change, Culprit, Ecosystem, JobRequest, JobResult, ProgressFn, RunSample, ScenarioResult } from '../model.ts';
 import { ResultsStore } from '../store/results-store.ts';
-import { openRepo, removeWorktree, resolveRef } from '../workspace/git.ts';
+import { removeWorktree } from '../workspace/git.ts';
 import { childEnvFor } from './child-env.ts';
 import { cpuPlan, type RunJobOptions } from './compare.ts';
 import { UserFacingError } from './errors.ts';
-import { loadJobConfig } from './job-config.ts';
+import { openJob } from './job-config.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
 import { measureSample } from './measure-sample.ts';
@@ -249,17 +248,9 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
   const startedAt = new Date().toISOString();
   const progress = options.onProgress ?? (() => {});
   const { signal } = options;
-  const cacheDir = path.join(options.dataDir, 'cache');
-  const jobDir = path.join(options.dataDir, 'work', randomUUID().slice(0, 8));
-
-  // 1. The commits.
+  // 1–2. The commits, and the config from the base commit (never from the head being judged).
   progress({ phase: 'prepare', message: `opening ${request.repo}` });
-  const repoDir = await openRepo(request.repo, cacheDir, options.authCloneUrl);
-  const baseSha = request.base.sha ?? (await resolveRef(repoDir, request.base.ref));
-  const headSha = request.head.sha ?? (await resolveRef(repoDir, request.head.ref));
-
-  // 2. The config: from the base commit, never from the head being judged.
-  const { config, source: configSource } = await loadJobConfig(repoDir, baseSha, request, options.config);
+  const { repoDir, baseSha, headSha, config, configSource, cacheDir, jobDir } = await openJob(request, options);
   progress({ phase: 'prepare', message: `config from ${configSource}: ${config.scenarios.length} scenario(s), bisect budget ${config.bisect.maxSteps} measured steps` });
 
   // 3. What changed, and what of it can be searched.

@@ -1,7 +1,6 @@
 // The compare job, as numbered steps: resolve the commits, read the config from the base, read the
 // lockfile changes, prepare both sides, measure on an alternating schedule, analyse, store. Whatever
 // happens, every server, worktree and the load generator are gone when it returns.
-import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,8 +9,8 @@ import { overallVerdict } from '../bench/analysis.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import type { JobRequest, JobResult, ProgressFn } from '../model.ts';
 import { ResultsStore } from '../store/results-store.ts';
-import { openRepo, removeWorktree, resolveRef } from '../workspace/git.ts';
-import { loadJobConfig } from './job-config.ts';
+import { removeWorktree } from '../workspace/git.ts';
+import { openJob } from './job-config.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
 import { prepareSide, type PreparedSide } from './prepare-side.ts';
@@ -50,17 +49,9 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
   const startedAt = new Date().toISOString();
   const progress = options.onProgress ?? (() => {});
   const { signal } = options;
-  const cacheDir = path.join(options.dataDir, 'cache');
-  const jobDir = path.join(options.dataDir, 'work', randomUUID().slice(0, 8));
-
-  // 1. The commits.
+  // 1–2. The commits, and the config from the base commit (never from the head being judged).
   progress({ phase: 'prepare', message: `opening ${request.repo}` });
-  const repoDir = await openRepo(request.repo, cacheDir, options.authCloneUrl);
-  const baseSha = request.base.sha ?? (await resolveRef(repoDir, request.base.ref));
-  const headSha = request.head.sha ?? (await resolveRef(repoDir, request.head.ref));
-
-  // 2. The config: from the base commit, never from the head being judged.
-  const { config, source: configSource } = await loadJobConfig(repoDir, baseSha, request, options.config);
+  const { repoDir, baseSha, headSha, config, configSource, cacheDir, jobDir } = await openJob(request, options);
   progress({ phase: 'prepare', message: `config from ${configSource}: ${config.scenarios.length} scenario(s), ${config.repeats.min}–${config.repeats.max} pairs` });
 
   // 3. What changed.

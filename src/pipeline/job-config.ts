@@ -2,8 +2,10 @@
 // or `.github/bumpbench.yml` at the BASE commit. Never the head's: a PR must not set its own thresholds.
 import type { RepoConfig } from '../config/schema.ts';
 import { CONFIG_PATH, ConfigError, loadConfigFile, parseConfigText } from '../config/load.ts';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { JobRequest } from '../model.ts';
-import { readFileAt } from '../workspace/git.ts';
+import { openRepo, readFileAt, resolveRef } from '../workspace/git.ts';
 
 export async function loadJobConfig(
   repoDir: string, baseSha: string, request: JobRequest, given?: RepoConfig,
@@ -17,4 +19,30 @@ export async function loadJobConfig(
     ]);
   }
   return { config: parseConfigText(text, `${CONFIG_PATH} at ${baseSha.slice(0, 7)}`), source: `${CONFIG_PATH} at base ${baseSha.slice(0, 7)}` };
+}
+
+export interface OpenedJob {
+  repoDir: string;
+  baseSha: string;
+  headSha: string;
+  config: RepoConfig;
+  configSource: string;
+  /** Shared across jobs: repo mirrors and installs. */
+  cacheDir: string;
+  /** This job's own scratch space (worktrees); removed when the job ends. */
+  jobDir: string;
+}
+
+/** The first steps of every job: the repository, the two commits, and the config from the base. */
+export async function openJob(
+  request: JobRequest,
+  options: { dataDir: string; authCloneUrl?: string; config?: RepoConfig },
+): Promise<OpenedJob> {
+  const cacheDir = path.join(options.dataDir, 'cache');
+  const jobDir = path.join(options.dataDir, 'work', randomUUID().slice(0, 8));
+  const repoDir = await openRepo(request.repo, cacheDir, options.authCloneUrl);
+  const baseSha = request.base.sha ?? (await resolveRef(repoDir, request.base.ref));
+  const headSha = request.head.sha ?? (await resolveRef(repoDir, request.head.ref));
+  const { config, source } = await loadJobConfig(repoDir, baseSha, request, options.config);
+  return { repoDir, baseSha, headSha, config, configSource: source, cacheDir, jobDir };
 }
