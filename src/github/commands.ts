@@ -13,7 +13,7 @@ export type Command =
 export const COMMAND_USAGE: readonly [string, string][] = [
   ['/bumpbench bench', 'compare the base and head of this PR'],
   ['/bumpbench bisect [package]', 'find the package and release that caused a regression (optionally only one package)'],
-  ['/bumpbench soak [duration]', 'run both sides under steady load and look for a memory leak, e.g. `/bumpbench soak 30m`'],
+  ['/bumpbench soak [duration]', 'run both sides under steady load and look for a memory leak, e.g. `/bumpbench soak 30m` (not available yet)'],
   ['/bumpbench cancel', 'cancel the queued or running job of this PR'],
   ['/bumpbench help', 'show this list'],
 ];

@@ -368,6 +368,13 @@ describe('slash commands', () => {
     expect(queue.pending()).toHaveLength(0);
   });
 
+  it('`/bumpbench soak 2h` says soak is not available yet and queues nothing', async () => {
+    mockReply();
+    await receive('issue_comment', commentPayload('/bumpbench soak 2h'));
+    expect(replies()[0]).toMatch(/not available in this version/);
+    expect(queue.pending()).toHaveLength(0);
+  });
+
   it('`/bumpbench help` answers with the list; comments without a command and the bot\'s own comments are ignored', async () => {
     mockReply();
     await receive('issue_comment', commentPayload('/bumpbench help'));
