@@ -29,11 +29,10 @@ import { prepareSide, type PreparedSide } from './prepare-side.ts';
 /**
  * Rounds of one step: start at 4 (the fewest with which a 95% interval can place a candidate) because a
  * culprit's effect is by then known to be clear, and grow while the step is unclear up to the config's
- * repeats (at least twice the start), so a noisy step buys more rounds instead of a guess.
+ * repeats and at least 12, so a noisy step buys more rounds instead of ending the search with a range.
  */
 export function stepRounds(config: RepoConfig): { min: number; max: number } {
-  const min = 4;
-  return { min, max: Math.max(config.repeats.max, config.repeats.min, 2 * min) };
+  return { min: 4, max: Math.max(config.repeats.max, config.repeats.min, 12) };
 }
 
 /** The final re-check measures as many pairs as the config's compare does, so its ratio is as sure as the confirmation's. */
