@@ -5,17 +5,7 @@
 import { StepBudget, runTrio, shareOf } from '../../src/bisect/index.ts';
 import { hodgesLehmannRatio } from '../../src/stats/index.ts';
 import type { Oracle, PackageChange, Probe, VersionSet } from '../../src/bisect/index.ts';
-
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../stats/random.ts';
 
 export interface WorldSpec {
   packages: PackageChange[];

@@ -1,7 +1,7 @@
 // Positions between base and head, the decision rules, and the trio schedule's extra rounds.
 import { describe, expect, it } from 'vitest';
 import { judgeSplit, judgeStep, positionOf, runTrio, verdictOf } from '../../src/bisect/index.ts';
-import { seededRandom } from './fake-world.ts';
+import { seededRandom } from '../stats/random.ts';
 
 const exact = (ratio: number) => ({ ratio, lo: ratio * 0.98, hi: ratio * 1.02 });
 
