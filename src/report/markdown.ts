@@ -45,13 +45,23 @@ function gatedEntries(s: ScenarioResult, verdict: Verdict): [MetricName, MetricR
   return (Object.entries(s.metrics) as [MetricName, MetricResult][]).filter(([, m]) => m.gated && m.verdict === verdict);
 }
 
+/**
+ * "`slug` throughput" from the culprit's deciding metric ("slug / throughput"), so the sign of the change
+ * reads right: throughput −64% is slower, CPU per request +190% is slower. "it" when the metric is unknown.
+ */
+function culpritMetricPhrase(metric: string | undefined): string {
+  const [scenario, name] = metric?.split(' / ') ?? [];
+  const spec = METRICS.find((m) => m.name === name);
+  return scenario && spec ? `\`${scenario}\` ${spec.label.toLowerCase()}` : 'it';
+}
+
 /** One line a reviewer can act on. */
 export function summaryLine(result: JobResult): string {
   if (result.culprit && !result.culprit.narrowedOnly) {
     const c = result.culprit;
     const skipped = c.skipped?.length ? `; ${c.skipped.join(', ')} could not be installed, so it may have started there` : '';
     const partner = c.interactsWith?.length ? ` together with ${c.interactsWith.join(', ')} at head's version` : '';
-    return `${c.name} ${c.firstBad} made it ${formatChange(c.ratio)}${partner} (last good: ${c.lastGood}${skipped}).`;
+    return `${c.name} ${c.firstBad} made ${culpritMetricPhrase(c.metric)} ${formatChange(c.ratio)}${partner} (last good: ${c.lastGood}${skipped}).`;
   }
   const parts: string[] = [];
   for (const s of result.scenarios) {

@@ -85,7 +85,7 @@ describe('bisect on the Node example', () => {
     expect(result.culprit!.evidence.some((e) => e.kind === 'recheck')).toBe(true);
     expect(result.culprit!.links?.compare).toMatch(/1\.5\.0.*1\.6\.0/);
     // Markdown on stdout: the culprit line first; progress with the range and step on stderr.
-    expect(out.join('\n')).toMatch(new RegExp(`${TEXTKIT} 1\\.6\\.0 made it`));
+    expect(out.join('\n')).toMatch(new RegExp(`${TEXTKIT} 1\\.6\\.0 made \`slug\` [a-z0-9 ]+ [+−]\\d+%`));
     expect(err.join('\n')).toMatch(/step \d+\/12: .*between 1\.\d\.0 \(good\) and 1\.\d\.0 \(bad\)/);
     console.log(`single bump: ${stepsOf(result)} measured steps, ${seconds.toFixed(0)} s`);
   }, 400_000);
