@@ -132,11 +132,43 @@ export interface Culprit {
   links?: { compare?: string; changelog?: string; repository?: string };
 }
 
+/** One side of a memory soak: the leak test of its server's memory, and how the load went. */
 export interface SoakSide {
-  slopeMiBPerHour: number;
+  /** Theil-Sen slope of the window minima, MiB per hour (null when there were too few windows). */
+  slopeMiBPerHour: number | null;
+  /** Mann-Kendall (autocorrelation-corrected) p-value of the window minima. */
   p: number;
   leak: boolean;
+  /** Memory samples after the warm-up. */
   samples: number;
+  /** Window minima the trend test ran on. */
+  windows: number;
+  /** Memory at the start of the analysed span (first window minimum), MiB; null with too few windows. */
+  baselineMiB: number | null;
+  /** Fitted growth over the analysed span, MiB; null with too few windows. */
+  growthMiB: number | null;
+  /** Why the side is (not) a leak, in words. */
+  reason: string;
+  /** Responses received, and those that failed (connection errors, timeouts, non-2xx). */
+  requests: number;
+  failedRequests: number;
+  /** Set when the server exited before the soak ended: its last output. */
+  crashed?: string;
+  /** Memory (RssAnon of the process tree, MiB) over time, thinned for charts: [seconds since start, MiB]. */
+  series: [number, number][];
+}
+
+export interface SoakResult {
+  base: SoakSide;
+  head: SoakSide;
+  /** How long both sides ran, seconds. */
+  durationSec: number;
+  /** Requests per second sent to each side. */
+  rate: number;
+  /** The warm-up dropped from the test and the window of the minima, seconds. */
+  warmupSec: number;
+  windowSec: number;
+  scenarios: string[];
 }
 
 export interface JobResult {
@@ -148,7 +180,7 @@ export interface JobResult {
   changes: Change[];
   scenarios: ScenarioResult[];
   culprit: Culprit | null;
-  soak: { base: SoakSide; head: SoakSide } | null;
+  soak: SoakResult | null;
   /** Human-readable notes: load-generator bound runs, message vs lockfile disagreements, … */
   notes: string[];
   startedAt: string;

@@ -17,8 +17,11 @@ export interface LoadGeneratorOptions {
 }
 
 export interface LoadGenerator {
-  /** Warm up, then measure `scenario` against the server at `url` (its base, e.g. http://127.0.0.1:1234). */
-  run(url: string, scenario: Scenario): Promise<LoadRun>;
+  /**
+   * Warm up, then measure `scenario` against the server at `url` (its base, e.g. http://127.0.0.1:1234),
+   * as fast as it answers, or at a fixed `rate` (requests per second) when given.
+   */
+  run(url: string, scenario: Scenario, opts?: { rate?: number }): Promise<LoadRun>;
   /** Kill the child. Further runs start a new one. */
   close(): Promise<void>;
   /** Pid of the current child (the taskset'ed node), if one is running. */
@@ -138,14 +141,14 @@ class ChildLoadGenerator implements LoadGenerator {
     return this.starting;
   }
 
-  run(url: string, scenario: Scenario): Promise<LoadRun> {
+  run(url: string, scenario: Scenario, opts: { rate?: number } = {}): Promise<LoadRun> {
     // One run at a time: two concurrent runs would measure each other.
-    const result = this.queue.then(() => this.runNow(url, scenario));
+    const result = this.queue.then(() => this.runNow(url, scenario, opts.rate));
     this.queue = result.catch(() => undefined);
     return result;
   }
 
-  private async runNow(url: string, scenario: Scenario): Promise<LoadRun> {
+  private async runNow(url: string, scenario: Scenario, rate?: number): Promise<LoadRun> {
     const child = await this.ensureChild();
     const id = ++this.nextId;
     const boundMs = scenario.warmup + scenario.duration + (this.opts.runSlackMs ?? RUN_SLACK_MS);
@@ -176,7 +179,7 @@ class ChildLoadGenerator implements LoadGenerator {
         };
         child.on('message', onMessage);
         child.once('exit', onExit);
-        const request: RunRequestMessage = { type: 'run', id, url, scenario };
+        const request: RunRequestMessage = { type: 'run', id, url, scenario, ...(rate ? { rate } : {}) };
         child.send(request, (err) => {
           if (err) {
             cleanup();

@@ -25,6 +25,8 @@ export interface RunRequestMessage {
   id: number;
   url: string;
   scenario: Scenario;
+  /** A fixed request rate (requests per second, all connections together) instead of as fast as possible. */
+  rate?: number;
 }
 
 export type WorkerMessage =

@@ -10,7 +10,7 @@ function send(message: WorkerMessage): void {
   process.send?.(message);
 }
 
-function baseOptions(url: string, scenario: Scenario, durationMs: number): autocannon.Options {
+function baseOptions(url: string, scenario: Scenario, durationMs: number, rate?: number): autocannon.Options {
   const target = new URL(scenario.path, url);
   return {
     url: target.toString(),
@@ -24,10 +24,12 @@ function baseOptions(url: string, scenario: Scenario, durationMs: number): autoc
     // autocannon only notices that the duration is over at its sampling tick (default every 1000 ms), so
     // a 1.5 s run would last 2 s. Its per-tick request counts are not used by us; tick often instead.
     sampleInt: 100,
+    // A soak sends both sides the same fixed load, however fast each answers.
+    ...(rate ? { overallRate: rate } : {}),
   };
 }
 
-async function measure(url: string, scenario: Scenario): Promise<LoadRun> {
+async function measure(url: string, scenario: Scenario, rate?: number): Promise<LoadRun> {
   if (scenario.warmup > 0) {
     // A separate, awaited run: autocannon's own `warmup` option is silently skipped with a callback, and a
     // fresh instance also keeps warm-up responses out of the measured histogram and counts.
@@ -47,7 +49,7 @@ async function measure(url: string, scenario: Scenario): Promise<LoadRun> {
   const cpuStart = process.cpuUsage();
   const wallStart = process.hrtime.bigint();
   // Called without a callback autocannon returns its event-emitting tracker, which is also thenable.
-  const instance = autocannon(baseOptions(url, scenario, scenario.duration)) as unknown as autocannon.Instance &
+  const instance = autocannon(baseOptions(url, scenario, scenario.duration, rate)) as unknown as autocannon.Instance &
     PromiseLike<autocannon.Result>;
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     responses += 1;
@@ -83,7 +85,7 @@ process.on('message', (message: RunRequestMessage) => {
   if (message?.type !== 'run') return;
   queue = queue.then(async () => {
     try {
-      send({ type: 'result', id: message.id, run: await measure(message.url, message.scenario) });
+      send({ type: 'result', id: message.id, run: await measure(message.url, message.scenario, message.rate) });
     } catch (err) {
       send({ type: 'error', id: message.id, message: err instanceof Error ? err.message : String(err) });
     }

@@ -5,6 +5,7 @@ const HELP = `bumpbench: catch performance regressions in dependency upgrades
 
   bumpbench compare --repo DIR --base REF --head REF   measure base vs head, print the verdict
   bumpbench bisect --repo DIR --base REF --head REF    confirm a regression, name the package and first bad release
+  bumpbench soak --repo DIR --base REF --head REF      run both side by side for hours, say whether memory leaks
   bumpbench diff BEFORE AFTER [--json]                  what changed between two lockfiles
   bumpbench calibrate --repo DIR [--ref REF]            measure this machine's noise (A/A pairs)
   bumpbench demo                                        run the whole story on the bundled example
@@ -12,13 +13,14 @@ const HELP = `bumpbench: catch performance regressions in dependency upgrades
   bumpbench worker                                      run a worker only
 
 Exit codes: 0 ran, 2 bad input (the message says how to fix it), 1 failure.
-Docs: docs/configuration.md, docs/architecture.md`;
+Docs: docs/configuration.md, docs/architecture.md, docs/soak.md`;
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   compare: async () => (await import('./compare.ts')).runCompareCommand,
   bisect: async () => (await import('./bisect.ts')).runBisectCommand,
+  soak: async () => (await import('./soak.ts')).runSoakCommand,
   diff: async () => (await import('./diff.ts')).runDiff,
   calibrate: async () => (await import('./calibrate.ts')).runCalibrateCommand,
   demo: async () => (await import('../demo/run-demo.ts')).runDemo,

@@ -33,6 +33,45 @@ const fraction = z
 
 const positiveInt = z.number().int().positive();
 
+/** Like `duration`, but 0 is allowed ("no warm-up"). */
+const nonNegativeDuration = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx) => {
+    const ms = parseDurationMs(value);
+    if (ms === null || ms < 0) {
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration >= 0: write e.g. 3s or 0` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/** The longest soak a job may ask for: a runner busy for longer than half a day blocks every other PR. */
+export const MAX_SOAK_MS = 12 * 3_600_000;
+
+const SOAK_DEFAULTS = { duration: 2 * 3_600_000, rate: 100, connections: 10, sampleEvery: 5_000, warmup: 900_000, window: 600_000 };
+
+/**
+ * Memory soak: base and head side by side under the same fixed request rate, memory of each server's
+ * process tree sampled throughout, a trend test per side (docs/soak.md). The defaults are the leak rule of
+ * the methodology: warm-up the longer of 15 min and 10% of the soak, minima of 10-minute windows.
+ */
+const soakSchema = z
+  .strictObject({
+    duration: duration.default(SOAK_DEFAULTS.duration).refine((ms) => ms <= MAX_SOAK_MS, { message: 'at most 12h' }),
+    /** Requests per second sent to EACH side (a fixed rate, so both get the same load whatever their speed). */
+    rate: positiveInt.max(100_000).default(SOAK_DEFAULTS.rate),
+    connections: positiveInt.max(1000).default(SOAK_DEFAULTS.connections),
+    /** How often the memory of each server's process tree is read. */
+    sampleEvery: duration.default(SOAK_DEFAULTS.sampleEvery),
+    /** Dropped from the trend test: the longer of this and 10% of the soak. */
+    warmup: nonNegativeDuration.default(SOAK_DEFAULTS.warmup),
+    /** The minimum of each window goes into the trend test (minima ignore GC sawtooth). */
+    window: duration.default(SOAK_DEFAULTS.window),
+    /** Scenario names to cycle through (default: every scenario). */
+    scenarios: z.array(z.string().min(1)).optional(),
+  })
+  .default(SOAK_DEFAULTS);
+
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1).regex(/^[\w.-]+$/, 'use letters, digits, "-", "_" or "." (it names the scenario in reports)'),
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).default('GET'),
@@ -42,17 +81,7 @@ export const scenarioSchema = z.strictObject({
   connections: positiveInt.max(1000).default(10),
   pipelining: positiveInt.max(100).default(1),
   duration: duration.default(3_000),
-  warmup: z
-    .union([z.string(), z.number()])
-    .transform((value, ctx) => {
-      const ms = parseDurationMs(value);
-      if (ms === null || ms < 0) {
-        ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration >= 0: write e.g. 3s or 0` });
-        return z.NEVER;
-      }
-      return ms;
-    })
-    .default(1_000),
+  warmup: nonNegativeDuration.default(1_000),
   /** Status codes counted as success besides 2xx (e.g. 304). */
   expectStatus: z.array(z.number().int().min(100).max(599)).default([]),
 });
@@ -102,6 +131,7 @@ export const configSchema = z.strictObject({
   bisect: z
     .strictObject({ maxSteps: positiveInt.max(100).default(12) })
     .default({ maxSteps: 12 }),
+  soak: soakSchema,
   triggers: z
     .strictObject({
       auto: z.enum(['bots', 'all', 'off']).default('bots'),
@@ -110,8 +140,16 @@ export const configSchema = z.strictObject({
     .default({ auto: 'bots', label: 'benchmark' }),
   /** What a regression does to the check run: fail it (blocks the merge when the check is required) or neutral. */
   gate: z.enum(['fail', 'neutral']).default('fail'),
+}).superRefine((config, ctx) => {
+  const names = config.scenarios.map((s) => s.name);
+  config.soak.scenarios?.forEach((name, i) => {
+    if (!names.includes(name)) {
+      ctx.addIssue({ code: 'custom', path: ['soak', 'scenarios', i], message: `"${name}" is not one of the scenarios (${names.join(', ')})` });
+    }
+  });
 });
 
 export type RepoConfig = z.output<typeof configSchema>;
 export type Scenario = z.output<typeof scenarioSchema>;
 export type Thresholds = z.output<typeof thresholdsSchema>;
+export type SoakConfig = z.output<typeof soakSchema>;

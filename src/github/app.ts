@@ -283,11 +283,6 @@ export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): Application
         await reply(context, issue.number, unknownCommandReply(command.input, command.problem));
         return cmdLog.info({ input: command.input }, 'unknown command: replied with the valid ones');
       }
-      if (command.name === 'soak') {
-        // The soak engine is not built yet: say so on the PR rather than queue a job that can only fail.
-        await reply(context, issue.number, 'Memory soak tests (`/bumpbench soak`) are not available in this version of bumpbench yet. `/bumpbench bench` measures memory (peak RSS) per run in the meantime.');
-        return cmdLog.info('soak requested: not available yet, replied');
-      }
       const where = context.repo();
       const access = await accessOf(context.octokit, where, sender.login);
       if (!mayRunCode(access)) {

@@ -1,6 +1,7 @@
 // Slash commands in PR comments: `/bumpbench bench|bisect [pkg]|soak [duration]|cancel|help`.
 // Only the first line that starts with `/bumpbench` counts; case and extra spaces do not matter.
 import { parseDurationMs } from '../config/units.ts';
+import { MAX_SOAK_MS } from '../config/schema.ts';
 
 export type Command =
   | { name: 'bench' }
@@ -13,7 +14,7 @@ export type Command =
 export const COMMAND_USAGE: readonly [string, string][] = [
   ['/bumpbench bench', 'compare the base and head of this PR'],
   ['/bumpbench bisect [package]', 'find the package and release that caused a regression (optionally only one package)'],
-  ['/bumpbench soak [duration]', 'run both sides under steady load and look for a memory leak, e.g. `/bumpbench soak 30m` (not available yet)'],
+  ['/bumpbench soak [duration]', 'run both sides under steady load and look for a memory leak, e.g. `/bumpbench soak 30m` (default: the config\'s `soak.duration`, 2h; at most 12h)'],
   ['/bumpbench cancel', 'cancel the queued or running job of this PR'],
   ['/bumpbench help', 'show this list'],
 ];
@@ -46,6 +47,7 @@ export function parseCommand(body: string): Command | null {
       if (ms === null || ms <= 0) {
         return { name: 'unknown', input, problem: `"${args.join(' ')}" is not a duration: write e.g. 30m or 2h` };
       }
+      if (ms > MAX_SOAK_MS) return { name: 'unknown', input, problem: `a soak lasts at most 12h, not ${args[0]}` };
       return { name: 'soak', seconds: ms / 1000 };
     }
     case 'cancel':

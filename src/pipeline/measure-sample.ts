@@ -54,25 +54,17 @@ async function measureScenario(
   };
 }
 
-export async function measureSample(opts: {
-  prepared: PreparedSide;
-  side: 'base' | 'head';
-  pair: number;
-  config: RepoConfig;
-  load: LoadGenerator;
-  serverCpus?: string;
-}): Promise<RunSample[]> {
-  const { prepared, config, side, pair } = opts;
-  let server: ServerHandle;
+/** A fresh server of one prepared side; a server that does not start is the user's to fix, so it says how. */
+export async function startSideServer(prepared: PreparedSide, config: RepoConfig, label: string, cpus?: string): Promise<ServerHandle> {
   try {
-    server = await startServer({
+    return await startServer({
       command: config.start,
       cwd: prepared.projectDir,
       env: prepared.env,
       readyPath: config.ready.path,
       readyTimeoutMs: config.ready.timeoutMs,
-      cpus: opts.serverCpus,
-      label: `${side} server`,
+      cpus,
+      label,
     });
   } catch (err) {
     if (err instanceof ServerStartError) {
@@ -84,6 +76,18 @@ export async function measureSample(opts: {
     }
     throw err;
   }
+}
+
+export async function measureSample(opts: {
+  prepared: PreparedSide;
+  side: 'base' | 'head';
+  pair: number;
+  config: RepoConfig;
+  load: LoadGenerator;
+  serverCpus?: string;
+}): Promise<RunSample[]> {
+  const { prepared, config, side, pair } = opts;
+  const server = await startSideServer(prepared, config, `${side} server`, opts.serverCpus);
   const samples: RunSample[] = [];
   try {
     for (const scenario of config.scenarios) {

@@ -3,6 +3,7 @@
 import type { JobRequest, JobResult } from '../model.ts';
 import { runBisect } from './bisect.ts';
 import { runCompare, type RunJobOptions } from './compare.ts';
+import { runSoak } from './soak.ts';
 import { CancelledError, UserFacingError } from './errors.ts';
 
 export type { RunJobOptions } from './compare.ts';
@@ -15,8 +16,10 @@ export async function runJob(request: JobRequest, options: RunJobOptions): Promi
         return await runCompare(request, options);
       case 'bisect':
         return await runBisect(request, options);
+      case 'soak':
+        return await runSoak(request, options);
       default:
-        throw new UserFacingError(`"${request.kind}" jobs are not available yet; run a compare`);
+        throw new UserFacingError(`"${(request as { kind: string }).kind}" is not a kind of job: use compare, bisect or soak`);
     }
   } catch (err) {
     if (options.signal?.aborted) throw new CancelledError();

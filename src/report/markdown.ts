@@ -1,7 +1,8 @@
 // Pure rendering of a JobResult into markdown: the PR comment, the check run summary and the CLI report
 // are all this text. A summary line first (what a reviewer reads), then one table per scenario.
-import type { Change, Culprit, JobResult, MetricName, MetricResult, ScenarioResult, Verdict } from '../model.ts';
+import type { Change, Culprit, JobResult, MetricName, MetricResult, ScenarioResult, SoakResult, SoakSide, Verdict } from '../model.ts';
 import { METRICS } from '../bench/metrics.ts';
+import { soakVerdict } from '../bench/soak-analysis.ts';
 
 const VERDICT_LABEL: Record<Verdict, string> = {
   regression: '🔴 regression',
@@ -15,6 +16,13 @@ const TITLE: Record<Verdict, string> = {
   improvement: 'Performance improvement',
   unchanged: 'No significant change',
   inconclusive: 'Inconclusive',
+};
+
+const SOAK_TITLE: Record<Verdict, string> = {
+  regression: 'Memory leak',
+  improvement: 'Memory leak fixed',
+  unchanged: 'No new memory growth',
+  inconclusive: 'Memory soak inconclusive',
 };
 
 export function formatChange(ratio: number): string {
@@ -62,6 +70,10 @@ export function summaryLine(result: JobResult): string {
     const skipped = c.skipped?.length ? `; ${c.skipped.join(', ')} could not be installed, so it may have started there` : '';
     const partner = c.interactsWith?.length ? ` together with ${c.interactsWith.join(', ')} at head's version` : '';
     return `${c.name} ${c.firstBad} made ${culpritMetricPhrase(c.metric)} ${formatChange(c.ratio)}${partner} (last good: ${c.lastGood}${skipped}).`;
+  }
+  if (result.soak) {
+    const why = soakVerdict(result.soak.base, result.soak.head).why;
+    return `${why.charAt(0).toUpperCase()}${why.slice(1)}.`;
   }
   const parts: string[] = [];
   for (const s of result.scenarios) {
@@ -150,18 +162,74 @@ function culpritSection(result: JobResult): string {
   return lines.join('\n');
 }
 
+function formatMinutes(sec: number): string {
+  return sec >= 3600 && sec % 3600 === 0 ? `${sec / 3600}h` : sec >= 60 ? `${Math.round(sec / 60)}m` : `${Math.round(sec)}s`;
+}
+
+/** A line chart GitHub renders (mermaid xychart): base and head on one time axis, minimum per time slot. */
+function soakChart(soak: SoakResult): string {
+  const slots = Math.min(40, soak.base.series.length, soak.head.series.length);
+  if (slots < 2) return '';
+  const width = soak.durationSec / slots;
+  const bucket = (series: [number, number][]) => {
+    const out: number[] = [];
+    for (let k = 0; k < slots; k++) {
+      const inSlot = series.filter(([t]) => t >= k * width && (t < (k + 1) * width || k === slots - 1)).map(([, m]) => m);
+      out.push(inSlot.length ? Math.min(...inSlot) : (out[k - 1] ?? series[0][1]));
+    }
+    return out;
+  };
+  const inMinutes = soak.durationSec >= 600;
+  const x = Array.from({ length: slots }, (_, k) => Math.round((k * width) / (inMinutes ? 60 : 1)));
+  return [
+    '```mermaid',
+    'xychart-beta',
+    '  title "Memory of the server process tree (RssAnon, MiB): base, then head"',
+    `  x-axis "${inMinutes ? 'minutes' : 'seconds'}" [${x.join(', ')}]`,
+    '  y-axis "MiB"',
+    `  line [${bucket(soak.base.series).join(', ')}]`,
+    `  line [${bucket(soak.head.series).join(', ')}]`,
+    '```',
+  ].join('\n');
+}
+
+function soakSection(soak: SoakResult | null): string {
+  if (!soak) return '';
+  const both = (f: (s: SoakSide) => string) => `${f(soak.base)} | ${f(soak.head)}`;
+  const num = (v: number | null, digits = 1) => (v === null ? '—' : v.toFixed(digits));
+  const rows = [
+    '| | Base | Head |',
+    '|---|---:|---:|',
+    `| Memory after the warm-up (MiB) | ${both((s) => num(s.baselineMiB))} |`,
+    `| Trend (MiB/h) | ${both((s) => (s.slopeMiBPerHour === null ? '—' : `${s.slopeMiBPerHour >= 0 ? '+' : '−'}${Math.abs(s.slopeMiBPerHour).toFixed(1)}`))} |`,
+    `| Growth over the analysed span (MiB) | ${both((s) => num(s.growthMiB))} |`,
+    `| Trend p (Mann-Kendall) | ${both((s) => (s.slopeMiBPerHour === null ? '—' : formatP(s.p)))} |`,
+    `| Leak | ${both((s) => (s.crashed !== undefined ? '**server exited**' : s.leak ? '**yes**' : s.slopeMiBPerHour === null ? 'too short to tell' : 'no'))} |`,
+    `| Requests (failed) | ${both((s) => `${s.requests.toLocaleString('en-US')} (${s.failedRequests.toLocaleString('en-US')})`)} |`,
+  ];
+  const head = `### Memory soak: ${formatMinutes(soak.durationSec)} at ${soak.rate} req/s per side (${soak.scenarios.map((n) => `\`${n}\``).join(', ')})`;
+  const method = `<sub>Both servers ran side by side under the same load. The first ${formatMinutes(soak.warmupSec)} are warm-up; the minimum of each ${formatMinutes(soak.windowSec)} window goes into a Theil-Sen slope and a Mann-Kendall test. A leak needs p < 0.01, a slope above max(2 MiB/h, 1% of the start per hour) and more than 10 MiB of growth. See docs/soak.md.</sub>`;
+  const crashes = (['base', 'head'] as const)
+    .filter((side) => soak[side].crashed !== undefined)
+    .map((side) => `${side}'s server exited during the soak. Its last output:\n\n\`\`\`\n${soak[side].crashed!.slice(-2000)}\n\`\`\``);
+  return [head, rows.join('\n'), soakChart(soak), ...crashes, method].filter(Boolean).join('\n\n');
+}
+
 export function renderMarkdown(result: JobResult, opts: { maxChars?: number } = {}): string {
-  const title = `## bumpbench: ${TITLE[result.verdict]}`;
+  const title = `## bumpbench: ${(result.soak ? SOAK_TITLE : TITLE)[result.verdict]}`;
   const commits = `\`${result.base.ref}\` (${result.base.sha.slice(0, 7)}) → \`${result.head.ref}\` (${result.head.sha.slice(0, 7)})`;
   const sections = [
     title,
     `**${summaryLine(result)}**`,
     commits,
     culpritSection(result),
+    soakSection(result.soak),
     changesSection(result.changes),
     ...result.scenarios.map(scenarioTable),
     result.notes.length ? `**Notes**\n\n${result.notes.map((n) => `- ${n}`).join('\n')}` : '',
-    `<sub>Each pair runs base and head on fresh servers in random order; intervals are Hodges-Lehmann on the head/base ratio, p from Mann-Whitney U with Holm across gated metrics. See docs/methodology.md.</sub>`,
+    result.scenarios.length
+      ? `<sub>Each pair runs base and head on fresh servers in random order; intervals are Hodges-Lehmann on the head/base ratio, p from Mann-Whitney U with Holm across gated metrics. See docs/methodology.md.</sub>`
+      : '',
   ].filter(Boolean);
   let text = sections.join('\n\n');
   const max = opts.maxChars ?? 60_000;

@@ -27,6 +27,12 @@ describe('repo config', () => {
     expect(committed).toEqual(JSON.parse(JSON.stringify(configJsonSchema())));
   });
 
+  it('soak: a name that is not a scenario, and a soak over 12h, say how to fix them', () => {
+    expect(problemsOf({ ...minimal, soak: { scenarios: ['home', 'hom'] } })).toEqual(['soak.scenarios[1]: "hom" is not one of the scenarios (home)']);
+    expect(problemsOf({ ...minimal, soak: { duration: '13h' } })).toEqual(['soak.duration: at most 12h']);
+    expect(validateConfig({ ...minimal, soak: { duration: '30m', rate: 50 } }).soak).toMatchObject({ duration: 1_800_000, rate: 50, window: 600_000 });
+  });
+
   it('parses human units', () => {
     const config = validateConfig({
       ...minimal,

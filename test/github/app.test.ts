@@ -368,11 +368,17 @@ describe('slash commands', () => {
     expect(queue.pending()).toHaveLength(0);
   });
 
-  it('`/bumpbench soak 2h` says soak is not available yet and queues nothing', async () => {
-    mockReply();
+  it('`/bumpbench soak 2h` from a writer queues a 2-hour soak; `soak 13h` is refused with the limit', async () => {
+    mockPermission('maintainer', 'write');
+    mockPullsGet();
+    mockConfig(GOOD_CONFIG);
+    mockCheckCreate(7002);
     await receive('issue_comment', commentPayload('/bumpbench soak 2h'));
-    expect(replies()[0]).toMatch(/not available in this version/);
-    expect(queue.pending()).toHaveLength(0);
+    expect(queue.pending()[0]).toMatchObject({ kind: 'soak', checkRunId: 7002, payload: { options: { soakSeconds: 7200 } } });
+    mockReply();
+    await receive('issue_comment', commentPayload('/bumpbench soak 13h'));
+    expect(replies()[0]).toMatch(/at most 12h/);
+    expect(queue.pending()).toHaveLength(1);
   });
 
   it('`/bumpbench help` answers with the list; comments without a command and the bot\'s own comments are ignored', async () => {

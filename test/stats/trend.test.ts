@@ -3,7 +3,7 @@ import { leakTest, mannKendall, theilSenSlope } from '../../src/stats/index.ts';
 import type { MemorySample } from '../../src/stats/index.ts';
 import { expectClose, reference } from './helpers.ts';
 import type { Json } from './helpers.ts';
-import { normalSource, seededRandom } from './random.ts';
+import { syntheticSoak } from './synthetic-soak.ts';
 
 describe('theilSenSlope against SciPy theilslopes', () => {
   for (const c of reference.trend as Json[]) {
@@ -58,29 +58,12 @@ describe('mannKendall against the Python reference (Hamed & Rao 1998)', () => {
   });
 });
 
-// ---- leakTest on synthetic soaks: RSS in bytes sampled every 10 s, with GC sawtooth and noise.
+// ---- leakTest on synthetic soaks (test/stats/synthetic-soak.ts).
 const MiB = 1024 * 1024;
-
-function soak(opts: { hours: number; baseMiB: number; leakMiBPerHour: number; seed: number; warmupRiseMiB?: number; warmupTauSec?: number }): MemorySample[] {
-  const uniform = seededRandom(opts.seed);
-  const normal = normalSource(uniform);
-  const samples: MemorySample[] = [];
-  let ar = 0;
-  let heap = 0;
-  for (let t = 0; t <= opts.hours * 3600; t += 10) {
-    ar = 0.95 * ar + 0.3 * normal(); // slow wander of about 1 MiB
-    heap += 0.05 + 0.02 * uniform(); // garbage piling up …
-    if (heap > 8 || uniform() < 0.005) heap = 0; // … until a collection drops it
-    const warmup = (opts.warmupRiseMiB ?? 0) * (1 - Math.exp(-t / (opts.warmupTauSec ?? 600)));
-    const mib = opts.baseMiB + warmup + (opts.leakMiBPerHour * t) / 3600 + heap + ar;
-    samples.push({ tSec: t, bytes: Math.round(mib * MiB) });
-  }
-  return samples;
-}
 
 describe('leakTest', () => {
   it('finds a 3 MiB/h leak in an 8-hour soak and measures its slope', () => {
-    const r = leakTest(soak({ hours: 8, baseMiB: 120, leakMiBPerHour: 3, seed: 1 }));
+    const r = leakTest(syntheticSoak({ hours: 8, baseMiB: 120, leakMiBPerHour: 3, seed: 1 }));
     expect(r.leak).toBe(true);
     expect(r.slopeMiBPerHour).toBeGreaterThan(2.5);
     expect(r.slopeMiBPerHour).toBeLessThan(3.5);
@@ -93,39 +76,39 @@ describe('leakTest', () => {
 
   it('raises no alarm on flat memory with GC sawtooth and wander (50 soaks)', () => {
     for (let seed = 100; seed < 150; seed++) {
-      const r = leakTest(soak({ hours: 8, baseMiB: 120, leakMiBPerHour: 0, seed }));
+      const r = leakTest(syntheticSoak({ hours: 8, baseMiB: 120, leakMiBPerHour: 0, seed }));
       expect(r.leak, `seed ${seed}: ${r.reason}`).toBe(false);
     }
   });
 
   it('drops the warm-up: the longer of 15 minutes and 10% of the soak', () => {
     // Caches filling up: +100 MiB with a 4-minute time constant, then flat.
-    const samples = soak({ hours: 2, baseMiB: 80, leakMiBPerHour: 0, seed: 7, warmupRiseMiB: 100, warmupTauSec: 240 });
+    const samples = syntheticSoak({ hours: 2, baseMiB: 80, leakMiBPerHour: 0, seed: 7, warmupRiseMiB: 100, warmupTauSec: 240 });
     const r = leakTest(samples);
     expect(r.leak, r.reason).toBe(false);
     expect(r.samples).toBe(2 * 360 + 1 - 15 * 6);
     expect(r.baselineMiB).toBeGreaterThan(175); // measured after the rise, not from the cold start
-    const long = leakTest(soak({ hours: 10, baseMiB: 80, leakMiBPerHour: 0, seed: 8 }));
+    const long = leakTest(syntheticSoak({ hours: 10, baseMiB: 80, leakMiBPerHour: 0, seed: 8 }));
     expect(long.samples).toBe(10 * 360 + 1 - 60 * 6);
   });
 
   it('a real but small trend is not a leak: slope below 2 MiB/h', () => {
-    const r = leakTest(soak({ hours: 8, baseMiB: 120, leakMiBPerHour: 1, seed: 3 }));
+    const r = leakTest(syntheticSoak({ hours: 8, baseMiB: 120, leakMiBPerHour: 1, seed: 3 }));
     expect(r.p).toBeLessThan(0.01);
     expect(r.leak).toBe(false);
     expect(r.reason).toMatch(/slope/);
   });
 
   it('scales the slope bar with the baseline: 5 MiB/h on a 1 GiB process is under 1%/h', () => {
-    const r = leakTest(soak({ hours: 8, baseMiB: 1024, leakMiBPerHour: 5, seed: 4 }));
+    const r = leakTest(syntheticSoak({ hours: 8, baseMiB: 1024, leakMiBPerHour: 5, seed: 4 }));
     expect(r.slopeMiBPerHour).toBeGreaterThan(4);
     expect(r.leak).toBe(false);
-    expect(leakTest(soak({ hours: 8, baseMiB: 1024, leakMiBPerHour: 15, seed: 4 })).leak).toBe(true);
+    expect(leakTest(syntheticSoak({ hours: 8, baseMiB: 1024, leakMiBPerHour: 15, seed: 4 })).leak).toBe(true);
   });
 
   it('needs more than 10 MiB of total growth', () => {
     // 4 MiB/h over 2 hours less warm-up: about 7 MiB.
-    const r = leakTest(soak({ hours: 2, baseMiB: 100, leakMiBPerHour: 4, seed: 5 }));
+    const r = leakTest(syntheticSoak({ hours: 2, baseMiB: 100, leakMiBPerHour: 4, seed: 5 }));
     expect(r.slopeMiBPerHour).toBeGreaterThan(2);
     expect(r.growthMiB).toBeLessThan(10);
     expect(r.leak).toBe(false);
@@ -144,7 +127,7 @@ describe('leakTest', () => {
   });
 
   it('gives no verdict with too few windows', () => {
-    const r = leakTest(soak({ hours: 0.5, baseMiB: 100, leakMiBPerHour: 100, seed: 6 }));
+    const r = leakTest(syntheticSoak({ hours: 0.5, baseMiB: 100, leakMiBPerHour: 100, seed: 6 }));
     expect(r.leak).toBe(false);
     expect(r.p).toBe(1);
     expect(r.reason).toMatch(/windows/);

@@ -1,0 +1,69 @@
+// One side of a memory soak: a running server loaded at a fixed rate for the whole soak, in chunks that
+// cycle through the scenarios, while the memory (RssAnon) of its process tree is read at a fixed interval.
+// Chunks, not one long run: a crashed server is noticed within a chunk, and cancelling ends a chunk.
+import type { Scenario } from '../config/schema.ts';
+import type { MemorySample } from '../stats/trend.ts';
+import type { LoadGenerator } from './load-generator.ts';
+import { sampleTree } from './proc-tree.ts';
+import type { ServerHandle } from './server.ts';
+
+/** Longest load run of a soak; the scenario changes at each. */
+const CHUNK_MS = 60_000;
+
+export interface SoakSideOutcome {
+  memory: MemorySample[];
+  requests: number;
+  failedRequests: number;
+  /** The server's last output, when it exited before the end. */
+  crashed?: string;
+}
+
+export interface SoakSideOptions {
+  server: ServerHandle;
+  load: LoadGenerator;
+  scenarios: Scenario[];
+  /** Requests per second, all connections together. */
+  rate: number;
+  connections: number;
+  durationMs: number;
+  sampleEveryMs: number;
+  /** performance.now() at the common start of both sides, so their samples share a clock. */
+  t0: number;
+  signal?: AbortSignal;
+}
+
+export async function runSoakSide(opts: SoakSideOptions): Promise<SoakSideOutcome> {
+  const { server, load, signal } = opts;
+  const elapsedMs = () => performance.now() - opts.t0;
+  const outcome: SoakSideOutcome = { memory: [], requests: 0, failedRequests: 0 };
+  const sample = () => {
+    if (server.exited) return;
+    const tree = sampleTree(server.pid);
+    if (tree.pids > 0) outcome.memory.push({ tSec: elapsedMs() / 1000, bytes: tree.rssAnonBytes });
+  };
+  sample();
+  const sampler = setInterval(sample, opts.sampleEveryMs);
+  try {
+    for (let i = 0; elapsedMs() < opts.durationMs; i++) {
+      signal?.throwIfAborted();
+      if (server.exited) break;
+      const scenario = opts.scenarios[i % opts.scenarios.length];
+      const chunkMs = Math.min(CHUNK_MS, opts.durationMs - elapsedMs());
+      if (chunkMs < 100) break;
+      try {
+        const run = await load.run(server.url, { ...scenario, connections: opts.connections, duration: chunkMs, warmup: 0 }, { rate: opts.rate });
+        outcome.requests += run.requests;
+        outcome.failedRequests += run.errors + run.timeouts + run.non2xx;
+      } catch (err) {
+        signal?.throwIfAborted();
+        // A server that died takes the load run with it; anything else is the load generator's problem.
+        if (!server.exited) throw err;
+      }
+    }
+    sample();
+  } finally {
+    clearInterval(sampler);
+  }
+  if (server.exited) outcome.crashed = server.outputTail() || '(no output)';
+  return outcome;
+}

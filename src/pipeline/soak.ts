@@ -1,0 +1,120 @@
+// The soak job: base and head side by side on the same host under the same fixed request rate for the
+// whole soak (hours by default), the memory of each server's process tree read throughout, then a trend
+// test per side (src/bench/soak-analysis.ts). Side by side, not one after the other: whatever else the
+// machine does during the soak, it does to both.
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { createLoadGenerator, killAllServers, sampleTree, type LoadGenerator, type ServerHandle } from '../bench/index.ts';
+import { analyseSoakSide, soakVerdict } from '../bench/soak-analysis.ts';
+import { runSoakSide } from '../bench/soak-run.ts';
+import { MAX_SOAK_MS } from '../config/schema.ts';
+import { formatDuration } from '../config/units.ts';
+import type { JobRequest, JobResult, SoakResult } from '../model.ts';
+import { ResultsStore } from '../store/results-store.ts';
+import { removeWorktree } from '../workspace/git.ts';
+import { cpuPlan, type RunJobOptions } from './compare.ts';
+import { UserFacingError } from './errors.ts';
+import { openJob } from './job-config.ts';
+import { lockfileChanges } from './lockfile-changes.ts';
+import { startSideServer } from './measure-sample.ts';
+import { prepareSide, type PreparedSide } from './prepare-side.ts';
+
+const MIB = 1024 * 1024;
+
+export async function runSoak(request: JobRequest, options: RunJobOptions): Promise<JobResult> {
+  const startedAt = new Date().toISOString();
+  const progress = options.onProgress ?? (() => {});
+  const { signal } = options;
+  progress({ phase: 'prepare', message: `opening ${request.repo}` });
+  const { repoDir, baseSha, headSha, config, configSource, cacheDir, jobDir } = await openJob(request, options);
+  const soak = config.soak;
+  const durationMs = request.options?.soakSeconds !== undefined ? request.options.soakSeconds * 1000 : soak.duration;
+  if (!(durationMs > 0) || durationMs > MAX_SOAK_MS) {
+    throw new UserFacingError(`a soak lasts more than 0 and at most ${formatDuration(MAX_SOAK_MS)}, not ${formatDuration(durationMs)}: ask for e.g. 2h`);
+  }
+  const scenarios = soak.scenarios ? config.scenarios.filter((s) => soak.scenarios!.includes(s.name)) : config.scenarios;
+  // The methodology's warm-up: the longer of the configured one and 10% of the soak.
+  const warmupMs = Math.max(soak.warmup, 0.1 * durationMs);
+  progress({
+    phase: 'prepare',
+    message: `config from ${configSource}: soak of ${formatDuration(durationMs)} at ${soak.rate} req/s per side over ${scenarios.map((s) => s.name).join(', ')}`,
+  });
+  if (durationMs < warmupMs + 4 * soak.window) {
+    progress({
+      phase: 'prepare',
+      message: `note: ${formatDuration(durationMs)} leaves fewer than 4 windows of ${formatDuration(soak.window)} after the ${formatDuration(warmupMs)} warm-up; the verdict will be inconclusive`,
+    });
+  }
+  const { changes, notes } = await lockfileChanges(repoDir, baseSha, headSha);
+
+  const sides: PreparedSide[] = [];
+  const servers: ServerHandle[] = [];
+  const loads: LoadGenerator[] = [];
+  const onAbort = () => void Promise.all(loads.map((l) => l.close()));
+  signal?.addEventListener('abort', onAbort);
+  try {
+    for (const [label, sha] of [['base', baseSha], ['head', headSha]] as const) {
+      signal?.throwIfAborted();
+      sides.push(
+        await prepareSide({ label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, extraEnv: options.childEnv, onProgress: progress, signal }),
+      );
+    }
+    // Both servers share the server CPUs and both load generators the load CPU: the same conditions.
+    const cpus = cpuPlan(config);
+    for (const side of sides) servers.push(await startSideServer(side, config, `${side.label} server`, cpus.server));
+    for (let i = 0; i < 2; i++) loads.push(await createLoadGenerator({ cpus: cpus.load }));
+    signal?.throwIfAborted();
+
+    const t0 = performance.now();
+    const sideOptions = (i: number) => ({
+      server: servers[i], load: loads[i], scenarios, rate: soak.rate, connections: soak.connections,
+      durationMs, sampleEveryMs: soak.sampleEvery, t0, signal,
+    });
+    const running = [runSoakSide(sideOptions(0)), runSoakSide(sideOptions(1))];
+    const ticker = setInterval(() => {
+      const minutes = (ms: number) => `${Math.floor(ms / 60_000)}m${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}s`;
+      const memory = servers.map((s, i) => `${sides[i].label} ${s.exited ? 'exited' : `${(sampleTree(s.pid).rssAnonBytes / MIB).toFixed(1)} MiB`}`).join(', ');
+      const elapsed = performance.now() - t0;
+      progress({ phase: 'soak', message: `soak ${minutes(elapsed)} of ${minutes(durationMs)}: ${memory}`, step: Math.round(elapsed / 1000), total: Math.round(durationMs / 1000) });
+    }, Math.min(60_000, Math.max(5_000, durationMs / 12)));
+    let outcomes;
+    try {
+      outcomes = await Promise.all(running);
+    } finally {
+      clearInterval(ticker);
+    }
+
+    progress({ phase: 'analyse', message: 'testing each side for a memory trend' });
+    const shape = { warmupSec: warmupMs / 1000, windowSec: soak.window / 1000 };
+    const [base, head] = outcomes.map((o) => analyseSoakSide(o.memory, o, shape));
+    const { verdict } = soakVerdict(base, head);
+    const soakResult: SoakResult = {
+      base, head, durationSec: durationMs / 1000, rate: soak.rate, warmupSec: shape.warmupSec, windowSec: shape.windowSec,
+      scenarios: scenarios.map((s) => s.name),
+    };
+    for (const [label, side] of [['base', base], ['head', head]] as const) {
+      if (side.failedRequests > 0) notes.push(`${side.failedRequests} of ${side.requests} requests to ${label} failed during the soak.`);
+      if (side.requests < 0.5 * soak.rate * (durationMs / 1000)) {
+        notes.push(`${label} answered ${side.requests} requests, under half the ${soak.rate} req/s asked for: it could not keep up, so its memory saw less load than planned.`);
+      }
+    }
+    const result: JobResult = {
+      kind: 'soak', verdict, repo: request.repo,
+      base: { ref: request.base.ref, sha: baseSha }, head: { ref: request.head.ref, sha: headSha },
+      changes, scenarios: [], culprit: null, soak: soakResult, notes, startedAt, finishedAt: new Date().toISOString(),
+    };
+    const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
+    const id = store.saveResult(result);
+    store.close();
+    progress({ phase: 'done', message: `result stored as #${id} in ${store.file}` });
+    return result;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await Promise.all(loads.map((l) => l.close()));
+    await Promise.all(servers.map((s) => s.stop()));
+    await killAllServers();
+    for (const side of sides) await removeWorktree(side.worktree);
+    for (const label of ['base', 'head']) await removeWorktree(path.join(jobDir, label));
+    await rm(jobDir, { recursive: true, force: true });
+  }
+}
