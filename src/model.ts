@@ -196,6 +196,8 @@ export interface JobRequest {
   base: { ref: string; sha?: string };
   head: { ref: string; sha?: string };
   pr?: number;
+  /** The PR's own words; when given they, not the commit messages, are the bump hints checked against the lockfile. */
+  prText?: { title?: string; body?: string };
   options?: {
     /** Config file path overriding the base branch's .github/bumpbench.yml. */
     configFile?: string;

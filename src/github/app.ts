@@ -35,6 +35,8 @@ export interface AppDeps {
 export interface PullLike {
   number: number;
   state: string;
+  title?: string;
+  body?: string | null;
   user: { login: string } | null;
   labels?: { name?: string }[];
   head: { ref: string; sha: string; repo: { full_name: string } | null };
@@ -169,6 +171,10 @@ export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): Application
             cloneUrl: pr.base.repo.clone_url,
             htmlUrl: pr.base.repo.html_url,
             configText: base.text,
+            // Bump hints for the report (Dependabot/Renovate titles say what they meant to change); capped,
+            // since a Renovate body can be long and the queue keeps it.
+            ...(pr.title ? { title: pr.title.slice(0, 500) } : {}),
+            ...(pr.body ? { body: pr.body.slice(0, 20_000) } : {}),
             trigger,
             requestedBy,
           },

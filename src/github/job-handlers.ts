@@ -69,6 +69,7 @@ export function createGitHubRunner(deps: GitHubWorkerDeps): JobRunner {
       base: gh.base,
       head: gh.head,
       pr: gh.pr,
+      ...(gh.title !== undefined || gh.body !== undefined ? { prText: { title: gh.title, body: gh.body } } : {}),
       options: job.payload.options,
     };
     // childEnv stays empty: the engine builds the child environment from scratch, and nothing of ours

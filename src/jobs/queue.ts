@@ -32,6 +32,9 @@ export const jobPayloadSchema = z.object({
       cloneUrl: z.string(),
       htmlUrl: z.string().optional(),
       configText: z.string(),
+      /** The PR's title and body when it was queued: hints of what the bump meant to change. */
+      title: z.string().optional(),
+      body: z.string().optional(),
       trigger: z.string(),
       requestedBy: z.string(),
     })

@@ -253,7 +253,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
   progress({ phase: 'prepare', message: `config from ${configSource}: ${config.scenarios.length} scenario(s), bisect budget ${config.bisect.maxSteps} measured steps` });
 
   // 3. What changed, and what of it can be searched.
-  const { changes, notes } = await lockfileChanges(repoDir, baseSha, headSha);
+  const { changes, notes } = await lockfileChanges(repoDir, baseSha, headSha, request.prText);
   const { packages, ecosystemOf } = searchable(changes, request.options?.package, notes);
 
   const sides: PreparedSide[] = [];

@@ -55,7 +55,7 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
   progress({ phase: 'prepare', message: `config from ${configSource}: ${config.scenarios.length} scenario(s), ${config.repeats.min}–${config.repeats.max} pairs` });
 
   // 3. What changed.
-  const { changes, notes } = await lockfileChanges(repoDir, baseSha, headSha);
+  const { changes, notes } = await lockfileChanges(repoDir, baseSha, headSha, request.prText);
 
   const sides: PreparedSide[] = [];
   let load: LoadGenerator | undefined;

@@ -45,7 +45,7 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
       message: `note: ${formatDuration(durationMs)} leaves fewer than 4 windows of ${formatDuration(soak.window)} after the ${formatDuration(warmupMs)} warm-up; the verdict will be inconclusive`,
     });
   }
-  const { changes, notes } = await lockfileChanges(repoDir, baseSha, headSha);
+  const { changes, notes } = await lockfileChanges(repoDir, baseSha, headSha, request.prText);
 
   const sides: PreparedSide[] = [];
   const servers: ServerHandle[] = [];

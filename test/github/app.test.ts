@@ -138,7 +138,9 @@ describe('automatic trigger (pull_request opened/synchronize/reopened)', () => {
     mockConfig(GOOD_CONFIG);
     mockFiles([['README.md', 'src/a.js'], ['packages/api/package-lock.json']]);
     mockCheckCreate(5001);
-    await receive('pull_request', prPayload('opened'));
+    const payload = prPayload('opened');
+    payload.pull_request.title = 'Bump qs from 6.5.1 to 6.5.3 in /packages/api';
+    await receive('pull_request', payload);
 
     expect(scope.isDone()).toBe(true);
     const [check] = created();
@@ -152,6 +154,7 @@ describe('automatic trigger (pull_request opened/synchronize/reopened)', () => {
       head: { sha: HEAD_SHA },
       cloneUrl: 'https://github.com/Codertocat/Hello-World.git',
       configText: GOOD_CONFIG,
+      title: 'Bump qs from 6.5.1 to 6.5.3 in /packages/api',
     });
     expect(wakes).toBe(1);
   });

@@ -54,6 +54,8 @@ function githubPayload(opts: { config?: string; cloneUrl?: string } = {}): JobPa
       cloneUrl: opts.cloneUrl ?? 'https://github.com/Codertocat/Hello-World.git',
       htmlUrl: 'https://github.com/Codertocat/Hello-World',
       configText: opts.config ?? GOOD_CONFIG,
+      title: 'Bump qs from 6.5.1 to 6.5.3',
+      body: 'Bumps [qs](https://github.com/ljharb/qs) from 6.5.1 to 6.5.3.',
       trigger: 'test',
       requestedBy: 'maintainer',
     },
@@ -110,6 +112,8 @@ describe('GitHub worker', () => {
 
     const [{ request, options }] = engine;
     expect(request).toMatchObject({ kind: 'compare', repo: 'https://github.com/Codertocat/Hello-World.git', head: { sha: HEAD }, pr: 2 });
+    // The PR's own words reach the engine as bump hints (checked there against the lockfile).
+    expect(request.prText).toEqual({ title: 'Bump qs from 6.5.1 to 6.5.3', body: 'Bumps [qs](https://github.com/ljharb/qs) from 6.5.1 to 6.5.3.' });
     expect(options.authCloneUrl).toBe(`https://x-access-token:${INSTALLATION_TOKEN}@github.com/Codertocat/Hello-World.git`);
     expect(options.childEnv).toEqual({});
     expect(options.config!.scenarios[0].path).toBe('/');

@@ -32,6 +32,15 @@ describe('lockfile changes of a compare', () => {
     expect(notes).toEqual([expect.stringMatching(/left-pad 1\.0\.0 → 1\.2\.0.*lockfile says left-pad 1\.0\.0 → 1\.3\.0/)]);
   });
 
+  it('takes the PR title and body as the hints when the App passes them, instead of the commit messages', async () => {
+    const repo = createRepo({ 'package-lock.json': npmLock({ qs: '6.5.1' }) });
+    commitOnBranch(repo, 'bump', { 'package-lock.json': npmLock({ qs: '6.5.3' }) }, 'squash of several commits');
+    const [base, head] = [git(repo, 'rev-parse', 'main'), git(repo, 'rev-parse', 'bump')];
+    expect((await lockfileChanges(repo, base, head)).notes).toEqual([]);
+    const { notes } = await lockfileChanges(repo, base, head, { title: 'Bump qs from 6.5.1 to 6.5.2', body: '' });
+    expect(notes).toEqual([expect.stringMatching(/qs 6\.5\.1 → 6\.5\.2.*lockfile says qs 6\.5\.1 → 6\.5\.3/)]);
+  });
+
   it('turns an unreadable lockfile into a note naming the file, not a failure', async () => {
     const repo = createRepo({ 'package-lock.json': npmLock({ a: '1.0.0' }) });
     commitOnBranch(repo, 'broken', { 'package-lock.json': npmLock({ a: '1.1.0' }).slice(0, 40) }, 'truncate');
