@@ -1,15 +1,19 @@
-// `bumpbench worker`: the benchmark worker without the webhook server. It takes jobs from the same SQLite
-// queue as `bumpbench serve --no-worker` on this machine (a Redis/BullMQ queue for a fleet comes later) and
-// reports to GitHub with the App's credentials (the same environment as serve).
+// `bumpbench worker`: the benchmark worker without the webhook server. Two ways to run it:
+// - alone: it takes jobs from the same SQLite queue as `bumpbench serve --no-worker` on this machine and
+//   reports to GitHub with the App's credentials (the same environment as serve);
+// - `--redis URL`: a runner of the fleet (src/jobs/fleet.ts). It takes runs from Redis, measures, and sends
+//   progress and results back; the App reports them. It needs no GitHub credentials.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { createProbot } from 'probot';
 import { redactor, scrubSecretEnv } from '../github/redact.ts';
 import { createGitHubWorker } from '../github/worker-setup.ts';
+import { startFleetRunner } from '../jobs/fleet.ts';
 import { SqliteJobQueue } from '../jobs/sqlite-queue.ts';
+import { runJob } from '../pipeline/run-job.ts';
 import { processIo, type CliIo } from './io.ts';
-import { parseServeArgs, untilSignal } from './serve.ts';
+import { parseServeArgs, redactUrl, untilSignal, type ServeFlags } from './serve.ts';
 
 /** Like Probot's .env handling, but variables already set win over the file. */
 function loadDotEnv(file = path.join(process.cwd(), '.env')): void {
@@ -20,12 +24,13 @@ function loadDotEnv(file = path.join(process.cwd(), '.env')): void {
 }
 
 export async function runWorker(args: string[], io: CliIo = processIo): Promise<number> {
+  loadDotEnv();
   const flags = parseServeArgs(args.filter((a) => a !== '--no-worker'));
   if (typeof flags === 'string') {
-    io.stderr(`bumpbench worker: ${flags}\n\nusage: bumpbench worker [--data-dir DIR]`);
+    io.stderr(`bumpbench worker: ${flags}\n\nusage: bumpbench worker [--data-dir DIR] [--redis URL [--concurrency N]]`);
     return 2;
   }
-  loadDotEnv();
+  if (flags.redisUrl) return runFleetRunner({ ...flags, redisUrl: flags.redisUrl }, io);
   if (!process.env.APP_ID || !(process.env.PRIVATE_KEY || process.env.PRIVATE_KEY_PATH)) {
     io.stderr('bumpbench worker: set APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH): the worker reports to GitHub as the App. See docs/deployment.md.');
     return 2;
@@ -48,5 +53,15 @@ export async function runWorker(args: string[], io: CliIo = processIo): Promise<
   } finally {
     queue.close();
   }
+  return 0;
+}
+
+async function runFleetRunner(flags: ServeFlags & { redisUrl: string }, io: CliIo): Promise<number> {
+  const log = { info: (obj: object, msg: string) => io.stderr(`${new Date().toISOString()} ${msg} ${JSON.stringify(obj)}`) };
+  const runner = startFleetRunner({ redisUrl: flags.redisUrl, dataDir: flags.dataDir, runJob, concurrency: flags.slots || 1, log });
+  log.info({ redis: redactUrl(flags.redisUrl), dataDir: flags.dataDir, concurrency: flags.slots || 1 }, 'bumpbench fleet runner started');
+  const signal = await untilSignal();
+  log.info({ signal }, 'stopping: a running job goes back to the fleet queue for another runner');
+  await runner.close();
   return 0;
 }
