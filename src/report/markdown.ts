@@ -3,6 +3,7 @@
 import type { Change, Culprit, JobResult, MetricName, MetricResult, ScenarioResult, SoakResult, SoakSide, Verdict } from '../model.ts';
 import { METRICS } from '../bench/metrics.ts';
 import { soakVerdict } from '../bench/soak-analysis.ts';
+import { bisectChart, compareChart, soakChart } from './charts.ts';
 
 const VERDICT_LABEL: Record<Verdict, string> = {
   regression: '🔴 regression',
@@ -157,6 +158,9 @@ function culpritSection(result: JobResult): string {
     c.links?.repository && `[repository](${c.links.repository})`,
   ].filter(Boolean);
   lines.push('', '| Tried | Looks like | Change vs base | Interval | Pairs |', '|---|---|---:|---|---:|', ...rows);
+  const change = result.changes.find((ch) => ch.name === c.name && ch.ecosystem === c.ecosystem);
+  const chart = bisectChart(c, c.ecosystem, change?.from ?? null, change?.to ?? null);
+  if (chart) lines.push('', chart);
   if (how) lines.push('', `<sub>Each state was measured against base and head in the same rounds; ${how}.</sub>`);
   if (links.length) lines.push('', links.join(' · '));
   return lines.join('\n');
@@ -164,33 +168,6 @@ function culpritSection(result: JobResult): string {
 
 function formatMinutes(sec: number): string {
   return sec >= 3600 && sec % 3600 === 0 ? `${sec / 3600}h` : sec >= 60 ? `${Math.round(sec / 60)}m` : `${Math.round(sec)}s`;
-}
-
-/** A line chart GitHub renders (mermaid xychart): base and head on one time axis, minimum per time slot. */
-function soakChart(soak: SoakResult): string {
-  const slots = Math.min(40, soak.base.series.length, soak.head.series.length);
-  if (slots < 2) return '';
-  const width = soak.durationSec / slots;
-  const bucket = (series: [number, number][]) => {
-    const out: number[] = [];
-    for (let k = 0; k < slots; k++) {
-      const inSlot = series.filter(([t]) => t >= k * width && (t < (k + 1) * width || k === slots - 1)).map(([, m]) => m);
-      out.push(inSlot.length ? Math.min(...inSlot) : (out[k - 1] ?? series[0][1]));
-    }
-    return out;
-  };
-  const inMinutes = soak.durationSec >= 600;
-  const x = Array.from({ length: slots }, (_, k) => Math.round((k * width) / (inMinutes ? 60 : 1)));
-  return [
-    '```mermaid',
-    'xychart-beta',
-    '  title "Memory of the server process tree (RssAnon, MiB): base, then head"',
-    `  x-axis "${inMinutes ? 'minutes' : 'seconds'}" [${x.join(', ')}]`,
-    '  y-axis "MiB"',
-    `  line [${bucket(soak.base.series).join(', ')}]`,
-    `  line [${bucket(soak.head.series).join(', ')}]`,
-    '```',
-  ].join('\n');
 }
 
 function soakSection(soak: SoakResult | null): string {
@@ -225,6 +202,7 @@ export function renderMarkdown(result: JobResult, opts: { maxChars?: number } = 
     culpritSection(result),
     soakSection(result.soak),
     changesSection(result.changes),
+    compareChart(result.scenarios),
     ...result.scenarios.map(scenarioTable),
     result.notes.length ? `**Notes**\n\n${result.notes.map((n) => `- ${n}`).join('\n')}` : '',
     result.scenarios.length

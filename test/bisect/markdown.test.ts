@@ -35,6 +35,11 @@ describe('renderMarkdown with a culprit', () => {
     expect(md).toContain('| cloudsig 1.7.0 | does not install (skipped) | — | — | 0 |');
     expect(md).toContain('re-check: ≈96% of the whole');
     expect(md).toContain('5 of 12 measured steps');
+    // The chart puts every release measured in version order, from base's version (0%) to head's.
+    const chart = md.slice(md.indexOf('```mermaid'));
+    expect(md.indexOf('```mermaid')).toBeGreaterThan(table);
+    expect(chart).toContain('x-axis ["1.2.0", "1.5.0", "1.9.0"]');
+    expect(chart).toContain('line [0, 1, 150]');
   });
 
   it('reads a narrowed range as a range', () => {

@@ -126,4 +126,17 @@ describe('renderMarkdown', () => {
     expect(small.length).toBeLessThanOrEqual(5_000);
     expect(small).toContain(summaryLine(result).slice(0, 40));
   });
+
+  it('draws the change of every gated metric as one bar chart, before the tables', () => {
+    const result = jobResult({ pairs: 10, seed: 21, noise: { cv: 0.03 }, scenarios: { items: slower(2000, 1.3), search: same(1500) } });
+    const text = renderMarkdown(result);
+    const chart = text.slice(text.indexOf('```mermaid'), text.indexOf('```', text.indexOf('```mermaid') + 3));
+    expect(text.indexOf('```mermaid')).toBeLessThan(text.indexOf('### `items`'));
+    expect(chart).toContain('x-axis ["items req/s", "items p50", "items p99", "items CPU/req", "search req/s", "search p50", "search p99", "search CPU/req"]');
+    const bars = chart.match(/bar \[(.*)\]/)![1].split(', ').map(Number);
+    const cpu = result.scenarios[0].metrics.cpu_per_request!.ratio;
+    expect(bars[3]).toBeCloseTo((cpu - 1) * 100, 0);
+    expect(bars[0]).toBeLessThan(-10); // items is slower: fewer requests per second
+    expect(Math.abs(bars[7])).toBeLessThan(5); // search untouched
+  });
 });
