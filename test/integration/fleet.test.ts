@@ -49,8 +49,12 @@ describe('runner fleet (BullMQ on a real Redis)', () => {
       dispatcher.runJob(request(repo), { dataDir: '/nonexistent-on-the-app-side', onProgress: (e) => progress[i].push(e) })));
     for (const result of [a, b]) {
       expect(result.kind).toBe('compare');
-      expect(result.scenarios.find((s) => s.name === 'work')!.verdict).toBe('regression');
-      expect(result.scenarios.find((s) => s.name === 'work')!.pairs).toBe(3);
+      // 3 pairs are too few for a verdict (Mann-Whitney's smallest p at 3 vs 3 is 0.1); the measured
+      // figures still show what the runner saw: three times the work per request on /work, not on /other.
+      const work = result.scenarios.find((s) => s.name === 'work')!;
+      expect(work.pairs).toBe(3);
+      expect(work.metrics.cpu_per_request!.ratio).toBeGreaterThan(2);
+      expect(result.scenarios.find((s) => s.name === 'other')!.metrics.cpu_per_request!.ratio).toBeLessThan(1.5);
     }
     // Each runner took one (concurrency 1 each), and the runs happened in their data dirs, not the App's.
     expect(runners.map((r) => r.runs.length)).toEqual([1, 1]);
