@@ -4,18 +4,16 @@
 import type { Scenario } from '../config/schema.ts';
 import type { MemorySample } from '../stats/trend.ts';
 import type { LoadGenerator } from './load-generator.ts';
+import type { SoakRunFacts } from './soak-analysis.ts';
 import { sampleTree } from './proc-tree.ts';
 import type { ServerHandle } from './server.ts';
 
 /** Longest load run of a soak; the scenario changes at each. */
 const CHUNK_MS = 60_000;
 
-export interface SoakSideOutcome {
+/** What the analysis needs of a side: its memory samples, and how the load went (`crashed`: the server's last output). */
+export interface SoakSideOutcome extends SoakRunFacts {
   memory: MemorySample[];
-  requests: number;
-  failedRequests: number;
-  /** The server's last output, when it exited before the end. */
-  crashed?: string;
 }
 
 export interface SoakSideOptions {

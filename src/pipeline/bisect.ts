@@ -3,7 +3,6 @@
 // then search — which package, which release — measuring each candidate state (base with some of head's
 // versions pinned) against both ends. One load generator serves the whole job, installs are cached by
 // the pinned version set, and whatever happens every server and worktree is gone when it returns.
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createLoadGenerator, killAllServers, type LoadGenerator } from '../bench/index.ts';
 import { overallVerdict } from '../bench/analysis.ts';
@@ -20,7 +19,7 @@ import { removeWorktree } from '../workspace/git.ts';
 import { childEnvFor } from './child-env.ts';
 import { cpuPlan, type RunJobOptions } from './compare.ts';
 import { UserFacingError } from './errors.ts';
-import { openJob } from './job-config.ts';
+import { openJob, removeJobDir } from './job-config.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
 import { measureSample } from './measure-sample.ts';
@@ -388,9 +387,6 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
   } finally {
     await load?.close();
     await killAllServers();
-    for (const dir of worktrees) await removeWorktree(dir);
-    for (const side of sides) await removeWorktree(side.worktree);
-    for (const label of ['base', 'head']) await removeWorktree(path.join(jobDir, label));
-    await rm(jobDir, { recursive: true, force: true });
+    await removeJobDir(jobDir, [...worktrees, ...sides.map((side) => side.worktree)]);
   }
 }

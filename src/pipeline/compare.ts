@@ -1,7 +1,6 @@
 // The compare job, as numbered steps: resolve the commits, read the config from the base, read the
 // lockfile changes, prepare both sides, measure on an alternating schedule, analyse, store. Whatever
 // happens, every server, worktree and the load generator are gone when it returns.
-import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createLoadGenerator, killAllServers, type LoadGenerator } from '../bench/index.ts';
@@ -9,8 +8,7 @@ import { overallVerdict } from '../bench/analysis.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import type { JobRequest, JobResult, ProgressFn } from '../model.ts';
 import { ResultsStore } from '../store/results-store.ts';
-import { removeWorktree } from '../workspace/git.ts';
-import { openJob } from './job-config.ts';
+import { openJob, removeJobDir } from './job-config.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
 import { prepareSide, type PreparedSide } from './prepare-side.ts';
@@ -106,9 +104,6 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
   } finally {
     await load?.close();
     await killAllServers();
-    for (const side of sides) await removeWorktree(side.worktree);
-    // A side whose preparation failed half-way still has a worktree directory.
-    for (const label of ['base', 'head']) await removeWorktree(path.join(jobDir, label));
-    await rm(jobDir, { recursive: true, force: true });
+    await removeJobDir(jobDir, sides.map((side) => side.worktree));
   }
 }

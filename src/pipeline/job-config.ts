@@ -3,9 +3,10 @@
 import type { RepoConfig } from '../config/schema.ts';
 import { CONFIG_PATH, ConfigError, loadConfigFile, parseConfigText } from '../config/load.ts';
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobRequest } from '../model.ts';
-import { openRepo, readFileAt, resolveRef } from '../workspace/git.ts';
+import { openRepo, readFileAt, removeWorktree, resolveRef } from '../workspace/git.ts';
 
 export async function loadJobConfig(
   repoDir: string, baseSha: string, request: JobRequest, given?: RepoConfig,
@@ -45,4 +46,13 @@ export async function openJob(
   const headSha = request.head.sha ?? (await resolveRef(repoDir, request.head.ref));
   const { config, source } = await loadJobConfig(repoDir, baseSha, request, options.config);
   return { repoDir, baseSha, headSha, config, configSource: source, cacheDir, jobDir };
+}
+
+/**
+ * The last step of every job, on every path: its worktrees (the given ones, and base/head even when their
+ * preparation failed half-way), then its scratch dir.
+ */
+export async function removeJobDir(jobDir: string, worktrees: readonly string[] = []): Promise<void> {
+  for (const dir of new Set([...worktrees, path.join(jobDir, 'base'), path.join(jobDir, 'head')])) await removeWorktree(dir);
+  await rm(jobDir, { recursive: true, force: true });
 }

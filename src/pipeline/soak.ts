@@ -2,7 +2,6 @@
 // whole soak (hours by default), the memory of each server's process tree read throughout, then a trend
 // test per side (src/bench/soak-analysis.ts). Side by side, not one after the other: whatever else the
 // machine does during the soak, it does to both.
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createLoadGenerator, killAllServers, sampleTree, type LoadGenerator, type ServerHandle } from '../bench/index.ts';
 import { analyseSoakSide, soakVerdict } from '../bench/soak-analysis.ts';
@@ -11,10 +10,9 @@ import { MAX_SOAK_MS } from '../config/schema.ts';
 import { formatDuration } from '../config/units.ts';
 import type { JobRequest, JobResult, SoakResult } from '../model.ts';
 import { ResultsStore } from '../store/results-store.ts';
-import { removeWorktree } from '../workspace/git.ts';
 import { cpuPlan, type RunJobOptions } from './compare.ts';
 import { UserFacingError } from './errors.ts';
-import { openJob } from './job-config.ts';
+import { openJob, removeJobDir } from './job-config.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { startSideServer } from './measure-sample.ts';
 import { prepareSide, type PreparedSide } from './prepare-side.ts';
@@ -113,8 +111,6 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
     await Promise.all(loads.map((l) => l.close()));
     await Promise.all(servers.map((s) => s.stop()));
     await killAllServers();
-    for (const side of sides) await removeWorktree(side.worktree);
-    for (const label of ['base', 'head']) await removeWorktree(path.join(jobDir, label));
-    await rm(jobDir, { recursive: true, force: true });
+    await removeJobDir(jobDir, sides.map((side) => side.worktree));
   }
 }

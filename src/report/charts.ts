@@ -3,7 +3,7 @@
 // there is too little to draw).
 import { METRICS } from '../bench/metrics.ts';
 import { compareVersions } from '../lockfiles/diff.ts';
-import type { Culprit, Ecosystem, MetricName, ScenarioResult, SoakResult } from '../model.ts';
+import type { Culprit, MetricName, ScenarioResult, SoakResult } from '../model.ts';
 
 const percent = (ratio: number) => Math.round((ratio - 1) * 1000) / 10;
 /** Mermaid strings are double-quoted; a quote inside one would end it. */
@@ -36,7 +36,7 @@ export function compareChart(scenarios: readonly ScenarioResult[]): string {
 }
 
 /** Change against base of every release measured, in version order, from base's version to head's. */
-export function bisectChart(culprit: Culprit, ecosystem: Ecosystem, from: string | null, to: string | null): string {
+export function bisectChart(culprit: Culprit, from: string | null, to: string | null): string {
   const points = new Map<string, number>();
   for (const e of culprit.evidence) {
     const version = e.versions[culprit.name];
@@ -47,7 +47,7 @@ export function bisectChart(culprit: Culprit, ecosystem: Ecosystem, from: string
   if (from && !points.has(from)) points.set(from, 0);
   if (to && confirm && !points.has(to)) points.set(to, percent(confirm.ratio!));
   if (points.size < 3) return '';
-  const versions = [...points.keys()].sort((a, b) => compareVersions(a, b, ecosystem));
+  const versions = [...points.keys()].sort((a, b) => compareVersions(a, b, culprit.ecosystem));
   const metric = culprit.metric ? ` on ${culprit.metric}` : '';
   return block([
     `title ${quote(`${culprit.name}: % change against base${metric}, by release`)}`,

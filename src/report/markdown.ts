@@ -3,6 +3,7 @@
 import type { Change, Culprit, JobResult, MetricName, MetricResult, ScenarioResult, SoakResult, SoakSide, Verdict } from '../model.ts';
 import { METRICS } from '../bench/metrics.ts';
 import { soakVerdict } from '../bench/soak-analysis.ts';
+import { formatDuration } from '../config/units.ts';
 import { bisectChart, compareChart, soakChart } from './charts.ts';
 
 const VERDICT_LABEL: Record<Verdict, string> = {
@@ -159,15 +160,11 @@ function culpritSection(result: JobResult): string {
   ].filter(Boolean);
   lines.push('', '| Tried | Looks like | Change vs base | Interval | Pairs |', '|---|---|---:|---|---:|', ...rows);
   const change = result.changes.find((ch) => ch.name === c.name && ch.ecosystem === c.ecosystem);
-  const chart = bisectChart(c, c.ecosystem, change?.from ?? null, change?.to ?? null);
+  const chart = bisectChart(c, change?.from ?? null, change?.to ?? null);
   if (chart) lines.push('', chart);
   if (how) lines.push('', `<sub>Each state was measured against base and head in the same rounds; ${how}.</sub>`);
   if (links.length) lines.push('', links.join(' · '));
   return lines.join('\n');
-}
-
-function formatMinutes(sec: number): string {
-  return sec >= 3600 && sec % 3600 === 0 ? `${sec / 3600}h` : sec >= 60 ? `${Math.round(sec / 60)}m` : `${Math.round(sec)}s`;
 }
 
 function soakSection(soak: SoakResult | null): string {
@@ -184,8 +181,9 @@ function soakSection(soak: SoakResult | null): string {
     `| Leak | ${both((s) => (s.crashed !== undefined ? '**server exited**' : s.leak ? '**yes**' : s.slopeMiBPerHour === null ? 'too short to tell' : 'no'))} |`,
     `| Requests (failed) | ${both((s) => `${s.requests.toLocaleString('en-US')} (${s.failedRequests.toLocaleString('en-US')})`)} |`,
   ];
-  const head = `### Memory soak: ${formatMinutes(soak.durationSec)} at ${soak.rate} req/s per side (${soak.scenarios.map((n) => `\`${n}\``).join(', ')})`;
-  const method = `<sub>Both servers ran side by side under the same load. The first ${formatMinutes(soak.warmupSec)} are warm-up; the minimum of each ${formatMinutes(soak.windowSec)} window goes into a Theil-Sen slope and a Mann-Kendall test. A leak needs p < 0.01, a slope above max(2 MiB/h, 1% of the start per hour) and more than 10 MiB of growth. See docs/soak.md.</sub>`;
+  const seconds = (sec: number) => formatDuration(Math.round(sec * 1000));
+  const head = `### Memory soak: ${seconds(soak.durationSec)} at ${soak.rate} req/s per side (${soak.scenarios.map((n) => `\`${n}\``).join(', ')})`;
+  const method = `<sub>Both servers ran side by side under the same load. The first ${seconds(soak.warmupSec)} are warm-up; the minimum of each ${seconds(soak.windowSec)} window goes into a Theil-Sen slope and a Mann-Kendall test. A leak needs p < 0.01, a slope above max(2 MiB/h, 1% of the start per hour) and more than 10 MiB of growth. See docs/soak.md.</sub>`;
   const crashes = (['base', 'head'] as const)
     .filter((side) => soak[side].crashed !== undefined)
     .map((side) => `${side}'s server exited during the soak. Its last output:\n\n\`\`\`\n${soak[side].crashed!.slice(-2000)}\n\`\`\``);
