@@ -2,8 +2,9 @@
 // PRIVATE_KEY / PRIVATE_KEY_PATH, WEBHOOK_SECRET, PORT, HOST, LOG_LEVEL, LOG_FORMAT, WEBHOOK_PATH,
 // GHE_HOST + GHE_PROTOCOL → `<protocol>://<host>/api/v3`, and a .env file) and starts the webhook server;
 // without credentials it serves the setup flow that registers the App from app.yml. Beside it runs the
-// worker, one job at a time; with --redis (or REDIS_URL) the worker slots hand the runs to a runner fleet
-// (`bumpbench worker --redis URL` on each runner machine, src/jobs/fleet.ts).
+// worker, one job at a time; with a Redis URL (BUMPBENCH_REDIS_URL / REDIS_URL, or --redis-url-file) and
+// the fleet key the worker slots hand the runs to a runner fleet (`bumpbench worker` on each runner
+// machine, src/jobs/fleet.ts).
 import path from 'node:path';
 import { run, type ApplicationFunction, type Probot } from 'probot';
 import { createApp } from '../github/app.ts';
@@ -13,28 +14,29 @@ import { createFleetDispatcher, type FleetDispatcher } from '../jobs/fleet.ts';
 import { SqliteJobQueue } from '../jobs/sqlite-queue.ts';
 import type { Worker } from '../jobs/worker.ts';
 import { defaultDataDir } from '../store/results-store.ts';
+import { loadDotEnv } from './env-file.ts';
+import { readFleetSettings, REDIS_URL_HINT, type FleetFlags } from './fleet-settings.ts';
 import { processIo, type CliIo } from './io.ts';
 
-const USAGE = `bumpbench serve [--data-dir DIR] [--no-worker] [--redis URL [--fleet-slots N]]
+const USAGE = `bumpbench serve [--data-dir DIR] [--no-worker] [--redis-url-file PATH] [--fleet-key-file PATH] [--fleet-slots N]
 
 Runs the GitHub App (webhooks on PORT, default 3000) and, unless --no-worker, the benchmark worker.
-With --redis URL (or REDIS_URL) jobs run on a fleet of runners (\`bumpbench worker --redis URL\`),
-up to N at once (default 4).
-Environment: APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, PORT, HOST, LOG_LEVEL, REDIS_URL,
+With a Redis URL (BUMPBENCH_REDIS_URL or REDIS_URL, or --redis-url-file PATH) and the fleet key
+(BUMPBENCH_FLEET_KEY, or --fleet-key-file PATH) jobs run on a fleet of runners (\`bumpbench worker\`
+with the same Redis URL and key), up to N at once (default 4).
+Environment: APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET (required), PORT, HOST, LOG_LEVEL,
 GHE_HOST and GHE_PROTOCOL (GitHub Enterprise), BUMPBENCH_DATA_DIR. See docs/deployment.md.
 Without APP_ID and a private key it starts the setup flow that registers the App (app.yml).`;
 
-export interface ServeFlags {
+export interface ServeFlags extends FleetFlags {
   dataDir: string;
   worker: boolean;
-  /** Redis of the runner fleet (src/jobs/fleet.ts); unset: jobs run on this machine. */
-  redisUrl?: string;
   /** Fleet runs at once (serve), or runs at once on this runner (worker). */
   slots: number;
 }
 
-export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.env): ServeFlags | string {
-  const flags: ServeFlags = { dataDir: defaultDataDir(), worker: true, redisUrl: env.REDIS_URL || undefined, slots: 0 };
+export function parseServeArgs(args: string[]): ServeFlags | string {
+  const flags: ServeFlags = { dataDir: defaultDataDir(), worker: true, slots: 0 };
   for (let i = 0; i < args.length; i++) {
     const [arg, inline] = args[i].startsWith('--') && args[i].includes('=') ? args[i].split(/=(.*)/s, 2) : [args[i], undefined];
     const value = () => inline ?? (args[i + 1] !== undefined && !args[i + 1].startsWith('--') ? args[++i] : undefined);
@@ -44,9 +46,13 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
       if (!v) return '--data-dir needs a directory';
       flags.dataDir = v;
     } else if (arg === '--redis') {
+      // Refused outright: the URL's password would be readable by every user in /proc/PID/cmdline.
+      return `--redis is not accepted: a Redis URL on the command line (password included) is readable by every user of the machine. Instead, ${REDIS_URL_HINT}`;
+    } else if (arg === '--redis-url-file' || arg === '--fleet-key-file') {
       const v = value();
-      if (!v || !/^rediss?:\/\//.test(v)) return `--redis needs a URL like redis://host:6379 (got "${v ?? ''}")`;
-      flags.redisUrl = v;
+      if (!v) return `${arg} needs the path of a file`;
+      if (arg === '--redis-url-file') flags.redisUrlFile = v;
+      else flags.fleetKeyFile = v;
     } else if (arg === '--fleet-slots' || arg === '--concurrency') {
       const v = Number(value());
       if (!Number.isInteger(v) || v < 1 || v > 100) return `${arg} needs a whole number from 1 to 100`;
@@ -55,6 +61,21 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.
   }
   flags.dataDir = path.resolve(flags.dataDir);
   return flags;
+}
+
+/**
+ * Why serve must not start with this environment, or null. Without WEBHOOK_SECRET Probot would verify
+ * webhooks against the secret "development", so anyone could send one. The setup flow (no App
+ * credentials yet) is the exception: it receives no webhooks and it is what creates the secret.
+ */
+export function missingWebhookSecret(env: NodeJS.ProcessEnv = process.env): string | null {
+  const hasCredentials = Boolean(env.APP_ID || env.PRIVATE_KEY || env.PRIVATE_KEY_PATH);
+  if (!hasCredentials || env.WEBHOOK_SECRET) return null;
+  return (
+    'WEBHOOK_SECRET is not set. Without it anyone could send the App webhooks that pass verification ' +
+    '(Probot would use the secret "development"). Set WEBHOOK_SECRET, in the environment or in .env, to the ' +
+    "webhook secret of the App's settings on GitHub. See docs/deployment.md."
+  );
 }
 
 /** The Redis URL without its password, for logs. */
@@ -91,6 +112,17 @@ export async function runServe(args: string[], io: CliIo = processIo): Promise<n
     io.stderr(`bumpbench serve: ${flags}\n\n${USAGE}`);
     return 2;
   }
+  loadDotEnv();
+  const noSecret = missingWebhookSecret();
+  if (noSecret) {
+    io.stderr(`bumpbench serve: ${noSecret}`);
+    return 2;
+  }
+  const fleetSettings = flags.worker ? readFleetSettings(flags) : null;
+  if (typeof fleetSettings === 'string') {
+    io.stderr(`bumpbench serve: ${fleetSettings}`);
+    return 2;
+  }
   const queue = SqliteJobQueue.open(flags.dataDir);
   let probot: Probot | undefined;
   const workers: Worker[] = [];
@@ -118,15 +150,16 @@ export async function runServe(args: string[], io: CliIo = processIo): Promise<n
   const removed = scrubSecretEnv();
   const log = probot.log.child({ name: 'bumpbench' });
   log.info({ dataDir: flags.dataDir, queue: queue.path, secretsRemovedFromEnv: removed }, 'bumpbench App started');
-  if (flags.worker && flags.redisUrl) {
+  if (fleetSettings) {
     // Each slot claims from the SQLite queue and waits on one fleet run; the runners do the measuring.
-    fleet = await createFleetDispatcher(flags.redisUrl);
+    const fleetLog = probot.log.child({ name: 'fleet' });
+    fleet = await createFleetDispatcher({ redisUrl: fleetSettings.redisUrl, key: fleetSettings.key, log: fleetLog });
     const slots = flags.slots || 4;
     for (let i = 0; i < slots; i++) {
-      workers.push(createGitHubWorker({ probot, queue, dataDir: flags.dataDir, log: probot.log.child({ name: `fleet-slot-${i + 1}` }), runJob: fleet.runJob }));
+      workers.push(createGitHubWorker({ probot, queue, dataDir: flags.dataDir, log: probot.log.child({ name: `fleet-slot-${i + 1}` }), execute: fleet.execute }));
     }
     for (const w of workers) await w.start();
-    log.info({ slots, redis: redactUrl(flags.redisUrl) }, 'jobs run on the runner fleet');
+    log.info({ slots, redis: redactUrl(fleetSettings.redisUrl) }, 'jobs run on the runner fleet');
   } else if (flags.worker) {
     workers.push(createGitHubWorker({ probot, queue, dataDir: flags.dataDir, log: probot.log.child({ name: 'worker' }) }));
     await workers[0].start();

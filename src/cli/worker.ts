@@ -1,36 +1,35 @@
 // `bumpbench worker`: the benchmark worker without the webhook server. Two ways to run it:
 // - alone: it takes jobs from the same SQLite queue as `bumpbench serve --no-worker` on this machine and
 //   reports to GitHub with the App's credentials (the same environment as serve);
-// - `--redis URL`: a runner of the fleet (src/jobs/fleet.ts). It takes runs from Redis, measures, and sends
-//   progress and results back; the App reports them. It needs no GitHub credentials.
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parseEnv } from 'node:util';
+// - with a Redis URL (BUMPBENCH_REDIS_URL / REDIS_URL, or --redis-url-file) and the fleet key: a runner of
+//   the fleet (src/jobs/fleet.ts). It takes signed runs from Redis, measures, and sends signed progress and
+//   results back; the App reports them. It needs no GitHub credentials.
 import { createProbot } from 'probot';
 import { redactor, scrubSecretEnv } from '../github/redact.ts';
 import { createGitHubWorker } from '../github/worker-setup.ts';
 import { startFleetRunner } from '../jobs/fleet.ts';
 import { SqliteJobQueue } from '../jobs/sqlite-queue.ts';
 import { runJob } from '../pipeline/run-job.ts';
+import { loadDotEnv } from './env-file.ts';
+import { readFleetSettings, type FleetSettings } from './fleet-settings.ts';
 import { processIo, type CliIo } from './io.ts';
 import { parseServeArgs, redactUrl, untilSignal, type ServeFlags } from './serve.ts';
 
-/** Like Probot's .env handling, but variables already set win over the file. */
-function loadDotEnv(file = path.join(process.cwd(), '.env')): void {
-  if (!existsSync(file)) return;
-  for (const [name, value] of Object.entries(parseEnv(readFileSync(file, 'utf8')))) {
-    if (process.env[name] === undefined) process.env[name] = value;
-  }
-}
+const USAGE = 'usage: bumpbench worker [--data-dir DIR] [--redis-url-file PATH] [--fleet-key-file PATH] [--concurrency N]';
 
 export async function runWorker(args: string[], io: CliIo = processIo): Promise<number> {
   loadDotEnv();
   const flags = parseServeArgs(args.filter((a) => a !== '--no-worker'));
   if (typeof flags === 'string') {
-    io.stderr(`bumpbench worker: ${flags}\n\nusage: bumpbench worker [--data-dir DIR] [--redis URL [--concurrency N]]`);
+    io.stderr(`bumpbench worker: ${flags}\n\n${USAGE}`);
     return 2;
   }
-  if (flags.redisUrl) return runFleetRunner({ ...flags, redisUrl: flags.redisUrl }, io);
+  const fleet = readFleetSettings(flags);
+  if (typeof fleet === 'string') {
+    io.stderr(`bumpbench worker: ${fleet}`);
+    return 2;
+  }
+  if (fleet) return runFleetRunner(flags, fleet, io);
   if (!process.env.APP_ID || !(process.env.PRIVATE_KEY || process.env.PRIVATE_KEY_PATH)) {
     io.stderr('bumpbench worker: set APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH): the worker reports to GitHub as the App. See docs/deployment.md.');
     return 2;
@@ -56,10 +55,15 @@ export async function runWorker(args: string[], io: CliIo = processIo): Promise<
   return 0;
 }
 
-async function runFleetRunner(flags: ServeFlags & { redisUrl: string }, io: CliIo): Promise<number> {
-  const log = { info: (obj: object, msg: string) => io.stderr(`${new Date().toISOString()} ${msg} ${JSON.stringify(obj)}`) };
-  const runner = startFleetRunner({ redisUrl: flags.redisUrl, dataDir: flags.dataDir, runJob, concurrency: flags.slots || 1, log });
-  log.info({ redis: redactUrl(flags.redisUrl), dataDir: flags.dataDir, concurrency: flags.slots || 1 }, 'bumpbench fleet runner started');
+async function runFleetRunner(flags: ServeFlags, fleet: FleetSettings, io: CliIo): Promise<number> {
+  // Nothing the runner's jobs start may inherit the key or the Redis password.
+  scrubSecretEnv();
+  const line = (level: string) => (obj: object, msg: string) =>
+    io.stderr(redactor.redact(`${new Date().toISOString()} ${level} ${msg} ${JSON.stringify(obj)}`));
+  const log = { info: line('info'), warn: line('warn') };
+  const concurrency = flags.slots || 1;
+  const runner = startFleetRunner({ redisUrl: fleet.redisUrl, key: fleet.key, dataDir: flags.dataDir, runJob, concurrency, log });
+  log.info({ redis: redactUrl(fleet.redisUrl), dataDir: flags.dataDir, concurrency }, 'bumpbench fleet runner started');
   const signal = await untilSignal();
   log.info({ signal }, 'stopping: a running job goes back to the fleet queue for another runner');
   await runner.close();

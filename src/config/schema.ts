@@ -140,6 +140,12 @@ export const configSchema = z.strictObject({
     .default({ auto: 'bots', label: 'benchmark' }),
   /** What a regression does to the check run: fail it (blocks the merge when the check is required) or neutral. */
   gate: z.enum(['fail', 'neutral']).default('fail'),
+  /**
+   * Whether the App may put what the repository's own commands printed (the tail of a failed install, build
+   * or server start, a crashed soak server's last output) on the check run and the PR comment. Off: that
+   * output goes to the job's log on the bumpbench server only, since code from a pull request chose it.
+   */
+  publishLogs: z.boolean().default(false),
 }).superRefine((config, ctx) => {
   const names = config.scenarios.map((s) => s.name);
   config.soak.scenarios?.forEach((name, i) => {

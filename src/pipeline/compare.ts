@@ -25,8 +25,8 @@ export interface RunJobOptions {
   config?: RepoConfig;
   /** Extra environment for install/build/server (never secrets). */
   childEnv?: Record<string, string>;
-  /** A clone URL carrying credentials, used only for the git fetch. */
-  authCloneUrl?: string;
+  /** A token for the git fetch of an http(s) `request.repo`; git gets it in its environment, never argv. */
+  gitToken?: string;
   /** Keep the raw samples in the returned result (they are always stored). */
   keepSamples?: boolean;
   /**

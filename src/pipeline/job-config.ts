@@ -37,11 +37,11 @@ export interface OpenedJob {
 /** The first steps of every job: the repository, the two commits, and the config from the base. */
 export async function openJob(
   request: JobRequest,
-  options: { dataDir: string; authCloneUrl?: string; config?: RepoConfig },
+  options: { dataDir: string; gitToken?: string; config?: RepoConfig },
 ): Promise<OpenedJob> {
   const cacheDir = path.join(options.dataDir, 'cache');
   const jobDir = path.join(options.dataDir, 'work', randomUUID().slice(0, 8));
-  const repoDir = await openRepo(request.repo, cacheDir, options.authCloneUrl);
+  const repoDir = await openRepo(request.repo, cacheDir, options.gitToken ? { token: options.gitToken } : undefined);
   const baseSha = request.base.sha ?? (await resolveRef(repoDir, request.base.ref));
   const headSha = request.head.sha ?? (await resolveRef(repoDir, request.head.ref));
   const { config, source } = await loadJobConfig(repoDir, baseSha, request, options.config);

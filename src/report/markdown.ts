@@ -167,7 +167,20 @@ function culpritSection(result: JobResult): string {
   return lines.join('\n');
 }
 
-function soakSection(soak: SoakResult | null): string {
+/** Rendering choices. */
+export interface RenderOptions {
+  maxChars?: number;
+  /**
+   * Show what the repository's own processes printed (a crashed soak server's last output). The CLI does;
+   * the App does only when the config says `publishLogs: true`, and logs it on the server otherwise.
+   */
+  publishLogs?: boolean;
+}
+
+export const PRIVATE_OUTPUT_NOTE =
+  "Its output is in the job's log on the bumpbench server; `publishLogs: true` in .github/bumpbench.yml shows it here.";
+
+function soakSection(soak: SoakResult | null, publishLogs: boolean): string {
   if (!soak) return '';
   const both = (f: (s: SoakSide) => string) => `${f(soak.base)} | ${f(soak.head)}`;
   const num = (v: number | null, digits = 1) => (v === null ? '—' : v.toFixed(digits));
@@ -186,11 +199,15 @@ function soakSection(soak: SoakResult | null): string {
   const method = `<sub>Both servers ran side by side under the same load. The first ${seconds(soak.warmupSec)} are warm-up; the minimum of each ${seconds(soak.windowSec)} window goes into a Theil-Sen slope and a Mann-Kendall test. A leak needs p < 0.01, a slope above max(2 MiB/h, 1% of the start per hour) and more than 10 MiB of growth. See docs/soak.md.</sub>`;
   const crashes = (['base', 'head'] as const)
     .filter((side) => soak[side].crashed !== undefined)
-    .map((side) => `${side}'s server exited during the soak. Its last output:\n\n\`\`\`\n${soak[side].crashed!.slice(-2000)}\n\`\`\``);
+    .map((side) =>
+      publishLogs
+        ? `${side}'s server exited during the soak. Its last output:\n\n\`\`\`\n${soak[side].crashed!.slice(-2000)}\n\`\`\``
+        : `${side}'s server exited during the soak. ${PRIVATE_OUTPUT_NOTE}`,
+    );
   return [head, rows.join('\n'), soakChart(soak), ...crashes, method].filter(Boolean).join('\n\n');
 }
 
-export function renderMarkdown(result: JobResult, opts: { maxChars?: number } = {}): string {
+export function renderMarkdown(result: JobResult, opts: RenderOptions = {}): string {
   const title = `## bumpbench: ${(result.soak ? SOAK_TITLE : TITLE)[result.verdict]}`;
   const commits = `\`${result.base.ref}\` (${result.base.sha.slice(0, 7)}) → \`${result.head.ref}\` (${result.head.sha.slice(0, 7)})`;
   const sections = [
@@ -198,7 +215,7 @@ export function renderMarkdown(result: JobResult, opts: { maxChars?: number } = 
     `**${summaryLine(result)}**`,
     commits,
     culpritSection(result),
-    soakSection(result.soak),
+    soakSection(result.soak, opts.publishLogs ?? true),
     changesSection(result.changes),
     compareChart(result.scenarios),
     ...result.scenarios.map(scenarioTable),
