@@ -62,10 +62,14 @@ async function runFleetRunner(flags: ServeFlags, fleet: FleetSettings, io: CliIo
     io.stderr(redactor.redact(`${new Date().toISOString()} ${level} ${msg} ${JSON.stringify(obj)}`));
   const log = { info: line('info'), warn: line('warn') };
   const concurrency = flags.slots || 1;
+  const stopped = untilSignal();
   const runner = startFleetRunner({ redisUrl: fleet.redisUrl, key: fleet.key, dataDir: flags.dataDir, runJob, concurrency, log });
   log.info({ redis: redactUrl(fleet.redisUrl), dataDir: flags.dataDir, concurrency }, 'bumpbench fleet runner started');
-  const signal = await untilSignal();
+  const signal = await stopped;
   log.info({ signal }, 'stopping: a running job goes back to the fleet queue for another runner');
   await runner.close();
+  // A BullMQ worker closed while its stalled-job check is in flight may leave that check's 30-second timer
+  // behind; nothing is left to do, so do not let it hold the process.
+  setTimeout(() => process.exit(0), 1000).unref();
   return 0;
 }

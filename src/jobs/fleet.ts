@@ -122,9 +122,11 @@ export interface FleetDispatcherOptions {
 export async function createFleetDispatcher(options: FleetDispatcherOptions): Promise<FleetDispatcher> {
   const { key } = options;
   const log = options.log ?? silent;
-  const queue = new Queue<SignedEnvelope, SignedEnvelope>(FLEET_QUEUE, { connection: connect(options.redisUrl) });
-  const events = new QueueEvents(FLEET_QUEUE, { connection: connect(options.redisUrl) });
-  const control = connect(options.redisUrl);
+  // BullMQ leaves connections it was given open on close(): we keep them to close them ourselves.
+  const connections = [connect(options.redisUrl), connect(options.redisUrl), connect(options.redisUrl)];
+  const [control, queueConnection, eventsConnection] = connections;
+  const queue = new Queue<SignedEnvelope, SignedEnvelope>(FLEET_QUEUE, { connection: queueConnection });
+  const events = new QueueEvents(FLEET_QUEUE, { connection: eventsConnection });
   await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
 
   interface Waiting {
@@ -231,7 +233,7 @@ export async function createFleetDispatcher(options: FleetDispatcherOptions): Pr
     async close() {
       await events.close();
       await queue.close();
-      control.disconnect();
+      for (const connection of connections) connection.disconnect();
     },
   };
 }
@@ -260,6 +262,7 @@ export interface FleetRunnerOptions {
 export function startFleetRunner(options: FleetRunnerOptions): FleetRunner {
   const { key } = options;
   const control = connect(options.redisUrl);
+  const workerConnection = connect(options.redisUrl);
   const log = options.log ?? silent;
   const maxAge = options.maxRunAgeMs ?? DEFAULT_MAX_RUN_AGE_MS;
 
@@ -331,13 +334,14 @@ export function startFleetRunner(options: FleetRunnerOptions): FleetRunner {
         clearInterval(poll);
       }
     },
-    { connection: connect(options.redisUrl), concurrency: options.concurrency ?? 1 },
+    { connection: workerConnection, concurrency: options.concurrency ?? 1 },
   );
   return {
     async close() {
       // Not waiting for the running job: its lock lapses and BullMQ hands it to another runner.
       await worker.close(true);
       control.disconnect();
+      workerConnection.disconnect();
     },
   };
 }
