@@ -45,6 +45,8 @@ class CandidateBroken extends Error {}
 
 interface BisectContext {
   repoDir: string;
+  /** Who the install cache belongs to (the repository). */
+  cacheScope: string;
   baseSha: string;
   jobDir: string;
   cacheDir: string;
@@ -72,14 +74,20 @@ function describeVersions(versions: VersionSet): string {
 
 let stepCounter = 0;
 
+/** One shell word per argument (single-quoted), for commands the sandbox runs with `sh -c`. */
+function shellCommand(words: string[]): string {
+  return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
 /** Base with `versions` pinned, installed (from the cache when this version set was installed before) and built. */
 async function prepareCandidate(ctx: BisectContext, versions: VersionSet, label: string): Promise<PreparedSide> {
   const dir = path.join(ctx.jobDir, `state-${++stepCounter}`);
   ctx.worktrees.add(dir);
   const extraEnv: Record<string, string> = { ...ctx.options.childEnv };
+  const { sandbox } = ctx.base;
   return prepareSide({
     label, repoDir: ctx.repoDir, sha: ctx.baseSha, worktreeDir: dir, cacheDir: ctx.cacheDir, config: ctx.config,
-    extraEnv, installKey: installKeyOf(versions, ctx.ecosystemOf), onProgress: ctx.progress, signal: ctx.options.signal,
+    sandbox, cacheScope: ctx.cacheScope, extraEnv, installKey: installKeyOf(versions, ctx.ecosystemOf), onProgress: ctx.progress, signal: ctx.options.signal,
     beforeInstall: async (projectDir) => {
       const pinEnv: Record<string, string> = {};
       let installCommand: string | undefined;
@@ -91,6 +99,11 @@ async function prepareCandidate(ctx: BisectContext, versions: VersionSet, label:
       for (const [eco, set] of byEcosystem) {
         const pinned = await ecosystems[eco].pin(projectDir, set, {
           env: childEnvFor(projectDir, ctx.config, { ...extraEnv, ...pinEnv }), repoRoot: dir, signal: ctx.options.signal,
+          run: (command, args, cwd, env) =>
+            sandbox.run({
+              command: shellCommand([command, ...args]), cwd, env, phase: 'install', writable: [dir],
+              deadlineMs: ctx.config.timeouts.install, signal: ctx.options.signal,
+            }),
         });
         Object.assign(pinEnv, pinned.env);
         installCommand ??= pinned.installCommand;
@@ -248,7 +261,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
   const { signal } = options;
   // 1–2. The commits, and the config from the base commit (never from the head being judged).
   progress({ phase: 'prepare', message: `opening ${request.repo}` });
-  const { repoDir, baseSha, headSha, config, configSource, cacheDir, jobDir } = await openJob(request, options);
+  const { repoDir, baseSha, headSha, config, configSource, cacheDir, jobDir, sandbox } = await openJob(request, options);
   progress({ phase: 'prepare', message: `config from ${configSource}: ${config.scenarios.length} scenario(s), bisect budget ${config.bisect.maxSteps} measured steps` });
 
   // 3. What changed, and what of it can be searched.
@@ -279,7 +292,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     for (const [label, sha] of [['base', baseSha], ['head', headSha]] as const) {
       signal?.throwIfAborted();
       sides.push(await prepareSide({
-        label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config,
+        label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, sandbox, cacheScope: request.repo,
         extraEnv: options.childEnv, onProgress: progress, signal,
       }));
     }
@@ -288,7 +301,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     // 5. Confirm the regression with the full compare method.
     const budget = new StepBudget(config.bisect.maxSteps);
     const cpus = cpuPlan(config);
-    load = await createLoadGenerator({ cpus: cpus.load });
+    load = await createLoadGenerator({ cpus: cpus.load, enter: await sandbox.networkPrefix() });
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
     const calibration = store.getCalibration(request.repo);
     store.close();
@@ -323,7 +336,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     // 6. Search. Each step measures only the deciding scenario.
     const stepConfig: RepoConfig = { ...config, scenarios: config.scenarios.filter((s) => s.name === decisive.scenario) };
     const ctx: BisectContext = {
-      repoDir, baseSha, jobDir, cacheDir, config, stepConfig, base, head, load, serverCpus: cpus.server, decisive,
+      repoDir, cacheScope: request.repo, baseSha, jobDir, cacheDir, config, stepConfig, base, head, load, serverCpus: cpus.server, decisive,
       ecosystemOf, options, progress, samples, worktrees,
     };
     const ecoContext = (): EcosystemContext => ({ projectDir: base.projectDir, repoRoot: base.worktree, env: base.env, signal });
@@ -387,6 +400,6 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
   } finally {
     await load?.close();
     await killAllServers();
-    await removeJobDir(jobDir, [...worktrees, ...sides.map((side) => side.worktree)]);
+    await removeJobDir(jobDir, [...worktrees, ...sides.map((side) => side.worktree)], sandbox);
   }
 }

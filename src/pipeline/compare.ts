@@ -9,6 +9,7 @@ import type { RepoConfig } from '../config/schema.ts';
 import type { JobRequest, JobResult, ProgressFn } from '../model.ts';
 import { ResultsStore } from '../store/results-store.ts';
 import { openJob, removeJobDir } from './job-config.ts';
+import type { SandboxRequirement } from './job-sandbox.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
 import { prepareSide, type PreparedSide } from './prepare-side.ts';
@@ -29,6 +30,10 @@ export interface RunJobOptions {
   authCloneUrl?: string;
   /** Keep the raw samples in the returned result (they are always stored). */
   keepSamples?: boolean;
+  /** The sandbox for the repo's commands: 'required' (App, runners), 'preferred' (CLI, default), 'off'. */
+  sandbox?: SandboxRequirement;
+  /** Hosts installs may reach besides the public registries and the config's allowHosts (a local registry). */
+  allowHosts?: readonly string[];
   /**
    * Bisect only: a compare result of the same two commits, measured just before. Its verdict stands in for
    * the bisect's own confirmation step instead of measuring base vs head again.
@@ -49,7 +54,7 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
   const { signal } = options;
   // 1–2. The commits, and the config from the base commit (never from the head being judged).
   progress({ phase: 'prepare', message: `opening ${request.repo}` });
-  const { repoDir, baseSha, headSha, config, configSource, cacheDir, jobDir } = await openJob(request, options);
+  const { repoDir, baseSha, headSha, config, configSource, cacheDir, jobDir, sandbox } = await openJob(request, options);
   progress({ phase: 'prepare', message: `config from ${configSource}: ${config.scenarios.length} scenario(s), ${config.repeats.min}–${config.repeats.max} pairs` });
 
   // 3. What changed.
@@ -63,7 +68,7 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
       signal?.throwIfAborted();
       sides.push(
         await prepareSide({
-          label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config,
+          label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, sandbox, cacheScope: request.repo,
           extraEnv: options.childEnv, onProgress: progress, signal,
         }),
       );
@@ -72,7 +77,7 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
 
     // 5. Measure.
     const cpus = cpuPlan(config);
-    load = await createLoadGenerator({ cpus: cpus.load });
+    load = await createLoadGenerator({ cpus: cpus.load, enter: await sandbox.networkPrefix() });
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
     const outcome = await measurePair({
       base, head, config, load, serverCpus: cpus.server, calibration: store.getCalibration(request.repo), onProgress: progress, signal,
@@ -104,6 +109,6 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
   } finally {
     await load?.close();
     await killAllServers();
-    await removeJobDir(jobDir, sides.map((side) => side.worktree));
+    await removeJobDir(jobDir, sides.map((side) => side.worktree), sandbox);
   }
 }

@@ -24,7 +24,7 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
   const progress = options.onProgress ?? (() => {});
   const { signal } = options;
   progress({ phase: 'prepare', message: `opening ${request.repo}` });
-  const { repoDir, baseSha, headSha, config, configSource, cacheDir, jobDir } = await openJob(request, options);
+  const { repoDir, baseSha, headSha, config, configSource, cacheDir, jobDir, sandbox } = await openJob(request, options);
   const soak = config.soak;
   const durationMs = request.options?.soakSeconds !== undefined ? request.options.soakSeconds * 1000 : soak.duration;
   if (!(durationMs > 0) || durationMs > MAX_SOAK_MS) {
@@ -54,13 +54,17 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
     for (const [label, sha] of [['base', baseSha], ['head', headSha]] as const) {
       signal?.throwIfAborted();
       sides.push(
-        await prepareSide({ label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, extraEnv: options.childEnv, onProgress: progress, signal }),
+        await prepareSide({
+          label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, sandbox, cacheScope: request.repo,
+          extraEnv: options.childEnv, onProgress: progress, signal,
+        }),
       );
     }
     // Both servers share the server CPUs and both load generators the load CPU: the same conditions.
     const cpus = cpuPlan(config);
     for (const side of sides) servers.push(await startSideServer(side, config, `${side.label} server`, cpus.server));
-    for (let i = 0; i < 2; i++) loads.push(await createLoadGenerator({ cpus: cpus.load }));
+    const enter = await sandbox.networkPrefix();
+    for (let i = 0; i < 2; i++) loads.push(await createLoadGenerator({ cpus: cpus.load, enter }));
     signal?.throwIfAborted();
 
     const t0 = performance.now();
@@ -111,6 +115,6 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
     await Promise.all(loads.map((l) => l.close()));
     await Promise.all(servers.map((s) => s.stop()));
     await killAllServers();
-    await removeJobDir(jobDir, sides.map((side) => side.worktree));
+    await removeJobDir(jobDir, sides.map((side) => side.worktree), sandbox);
   }
 }

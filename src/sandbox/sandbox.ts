@@ -68,6 +68,7 @@ export interface CommandSpec {
 export interface SpawnPlan {
   file: string;
   args: string[];
+  cwd: string;
   env: Record<string, string>;
   /** Kill what is left of it (nothing, normally: its PID namespace died with it) and remove its scratch. */
   release(): Promise<void>;
@@ -170,7 +171,7 @@ export class Sandbox {
     const taskset = spec.cpus ? ['taskset', '-c', spec.cpus] : [];
     if (!this.support) {
       const [file, ...args] = [...taskset, '/bin/sh', '-c', spec.command];
-      return { file, args, env: spec.env, release: async () => {} };
+      return { file, args, cwd: spec.cwd, env: spec.env, release: async () => {} };
     }
     const scratch = path.join(this.settings.scratchDir, `cmd-${++this.commands}-${spec.phase}`);
     const dirs = { home: path.join(scratch, 'home'), tmp: path.join(scratch, 'tmp'), varTmp: path.join(scratch, 'var-tmp') };
@@ -220,6 +221,7 @@ export class Sandbox {
     return {
       file,
       args,
+      cwd: spec.cwd,
       env,
       release: async () => {
         if (cgroup) removeCgroup(cgroup);
@@ -301,7 +303,7 @@ function proxyEnv(url: string): Record<string, string> {
 /** Spawn a plan and wait for it to exit (or the deadline, or the abort signal), keeping the output's tail. */
 export function runPlan(plan: SpawnPlan, deadlineMs: number, signal?: AbortSignal): Promise<Omit<CommandResult, 'refusedHosts'>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(plan.file, plan.args, { env: plan.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(plan.file, plan.args, { cwd: plan.cwd, env: plan.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
     const keep = (chunk: Buffer) => {
       output = tail(output + chunk.toString());

@@ -126,7 +126,8 @@ export async function pinNpm(projectDir: string, versions: Record<string, string
       // Resolves against the registry of the project's .npmrc (npm reads it itself from the cwd); scripts
       // never run, and nothing is installed: only the lockfile is rewritten.
       const env = { ...(ctx.env ?? minimalEnv()) };
-      const outcome = await run('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], projectDir, env, ctx.signal);
+      const args = ['install', '--package-lock-only', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'];
+      const outcome = ctx.run ? await ctx.run('npm', args, projectDir, env) : await run('npm', args, projectDir, env, ctx.signal);
       if (outcome.code !== 0) {
         // Leave the tree as it was: the caller may try the next release in the same worktree.
         await writeFile(manifestFile, original);
