@@ -46,7 +46,7 @@ export const JOB_SPECS = {
   bisect: {
     name: 'bisect',
     summary: 'Confirms the regression (base vs head), then names the changed package and the first release that\ncarries it (docs/bisect.md).',
-    flags: { ...JOB_FLAGS, package: { type: 'string', value: 'NAME', help: 'bisect this package only (default: find it first)' }, ...OUTPUT_FLAGS },
+    flags: { ...JOB_FLAGS, package: { type: 'string', value: 'NAME', help: 'search the releases of this package only (default: find the package first)' }, ...OUTPUT_FLAGS },
     notes: NOTES,
   },
   soak: {
