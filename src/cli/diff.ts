@@ -1,46 +1,44 @@
 // `bumpbench diff BEFORE AFTER [--json]`: which resolved packages changed between two lockfiles.
 // Exit 0 when both files were read (changes or not), 2 on bad input: one clear line on stderr.
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { diffPackageSets } from '../lockfiles/diff.ts';
 import { LockfileError } from '../lockfiles/errors.ts';
 import { parseLockfile, type ParsedLockfile } from '../lockfiles/parse.ts';
 import type { Change } from '../model.ts';
+import { parseCommandArgs, usageLine, type CommandSpec } from './command-args.ts';
 
 export interface DiffIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
 }
 
-const USAGE = 'usage: bumpbench diff BEFORE AFTER [--json]';
+export const DIFF_SPEC = {
+  name: 'diff',
+  positionals: 'BEFORE AFTER',
+  summary:
+    'Lists the resolved packages (direct and transitive) that differ between two lockfiles.\n' +
+    'Reads package-lock.json (v1-v3), yarn.lock (classic and berry), pnpm-lock.yaml, requirements files,\n' +
+    'poetry.lock, Pipfile.lock and uv.lock; the format comes from the file name, or else the content.',
+  flags: { json: { type: 'boolean', help: 'print [{ "ecosystem", "name", "from", "to" }] instead of a table' } },
+} as const satisfies CommandSpec;
 export const EXIT_OK = 0;
 export const EXIT_BAD_INPUT = 2;
 
 export async function runDiff(args: string[], io: DiffIo): Promise<number> {
-  let values: { json?: boolean; help?: boolean };
-  let positionals: string[];
+  let parsed;
   try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    }));
+    parsed = parseCommandArgs(DIFF_SPEC, args);
   } catch (error) {
-    io.stderr(`bumpbench diff: ${firstLine(error)}\n${USAGE}\n`);
+    io.stderr(`bumpbench diff: ${(error as Error).message}\n`);
     return EXIT_BAD_INPUT;
   }
-  if (values.help) {
-    io.stdout(
-      `${USAGE}\n\nLists the resolved packages (direct and transitive) that differ between two lockfiles.\n` +
-        'Reads package-lock.json (v1-v3), yarn.lock (classic and berry), pnpm-lock.yaml, requirements files,\n' +
-        'poetry.lock, Pipfile.lock and uv.lock; the format comes from the file name, or else the content.\n' +
-        '  --json   print [{ "ecosystem", "name", "from", "to" }] instead of a table\n',
-    );
+  if (parsed.help !== undefined) {
+    io.stdout(parsed.help);
     return EXIT_OK;
   }
+  const { values, positionals } = parsed;
   if (positionals.length !== 2) {
-    io.stderr(`bumpbench diff: expected 2 lockfiles, got ${positionals.length}\n${USAGE}\n`);
+    io.stderr(`bumpbench diff: expected 2 lockfiles, got ${positionals.length}\n${usageLine(DIFF_SPEC)}\n`);
     return EXIT_BAD_INPUT;
   }
 

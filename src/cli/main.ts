@@ -12,6 +12,7 @@ const HELP = `bumpbench: catch performance regressions in dependency upgrades
   bumpbench serve                                       run the GitHub App (Probot) with its worker
   bumpbench worker                                      run a worker only
 
+bumpbench COMMAND --help (or -h) prints the flags of a command.
 Exit codes: 0 ran, 2 bad input (the message says how to fix it), 1 failure.
 Docs: docs/configuration.md, docs/architecture.md, docs/soak.md`;
 

@@ -13,16 +13,26 @@ import { createFleetDispatcher, type FleetDispatcher } from '../jobs/fleet.ts';
 import { SqliteJobQueue } from '../jobs/sqlite-queue.ts';
 import type { Worker } from '../jobs/worker.ts';
 import { defaultDataDir } from '../store/results-store.ts';
-import { processIo, type CliIo } from './io.ts';
+import { parseCommandArgs, usageLine, type CommandSpec } from './command-args.ts';
+import { processIo, reportError, UsageError, type CliIo } from './io.ts';
 
-const USAGE = `bumpbench serve [--data-dir DIR] [--no-worker] [--redis URL [--fleet-slots N]]
-
-Runs the GitHub App (webhooks on PORT, default 3000) and, unless --no-worker, the benchmark worker.
-With --redis URL (or REDIS_URL) jobs run on a fleet of runners (\`bumpbench worker --redis URL\`),
-up to N at once (default 4).
-Environment: APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, PORT, HOST, LOG_LEVEL, REDIS_URL,
-GHE_HOST and GHE_PROTOCOL (GitHub Enterprise), BUMPBENCH_DATA_DIR. See docs/deployment.md.
-Without APP_ID and a private key it starts the setup flow that registers the App (app.yml).`;
+export const SERVE_SPEC = {
+  name: 'serve',
+  summary:
+    'Runs the GitHub App (webhooks on PORT, default 3000) and, unless --no-worker, the benchmark worker.\n' +
+    'With --redis URL (or REDIS_URL) jobs run on a fleet of runners (`bumpbench worker --redis URL`).',
+  flags: {
+    'data-dir': { type: 'string', value: 'DIR', help: 'the job queue and results (default: $BUMPBENCH_DATA_DIR or ~/.bumpbench)' },
+    'no-worker': { type: 'boolean', help: 'webhooks only; jobs wait in the queue for `bumpbench worker`' },
+    redis: { type: 'string', value: 'URL', help: 'hand the runs to a runner fleet on this Redis (default: $REDIS_URL)' },
+    'fleet-slots': { type: 'string', value: 'N', help: 'fleet runs at once, 1 to 100 (default: 4)' },
+    concurrency: { type: 'string', value: 'N', hidden: true, help: 'old name of --fleet-slots' },
+  },
+  notes:
+    'Environment: APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, PORT, HOST, LOG_LEVEL, REDIS_URL,\n' +
+    'GHE_HOST and GHE_PROTOCOL (GitHub Enterprise), BUMPBENCH_DATA_DIR. See docs/deployment.md.\n' +
+    'Without APP_ID and a private key it starts the setup flow that registers the App (app.yml).',
+} as const satisfies CommandSpec;
 
 export interface ServeFlags {
   dataDir: string;
@@ -33,28 +43,26 @@ export interface ServeFlags {
   slots: number;
 }
 
-export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.env): ServeFlags | string {
-  const flags: ServeFlags = { dataDir: defaultDataDir(), worker: true, redisUrl: env.REDIS_URL || undefined, slots: 0 };
-  for (let i = 0; i < args.length; i++) {
-    const [arg, inline] = args[i].startsWith('--') && args[i].includes('=') ? args[i].split(/=(.*)/s, 2) : [args[i], undefined];
-    const value = () => inline ?? (args[i + 1] !== undefined && !args[i + 1].startsWith('--') ? args[++i] : undefined);
-    if (arg === '--no-worker') flags.worker = false;
-    else if (arg === '--data-dir') {
-      const v = value();
-      if (!v) return '--data-dir needs a directory';
-      flags.dataDir = v;
-    } else if (arg === '--redis') {
-      const v = value();
-      if (!v || !/^rediss?:\/\//.test(v)) return `--redis needs a URL like redis://host:6379 (got "${v ?? ''}")`;
-      flags.redisUrl = v;
-    } else if (arg === '--fleet-slots' || arg === '--concurrency') {
-      const v = Number(value());
-      if (!Number.isInteger(v) || v < 1 || v > 100) return `${arg} needs a whole number from 1 to 100`;
-      flags.slots = v;
-    } else return `unknown argument "${args[i]}"`;
+/**
+ * The flags of `serve`, or of `worker` given its spec (a subset of the same flags: the same meaning and
+ * checks). Bad input throws a UsageError; `{ help }` when help was asked for.
+ */
+export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv = process.env, spec: CommandSpec = SERVE_SPEC): ServeFlags | { help: string } {
+  const parsed = parseCommandArgs(spec, args);
+  if (parsed.help !== undefined) return { help: parsed.help };
+  const values = parsed.values as { 'data-dir'?: string; 'no-worker'?: boolean; redis?: string; 'fleet-slots'?: string; concurrency?: string };
+  const usage = usageLine(spec);
+  const redisUrl = values.redis ?? (env.REDIS_URL || undefined);
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new UsageError(`${values.redis !== undefined ? '--redis' : 'REDIS_URL'} needs a URL like redis://host:6379 (got "${redisUrl}")\n${usage}`);
   }
-  flags.dataDir = path.resolve(flags.dataDir);
-  return flags;
+  let slots = 0;
+  for (const name of ['fleet-slots', 'concurrency'] as const) {
+    if (values[name] === undefined) continue;
+    slots = Number(values[name]);
+    if (!Number.isInteger(slots) || slots < 1 || slots > 100) throw new UsageError(`--${name} needs a whole number from 1 to 100\n${usage}`);
+  }
+  return { dataDir: path.resolve(values['data-dir'] ?? defaultDataDir()), worker: !values['no-worker'], redisUrl, slots };
 }
 
 /** The Redis URL without its password, for logs. */
@@ -82,14 +90,15 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 }
 
 export async function runServe(args: string[], io: CliIo = processIo): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    io.stdout(USAGE);
-    return 0;
+  let flags;
+  try {
+    flags = parseServeArgs(args);
+  } catch (err) {
+    return reportError(err, io);
   }
-  const flags = parseServeArgs(args);
-  if (typeof flags === 'string') {
-    io.stderr(`bumpbench serve: ${flags}\n\n${USAGE}`);
-    return 2;
+  if ('help' in flags) {
+    io.stdout(flags.help);
+    return 0;
   }
   const queue = SqliteJobQueue.open(flags.dataDir);
   let probot: Probot | undefined;

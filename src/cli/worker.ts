@@ -12,8 +12,9 @@ import { createGitHubWorker } from '../github/worker-setup.ts';
 import { startFleetRunner } from '../jobs/fleet.ts';
 import { SqliteJobQueue } from '../jobs/sqlite-queue.ts';
 import { runJob } from '../pipeline/run-job.ts';
-import { processIo, type CliIo } from './io.ts';
-import { parseServeArgs, redactUrl, untilSignal, type ServeFlags } from './serve.ts';
+import type { CommandSpec } from './command-args.ts';
+import { processIo, reportError, type CliIo } from './io.ts';
+import { parseServeArgs, redactUrl, SERVE_SPEC, untilSignal, type ServeFlags } from './serve.ts';
 
 /** Like Probot's .env handling, but variables already set win over the file. */
 function loadDotEnv(file = path.join(process.cwd(), '.env')): void {
@@ -23,12 +24,31 @@ function loadDotEnv(file = path.join(process.cwd(), '.env')): void {
   }
 }
 
+export const WORKER_SPEC = {
+  name: 'worker',
+  summary:
+    'Runs the benchmark worker without the webhook server. Alone, it takes jobs from the queue of\n' +
+    '`bumpbench serve --no-worker` on this machine and reports to GitHub as the App (the same environment as\n' +
+    'serve). With --redis URL (or REDIS_URL) it is a runner of the fleet and needs no GitHub credentials.',
+  flags: {
+    'data-dir': SERVE_SPEC.flags['data-dir'],
+    redis: { type: 'string', value: 'URL', help: 'be a runner of the fleet on this Redis (default: $REDIS_URL)' },
+    concurrency: { type: 'string', value: 'N', help: 'runs at once on this runner, 1 to 100 (default: 1)' },
+  },
+  notes: 'Reads a .env file in the current directory (variables already set win). See docs/deployment.md.',
+} as const satisfies CommandSpec;
+
 export async function runWorker(args: string[], io: CliIo = processIo): Promise<number> {
   loadDotEnv();
-  const flags = parseServeArgs(args.filter((a) => a !== '--no-worker'));
-  if (typeof flags === 'string') {
-    io.stderr(`bumpbench worker: ${flags}\n\nusage: bumpbench worker [--data-dir DIR] [--redis URL [--concurrency N]]`);
-    return 2;
+  let flags;
+  try {
+    flags = parseServeArgs(args, process.env, WORKER_SPEC);
+  } catch (err) {
+    return reportError(err, io);
+  }
+  if ('help' in flags) {
+    io.stdout(flags.help);
+    return 0;
   }
   if (flags.redisUrl) return runFleetRunner({ ...flags, redisUrl: flags.redisUrl }, io);
   if (!process.env.APP_ID || !(process.env.PRIVATE_KEY || process.env.PRIVATE_KEY_PATH)) {
