@@ -4,7 +4,7 @@ import { runCalibrate } from '../pipeline/calibrate.ts';
 import { defaultDataDir } from '../store/results-store.ts';
 import { parseCommandArgs, usageLine, type CommandSpec } from './command-args.ts';
 import { interruptSignal, progressPrinter, reportError, UsageError, type CliIo } from './io.ts';
-import { REPO_FLAG, STORE_FLAGS } from './job-command.ts';
+import { REPO_FLAG, SANDBOX_FLAGS, sandboxOptions, STORE_FLAGS } from './job-command.ts';
 
 export const CALIBRATE_SPEC = {
   name: 'calibrate',
@@ -15,6 +15,7 @@ export const CALIBRATE_SPEC = {
     pairs: { type: 'string', value: 'N', help: 'A/A pairs, at least 4 (default: the larger of 10 and repeats.min)' },
     config: { type: 'string', value: 'FILE', help: 'the repo config (default: .github/bumpbench.yml at REF)' },
     ...STORE_FLAGS,
+    ...SANDBOX_FLAGS,
   },
 } as const satisfies CommandSpec;
 
@@ -32,7 +33,7 @@ export async function runCalibrateCommand(args: string[], io: CliIo): Promise<nu
     const repo = path.resolve(flags.repo);
     const rows = await runCalibrate(
       { repo, ref: flags.ref, pairs, configFile: flags.config ? path.resolve(flags.config) : undefined },
-      { dataDir: path.resolve(flags['data-dir'] ?? defaultDataDir()), dbFile: flags.db && path.resolve(flags.db), onProgress: progressPrinter(io), signal: interrupt.signal },
+      { dataDir: path.resolve(flags['data-dir'] ?? defaultDataDir()), dbFile: flags.db && path.resolve(flags.db), onProgress: progressPrinter(io), signal: interrupt.signal, ...sandboxOptions(flags) },
     );
     io.stdout('| Scenario | Metric | CV | Runs | Smallest change a compare can see |\n|---|---|---:|---:|---:|');
     for (const r of rows) {

@@ -32,6 +32,19 @@ const OUTPUT_FLAGS = {
   ...STORE_FLAGS,
   quiet: { type: 'boolean', default: false, help: 'no progress on stderr' },
 } as const satisfies Flags;
+/** How the repo's own commands run (src/sandbox/); the CLI falls back to no sandbox, with a warning, where bubblewrap cannot work. */
+export const SANDBOX_FLAGS = {
+  'no-sandbox': { type: 'boolean', default: false, help: "run the repo's install, build and server without the sandbox (docs/security.md)" },
+  'allow-host': { type: 'string', value: 'HOSTS', help: 'hosts (host or host:port, comma-separated) installs may reach besides the public registries' },
+} as const satisfies Flags;
+
+/** The runJob options the sandbox flags ask for. */
+export function sandboxOptions(flags: { 'no-sandbox'?: boolean; 'allow-host'?: string }): { sandbox: 'off' | 'preferred'; allowHosts: string[] } {
+  return {
+    sandbox: flags['no-sandbox'] ? 'off' : 'preferred',
+    allowHosts: (flags['allow-host'] ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+  };
+}
 const NOTES =
   'Progress goes to stderr, the markdown report to stdout.\n' +
   'Exit codes: 0 ran (whatever the verdict), 2 bad input (the message says how to fix it), 1 failure,\n130 interrupted.';
@@ -40,19 +53,19 @@ export const JOB_SPECS = {
   compare: {
     name: 'compare',
     summary: 'Measures base against head, alternating fresh servers, and prints the verdict per scenario and metric.',
-    flags: { ...JOB_FLAGS, ...OUTPUT_FLAGS },
+    flags: { ...JOB_FLAGS, ...OUTPUT_FLAGS, ...SANDBOX_FLAGS },
     notes: NOTES,
   },
   bisect: {
     name: 'bisect',
     summary: 'Confirms the regression (base vs head), then names the changed package and the first release that\ncarries it (docs/bisect.md).',
-    flags: { ...JOB_FLAGS, package: { type: 'string', value: 'NAME', help: 'search the releases of this package only (default: find the package first)' }, ...OUTPUT_FLAGS },
+    flags: { ...JOB_FLAGS, package: { type: 'string', value: 'NAME', help: 'search the releases of this package only (default: find the package first)' }, ...OUTPUT_FLAGS, ...SANDBOX_FLAGS },
     notes: NOTES,
   },
   soak: {
     name: 'soak',
     summary: "Runs base and head side by side under the same steady load and says whether head's memory grows\nwhere base's does not (docs/soak.md).",
-    flags: { ...JOB_FLAGS, duration: { type: 'string', value: '2h', help: 'how long, e.g. 30m or 2h (default: soak.duration of the config)' }, ...OUTPUT_FLAGS },
+    flags: { ...JOB_FLAGS, duration: { type: 'string', value: '2h', help: 'how long, e.g. 30m or 2h (default: soak.duration of the config)' }, ...OUTPUT_FLAGS, ...SANDBOX_FLAGS },
     notes: NOTES,
   },
 } as const satisfies Record<JobCommand, CommandSpec>;
@@ -60,6 +73,7 @@ export const JOB_SPECS = {
 export interface JobFlags {
   repo: string; base: string; head: string; config?: string; json?: string; markdown?: string;
   db?: string; 'data-dir'?: string; quiet: boolean; package?: string; soakSeconds?: number;
+  'no-sandbox': boolean; 'allow-host'?: string;
 }
 
 /** The flags of a job command, checked; `{ help }` when it was asked for. */
@@ -102,6 +116,7 @@ export async function runJobCommand(kind: JobCommand, args: string[], io: CliIo)
       dbFile: flags.db ? path.resolve(flags.db) : undefined,
       onProgress: flags.quiet ? undefined : progressPrinter(io),
       signal: interrupt.signal,
+      ...sandboxOptions(flags),
     });
     const markdown = renderMarkdown(result);
     if (flags.json) await writeFile(flags.json, JSON.stringify(result, null, 2) + '\n');

@@ -47,7 +47,8 @@ export async function runDemo(args: string[], io: CliIo): Promise<number> {
     const demo = await createNodeDemoRepo({ registryUrl: registry.url, dir: path.join(work, 'repo') });
     progress({ phase: 'prepare', message: `demo repo at ${demo.dir}: ${demo.baseRef} → ${demo.headRef} (Bump @bumpbench-examples/textkit)` });
     const request = { repo: demo.dir, base: { ref: demo.baseRef }, head: { ref: demo.headRef } };
-    const jobOptions = { dataDir: path.join(work, 'data'), onProgress: progress, signal: interrupt.signal };
+    // The sandboxed installs may reach the local registry (besides the public ones).
+    const jobOptions = { dataDir: path.join(work, 'data'), onProgress: progress, signal: interrupt.signal, allowHosts: [new URL(registry.url).host] };
     const compared = await runJob({ kind: 'compare', ...request }, jobOptions);
     progress({ phase: 'analyse', message: `compare verdict: ${compared.verdict}` });
     // On a regression, go on to find the release that caused it, reusing the compare as the confirmation.

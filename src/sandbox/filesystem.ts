@@ -38,7 +38,8 @@ function runtimeRoots(pathVar: string, execPath: string): string[] {
     }
     roots.add(root);
   };
-  for (const dir of pathVar.split(path.delimiter).filter((d) => path.isAbsolute(d))) add(dir);
+  // node_modules/.bin entries come from `npm run` (bumpbench's own tools): the project has its own.
+  for (const dir of pathVar.split(path.delimiter).filter((d) => path.isAbsolute(d) && !d.includes('/node_modules/'))) add(dir);
   // The Node that runs bumpbench also runs our own helpers inside the sandbox.
   add(path.dirname(path.dirname(execPath)));
   // Keep the shortest: /root/.pyenv covers /root/.pyenv/shims.

@@ -180,7 +180,8 @@ export class Sandbox {
 
     const viaProxy = spec.phase !== 'serve' && this.settings.network === 'loopback';
     const env: Record<string, string> = { ...spec.env, HOME: SANDBOX_HOME, TMPDIR: '/tmp' };
-    const mounts: Mount[] = [...(this.system ??= systemMounts(spec.env.PATH ?? process.env.PATH ?? ''))];
+    // From our own PATH, not the command's: that one also names the project's .venv/bin, a job path.
+    const mounts: Mount[] = [...(this.system ??= systemMounts(process.env.PATH ?? ''))];
     const systemCount = mounts.length;
     let proxySocket: string | null = null;
     let inner = ['/bin/sh', '-c', spec.command];
@@ -199,7 +200,8 @@ export class Sandbox {
     const bwrapArgs = [
       ...namespaceFlags(this.asRoot, spec.phase === 'serve' ? 'inherit' : viaProxy ? 'none' : 'inherit'),
       ...mountArgs(mounts.slice(0, systemCount), mounted),
-      '--proc', '/proc', '--dev', '/dev',
+      // A fresh /dev; its /dev/shm (POSIX shared memory, semaphores) private and writable by everyone, as usual.
+      '--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/dev/shm',
       // Private temp dirs first: a job path under /tmp (tests keep their data dirs there) goes on top.
       ...bind('--bind', dirs.tmp, '/tmp'), ...bind('--bind', dirs.varTmp, '/var/tmp'), ...bind('--bind', dirs.home, SANDBOX_HOME),
       ...mountArgs(mounts.slice(systemCount), mounted),
