@@ -16,44 +16,65 @@ export interface JobNetwork {
   close(): Promise<void>;
 }
 
-function readChildPid(holder: ChildProcess, timeoutMs: number): Promise<number> {
+/**
+ * As root: a sleeping bwrap in a new network namespace (bwrap brings its loopback up), entered with
+ * `nsenter --net`. As another user, joining a network namespace needs CAP_SYS_ADMIN in a user namespace
+ * that owns it, so the holder is `unshare --user --map-root-user --net` (loopback brought up with `ip`)
+ * and everything enters its user namespace too; sandboxes started there nest their own inside it.
+ */
+async function startHolder(asRoot: boolean): Promise<{ holder: ChildProcess; enter: string[] }> {
+  const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
+  if (asRoot) {
+    const args = [
+      ...namespaceFlags(asRoot, 'none'), '--info-fd', '3',
+      '--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64',
+      '--proc', '/proc', '--dev', '/dev', '--', ...dropPrivileges(asRoot), 'sleep', 'infinity',
+    ];
+    const holder = spawn('bwrap', args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env });
+    const childPid = await waitFor(holder, holder.stdio[3] as NodeJS.ReadableStream, /"child-pid"\s*:\s*(\d+)/);
+    return { holder, enter: ['nsenter', `--net=/proc/${childPid}/ns/net`, '--'] };
+  }
+  const holder = spawn('unshare', ['--user', '--map-root-user', '--net', '--', 'sh', '-c', 'ip link set lo up && echo ready && exec sleep infinity'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
+  await waitFor(holder, holder.stdout!, /ready/);
+  return { holder, enter: ['nsenter', '-t', String(holder.pid), '--user', '--net', '--preserve-credentials', '--'] };
+}
+
+/** Resolves with the first group of `pattern` once `stream` printed it; rejects if the holder dies first. */
+function waitFor(holder: ChildProcess, stream: NodeJS.ReadableStream, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+  let stderr = '';
+  holder.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
   return new Promise((resolve, reject) => {
     let text = '';
-    const info = holder.stdio[3] as NodeJS.ReadableStream | null;
-    const timer = setTimeout(() => reject(new Error(`the network namespace holder did not start within ${timeoutMs} ms`)), timeoutMs);
-    info?.on('data', (chunk: Buffer) => {
+    const fail = (why: string) => {
+      holder.kill('SIGKILL');
+      reject(new Error(`the job's network namespace could not be made: ${why}${stderr ? `: ${stderr.trim()}` : ''}`));
+    };
+    const timer = setTimeout(() => fail(`no answer within ${timeoutMs} ms`), timeoutMs);
+    stream.on('data', (chunk: Buffer) => {
       text += chunk.toString();
-      const m = /"child-pid"\s*:\s*(\d+)/.exec(text);
+      const m = pattern.exec(text);
       if (m) {
         clearTimeout(timer);
-        resolve(Number(m[1]));
+        resolve(m[1] ?? m[0]);
       }
     });
     holder.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`the network namespace holder exited (code ${code}) before it started`));
+      fail(`its holder exited (code ${code})`);
+    });
+    holder.once('error', (err) => {
+      clearTimeout(timer);
+      fail(err.message);
     });
   });
 }
 
 export async function openJobNetwork(asRoot: boolean): Promise<JobNetwork> {
-  const args = [
-    ...namespaceFlags(asRoot, 'none'), '--info-fd', '3',
-    '--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64',
-    '--proc', '/proc', '--dev', '/dev', '--', ...dropPrivileges(asRoot), 'sleep', 'infinity',
-  ];
-  const holder = spawn('bwrap', args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin' } });
-  let stderr = '';
-  holder.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  let childPid: number;
-  try {
-    childPid = await readChildPid(holder, 10_000);
-  } catch (err) {
-    holder.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}${stderr ? `: ${stderr.trim()}` : ''}`);
-  }
+  const { holder, enter } = await startHolder(asRoot);
   holder.unref();
-  const enter = ['nsenter', `--net=/proc/${childPid}/ns/net`, '--'];
 
   let prober: ChildProcess | null = null;
   let ready: Promise<ChildProcess> | null = null;
