@@ -121,6 +121,20 @@ function pairEntries(before: ResolvedPackage[], after: ResolvedPackage[]): Pair[
     removed = uniqueEntries(removed);
     added = uniqueEntries(added);
   }
+  // A copy that appeared at the version another copy moved to (or vanished at the version another moved
+  // from) is part of that move: one change, one more location.
+  for (const now of [...added]) {
+    const move = pairs.find(([, to]) => to !== null && sameEntry(to, now));
+    if (!move) continue;
+    pairs.push([move[0], now]);
+    added.splice(added.indexOf(now), 1);
+  }
+  for (const old of [...removed]) {
+    const move = pairs.find(([from]) => from !== null && sameEntry(from, old));
+    if (!move) continue;
+    pairs.push([old, move[1]]);
+    removed.splice(removed.indexOf(old), 1);
+  }
   removed.sort(byVersion);
   added.sort(byVersion);
 
@@ -162,7 +176,10 @@ function pairByVersion(removed: ResolvedPackage[], added: ResolvedPackage[]): Pa
   return pairs;
 }
 
-/** One change per distinct move: copies making the same move share one change and list their paths. */
+/**
+ * One change per distinct move: copies making the same move share one change and list their paths (where
+ * each copy is after the change; for a removal, where it was).
+ */
 function addChange(changes: Map<string, Change>, from: ResolvedPackage | null, to: ResolvedPackage | null): void {
   const pkg = (to ?? from) as ResolvedPackage;
   const key = [pkg.ecosystem, pkg.name, entryKey(from), entryKey(to)].join('\u0001');
