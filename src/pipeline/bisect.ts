@@ -24,6 +24,7 @@ import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
 import { measureSample } from './measure-sample.ts';
 import { prepareSide, type PreparedSide } from './prepare-side.ts';
+import { pinnedVersions, searchableChange, type SourceSpecs } from './source-pins.ts';
 
 /**
  * Rounds of one step: start at 4 (the fewest with which a 95% interval can place a candidate) because a
@@ -56,6 +57,7 @@ interface BisectContext {
   serverCpus?: string;
   decisive: DecisiveMetric;
   ecosystemOf: Map<string, Ecosystem>;
+  sourceSpecs: SourceSpecs;
   options: RunJobOptions;
   progress: ProgressFn;
   samples: RunSample[];
@@ -84,7 +86,7 @@ async function prepareCandidate(ctx: BisectContext, versions: VersionSet, label:
       const pinEnv: Record<string, string> = {};
       let installCommand: string | undefined;
       const byEcosystem = new Map<Ecosystem, VersionSet>();
-      for (const [name, version] of Object.entries(versions)) {
+      for (const [name, version] of Object.entries(pinnedVersions(versions, ctx.sourceSpecs))) {
         const eco = ctx.ecosystemOf.get(name)!;
         byEcosystem.set(eco, { ...byEcosystem.get(eco), [name]: version });
       }
@@ -217,18 +219,27 @@ function evidenceOf(probe: Probe): BisectEvidence {
   };
 }
 
-/** The changes a search can apply: both versions known, in an ecosystem we can pin, optionally one package. */
-function searchable(changes: Change[], only: string | undefined, notes: string[]): { packages: PackageChange[]; ecosystemOf: Map<string, Ecosystem> } {
+/**
+ * The changes a search can apply: both versions known, in an ecosystem we can pin, optionally one package.
+ * A non-registry change (file, folder, git, URL) is one step with no release list, pinned by its spec.
+ */
+function searchable(
+  changes: Change[], only: string | undefined, notes: string[],
+): { packages: PackageChange[]; ecosystemOf: Map<string, Ecosystem>; sourceSpecs: SourceSpecs } {
   const ecosystemOf = new Map<string, Ecosystem>();
+  const sourceSpecs: SourceSpecs = new Map();
   const packages: PackageChange[] = [];
   for (const c of changes) {
     if (!c.from || !c.to) {
       notes.push(`${c.name} was ${c.from ? 'removed' : 'added'}: it follows the packages that need it and is not searched on its own.`);
       continue;
     }
-    if (packages.some((p) => p.name === c.name)) continue; // the same package in several lockfiles
-    packages.push({ name: c.name, from: c.from, to: c.to });
+    // The same package in several lockfiles, or several copies of it (the top-level copy comes first).
+    if (packages.some((p) => p.name === c.name)) continue;
+    const { pkg, specs } = searchableChange({ ...c, from: c.from, to: c.to });
+    packages.push(pkg);
     ecosystemOf.set(c.name, c.ecosystem);
+    if (specs) sourceSpecs.set(c.name, specs);
   }
   if (only !== undefined) {
     const chosen = packages.filter((p) => p.name === only);
@@ -237,9 +248,9 @@ function searchable(changes: Change[], only: string | undefined, notes: string[]
         `--package ${only}: not among the packages this change updates (${packages.map((p) => p.name).join(', ') || 'none'}). Give one of those, or leave --package out.`,
       );
     }
-    return { packages: chosen, ecosystemOf };
+    return { packages: chosen, ecosystemOf, sourceSpecs };
   }
-  return { packages, ecosystemOf };
+  return { packages, ecosystemOf, sourceSpecs };
 }
 
 export async function runBisect(request: JobRequest, options: RunJobOptions): Promise<JobResult> {
@@ -253,7 +264,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
 
   // 3. What changed, and what of it can be searched.
   const { changes, notes } = await lockfileChanges(repoDir, baseSha, headSha, request.prText);
-  const { packages, ecosystemOf } = searchable(changes, request.options?.package, notes);
+  const { packages, ecosystemOf, sourceSpecs } = searchable(changes, request.options?.package, notes);
 
   const sides: PreparedSide[] = [];
   const worktrees = new Set<string>();
@@ -324,7 +335,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     const stepConfig: RepoConfig = { ...config, scenarios: config.scenarios.filter((s) => s.name === decisive.scenario) };
     const ctx: BisectContext = {
       repoDir, baseSha, jobDir, cacheDir, config, stepConfig, base, head, load, serverCpus: cpus.server, decisive,
-      ecosystemOf, options, progress, samples, worktrees,
+      ecosystemOf, sourceSpecs, options, progress, samples, worktrees,
     };
     const ecoContext = (): EcosystemContext => ({ projectDir: base.projectDir, repoRoot: base.worktree, env: base.env, signal });
     const evidence: BisectEvidence[] = [{
@@ -364,7 +375,8 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
         steps: { used: budget.used, max: budget.max },
         evidence,
       };
-      if (ecosystemOf.has(c.name)) {
+      // A non-registry package has no registry entry to read links from.
+      if (ecosystemOf.has(c.name) && !sourceSpecs.has(c.name)) {
         try {
           const links = await ecosystems[ecosystem].packageLinks(c.name, ecoContext());
           culprit.links = {

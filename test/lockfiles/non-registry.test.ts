@@ -88,8 +88,8 @@ describe('a git dependency moved to another commit (its version stays 1.0.0)', (
       {
         ecosystem: 'npm', name: 'gitkit', from: '1.0.0', to: '1.0.0',
         source: {
-          from: { kind: 'git', spec: `file:///srv/git/gitkit#${commitA}`, commit: commitA },
-          to: { kind: 'git', spec: `file:///srv/git/gitkit#${commitB}`, commit: commitB },
+          from: { kind: 'git', spec: `git+file:///srv/git/gitkit#${commitA}`, commit: commitA },
+          to: { kind: 'git', spec: `git+file:///srv/git/gitkit#${commitB}`, commit: commitB },
         },
       },
     ]);

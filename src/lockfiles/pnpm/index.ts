@@ -80,7 +80,9 @@ function sourceOfEntry(key: string, resolution: Dict, keyVersion: string | undef
   }
   if (resolution.type === 'git' || typeof resolution.repo === 'string') {
     const commit = typeof resolution.commit === 'string' ? resolution.commit : undefined;
-    const spec = `${String(resolution.repo)}${commit ? `#${commit}` : ''}`;
+    // Written as the spec a package.json would give ("git+https://…#<commit>"), so a pin can install it.
+    const repo = String(resolution.repo);
+    const spec = `${/^(https?|file|ssh):/.test(repo) ? `git+${repo}` : repo}${commit ? `#${commit}` : ''}`;
     return { kind: 'git', spec, ...(commit ? { commit } : {}) };
   }
   if (typeof resolution.tarball === 'string') {
