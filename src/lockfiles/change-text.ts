@@ -17,11 +17,6 @@ export function changeLabels(change: Change): { from: string | null; to: string 
   return { from: sideLabel(change.from, change.source?.from), to: sideLabel(change.to, change.source?.to) };
 }
 
-/** True when a change is not from a registry on the side that matters (head's, or base's for a removal). */
-export function isNonRegistryChange(change: Change): boolean {
-  return (change.to !== null ? change.source?.to : change.source?.from) != null;
-}
-
 /**
  * Where the change sits, in words, or "" for a registry change of the top-level copy: "git git+ssh://…",
  * "file file:vendor/regionkit-1.1.0.tgz", "nested: node_modules/make-dir/node_modules/semver (+2 more)".
