@@ -1,7 +1,7 @@
 // The lockfiles module's public surface: read a lockfile, diff two, and read what a bump message claims.
 export { compareHints, parseBumpMessage } from './bump-message.ts';
 export type { BumpHint, HintDisagreement, HintSource } from './bump-message.ts';
-export { changeLabels, sideLabel, whereLabel } from './change-text.ts';
+export { changeLabels, isTopLevel, sideLabel, whereLabel } from './change-text.ts';
 export { detectFromContent, detectFromPath, detectLockfile, isLockfilePath } from './detect.ts';
 export { compareVersions, diffLockfileContents, diffPackageSets, packageSetDifference, setDiffLines } from './diff.ts';
 export type { PackageSetDifference } from './diff.ts';

@@ -9,11 +9,11 @@ import { overallVerdict } from '../bench/analysis.ts';
 import { metricSpec } from '../bench/metrics.ts';
 import {
   StepBudget, pickDecisiveMetric, runTrio, searchCulprit, shareOf, verdictOf,
-  type DecisiveMetric, type Oracle, type PackageChange, type Probe, type TrioRole, type VersionSet,
+  type DecisiveMetric, type Oracle, type Probe, type TrioRole, type VersionSet,
 } from '../bisect/index.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import { ecosystems, PinInstallError, PinUnsupportedError, type EcosystemContext } from '../ecosystems/index.ts';
-import type { BisectEvidence, Change, Culprit, Ecosystem, JobRequest, JobResult, ProgressFn, RunSample, ScenarioResult } from '../model.ts';
+import type { BisectEvidence, Culprit, Ecosystem, JobRequest, JobResult, ProgressFn, RunSample, ScenarioResult } from '../model.ts';
 import { ResultsStore } from '../store/results-store.ts';
 import { removeWorktree } from '../workspace/git.ts';
 import { childEnvFor } from './child-env.ts';
@@ -24,7 +24,8 @@ import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
 import { measureSample } from './measure-sample.ts';
 import { prepareSide, type PreparedSide } from './prepare-side.ts';
-import { pinnedVersions, searchableChange, type SourceSpecs } from './source-pins.ts';
+import { searchablePackages } from './searchable-packages.ts';
+import { pinnedVersions, type SourceSpecs } from './source-pins.ts';
 
 /**
  * Rounds of one step: start at 4 (the fewest with which a 95% interval can place a candidate) because a
@@ -219,40 +220,6 @@ function evidenceOf(probe: Probe): BisectEvidence {
   };
 }
 
-/**
- * The changes a search can apply: both versions known, in an ecosystem we can pin, optionally one package.
- * A non-registry change (file, folder, git, URL) is one step with no release list, pinned by its spec.
- */
-function searchable(
-  changes: Change[], only: string | undefined, notes: string[],
-): { packages: PackageChange[]; ecosystemOf: Map<string, Ecosystem>; sourceSpecs: SourceSpecs } {
-  const ecosystemOf = new Map<string, Ecosystem>();
-  const sourceSpecs: SourceSpecs = new Map();
-  const packages: PackageChange[] = [];
-  for (const c of changes) {
-    if (!c.from || !c.to) {
-      notes.push(`${c.name} was ${c.from ? 'removed' : 'added'}: it follows the packages that need it and is not searched on its own.`);
-      continue;
-    }
-    // The same package in several lockfiles, or several copies of it (the top-level copy comes first).
-    if (packages.some((p) => p.name === c.name)) continue;
-    const { pkg, specs } = searchableChange({ ...c, from: c.from, to: c.to });
-    packages.push(pkg);
-    ecosystemOf.set(c.name, c.ecosystem);
-    if (specs) sourceSpecs.set(c.name, specs);
-  }
-  if (only !== undefined) {
-    const chosen = packages.filter((p) => p.name === only);
-    if (chosen.length === 0) {
-      throw new UserFacingError(
-        `--package ${only}: not among the packages this change updates (${packages.map((p) => p.name).join(', ') || 'none'}). Give one of those, or leave --package out.`,
-      );
-    }
-    return { packages: chosen, ecosystemOf, sourceSpecs };
-  }
-  return { packages, ecosystemOf, sourceSpecs };
-}
-
 export async function runBisect(request: JobRequest, options: RunJobOptions): Promise<JobResult> {
   const startedAt = new Date().toISOString();
   const progress = options.onProgress ?? (() => {});
@@ -264,7 +231,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
 
   // 3. What changed, and what of it can be searched.
   const { changes, notes } = await lockfileChanges(repoDir, baseSha, headSha, request.prText);
-  const { packages, ecosystemOf, sourceSpecs } = searchable(changes, request.options?.package, notes);
+  const { packages, ecosystemOf, sourceSpecs } = searchablePackages(changes, request.options?.package, notes);
 
   const sides: PreparedSide[] = [];
   const worktrees = new Set<string>();
