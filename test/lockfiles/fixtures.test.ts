@@ -89,12 +89,14 @@ describe('shared lockfile fixtures', () => {
       expect(seen.filter((line) => !names.has(line.split(' ')[0]))).toEqual(expected.filter((line) => !exception.replaces.includes(line)));
     });
 
-    it.runIf(exception !== undefined)('pairs by install path where version sets pair otherwise', () => {
-      const { before, after } = sides();
-      const names = new Set(exception!.replaces.map((line) => line.split(' ')[0]));
-      const changes = diffPackageSets(before.packages, after.packages).filter((c) => names.has(c.name));
-      expect(changes.map((c) => `${render(c)} at ${c.locations?.join(', ')}`)).toEqual(exception!.changes);
-    });
+    if (exception) {
+      it('pairs by install path where version sets pair otherwise', () => {
+        const { before, after } = sides();
+        const names = new Set(exception.replaces.map((line) => line.split(' ')[0]));
+        const changes = diffPackageSets(before.packages, after.packages).filter((c) => names.has(c.name));
+        expect(changes.map((c) => `${render(c)} at ${c.locations?.join(', ')}`)).toEqual(exception.changes);
+      });
+    }
 
     it('names the lockfile on every change from diffLockfileContents', () => {
       const changes = diffLockfileContents(fixture.repoPath, fixture.read('before'), fixture.read('after'));
