@@ -227,14 +227,22 @@ function describe(from: string | null, to: string | null): string {
 
 /**
  * A hint version agrees when it is absent, equal, or a prefix at a dot ("4" for 4.0.5, from "to v4"); for a
- * git package also when it names the locked commit (Dependabot gives 7 or 40 hex digits).
+ * git package also when it names the locked commit (Dependabot gives 7 or 40 hex digits); and where the
+ * lockfile records only a spec (package-lock v1), when the spec names that version ("regionkit-1.1.0.tgz").
  */
 function versionAgrees(hint: string | null, actual: string | null, source?: PackageSource | null): boolean {
   if (hint === null) return true;
   if (actual === null) return false;
   if (actual === hint || actual.startsWith(`${hint}.`)) return true;
+  if (source && actual === source.spec && specNamesVersion(source.spec, hint)) return true;
   const commit = source?.commit ?? (/^[0-9a-f]{7,40}$/i.test(actual) ? actual : undefined);
   return /^[0-9a-f]{7,40}$/i.test(hint) && commit !== undefined && commit.toLowerCase().startsWith(hint.toLowerCase());
+}
+
+/** "file:vendor/regionkit-1.1.0.tgz" names 1.1.0 (and not 1.1 or 1.1.0.1): the version stands on its own. */
+function specNamesVersion(spec: string, version: string): boolean {
+  const escaped = version.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^\\w.])v?${escaped}(?![\\d.]*\\d)`).test(spec);
 }
 
 function sameName(hintName: string, change: Change): boolean {

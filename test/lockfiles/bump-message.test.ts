@@ -194,6 +194,12 @@ describe('bump messages about packages that are not from a registry', () => {
     expect(compareHints(parseBumpMessage('Bump regionkit from 1.0.0 to 1.1.0'), changesOf(format, 'file-bumped', file))).toEqual([]);
   });
 
+  it('package-lock v1 records only the tarball spec: a version the spec names agrees, another does not', () => {
+    const changes = changesOf('npm-v1', 'file-bumped', 'package-lock.json');
+    expect(compareHints(parseBumpMessage('Bump regionkit from 1.0.0 to 1.1.0'), changes)).toEqual([]);
+    expect(compareHints(parseBumpMessage('Bump regionkit from 1.0.0 to 1.1'), changes).map((d) => d.kind)).toEqual(['version-differs']);
+  });
+
   it('reads a git dependency\'s commits from a Dependabot title and agrees with the locked commits', () => {
     const hints = parseBumpMessage('Bump gitkit from `6d4d74d` to `3dd96d2`');
     expect(hints).toEqual([{ name: 'gitkit', from: '6d4d74d', to: '3dd96d2', source: 'title' }]);
