@@ -9,11 +9,11 @@ import { overallVerdict } from '../bench/analysis.ts';
 import { metricSpec } from '../bench/metrics.ts';
 import {
   StepBudget, pickDecisiveMetric, runTrio, searchCulprit, shareOf, verdictOf,
-  type DecisiveMetric, type Oracle, type PackageChange, type Probe, type TrioRole, type VersionSet,
+  type DecisiveMetric, type Oracle, type Probe, type TrioRole, type VersionSet,
 } from '../bisect/index.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import { ecosystems, PinInstallError, PinUnsupportedError, type EcosystemContext } from '../ecosystems/index.ts';
-import type { BisectEvidence, Change, Culprit, Ecosystem, JobRequest, JobResult, ProgressFn, RunSample, ScenarioResult } from '../model.ts';
+import type { BisectEvidence, Culprit, Ecosystem, JobRequest, JobResult, ProgressFn, RunSample, ScenarioResult } from '../model.ts';
 import { ResultsStore } from '../store/results-store.ts';
 import { removeWorktree } from '../workspace/git.ts';
 import { childEnvFor } from './child-env.ts';
@@ -24,6 +24,8 @@ import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
 import { measureSample } from './measure-sample.ts';
 import { prepareSide, type PreparedSide } from './prepare-side.ts';
+import { searchablePackages } from './searchable-packages.ts';
+import { pinnedVersions, type SourceSpecs } from './source-pins.ts';
 
 /**
  * Rounds of one step: start at 4 (the fewest with which a 95% interval can place a candidate) because a
@@ -58,6 +60,7 @@ interface BisectContext {
   serverCpus?: string;
   decisive: DecisiveMetric;
   ecosystemOf: Map<string, Ecosystem>;
+  sourceSpecs: SourceSpecs;
   options: RunJobOptions;
   progress: ProgressFn;
   samples: RunSample[];
@@ -92,7 +95,7 @@ async function prepareCandidate(ctx: BisectContext, versions: VersionSet, label:
       const pinEnv: Record<string, string> = {};
       let installCommand: string | undefined;
       const byEcosystem = new Map<Ecosystem, VersionSet>();
-      for (const [name, version] of Object.entries(versions)) {
+      for (const [name, version] of Object.entries(pinnedVersions(versions, ctx.sourceSpecs))) {
         const eco = ctx.ecosystemOf.get(name)!;
         byEcosystem.set(eco, { ...byEcosystem.get(eco), [name]: version });
       }
@@ -230,31 +233,6 @@ function evidenceOf(probe: Probe): BisectEvidence {
   };
 }
 
-/** The changes a search can apply: both versions known, in an ecosystem we can pin, optionally one package. */
-function searchable(changes: Change[], only: string | undefined, notes: string[]): { packages: PackageChange[]; ecosystemOf: Map<string, Ecosystem> } {
-  const ecosystemOf = new Map<string, Ecosystem>();
-  const packages: PackageChange[] = [];
-  for (const c of changes) {
-    if (!c.from || !c.to) {
-      notes.push(`${c.name} was ${c.from ? 'removed' : 'added'}: it follows the packages that need it and is not searched on its own.`);
-      continue;
-    }
-    if (packages.some((p) => p.name === c.name)) continue; // the same package in several lockfiles
-    packages.push({ name: c.name, from: c.from, to: c.to });
-    ecosystemOf.set(c.name, c.ecosystem);
-  }
-  if (only !== undefined) {
-    const chosen = packages.filter((p) => p.name === only);
-    if (chosen.length === 0) {
-      throw new UserFacingError(
-        `--package ${only}: not among the packages this change updates (${packages.map((p) => p.name).join(', ') || 'none'}). Give one of those, or leave --package out.`,
-      );
-    }
-    return { packages: chosen, ecosystemOf };
-  }
-  return { packages, ecosystemOf };
-}
-
 export async function runBisect(request: JobRequest, options: RunJobOptions): Promise<JobResult> {
   const startedAt = new Date().toISOString();
   const progress = options.onProgress ?? (() => {});
@@ -266,7 +244,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
 
   // 3. What changed, and what of it can be searched.
   const { changes, notes } = await lockfileChanges(repoDir, baseSha, headSha, request.prText);
-  const { packages, ecosystemOf } = searchable(changes, request.options?.package, notes);
+  const { packages, ecosystemOf, sourceSpecs } = searchablePackages(changes, request.options?.package, notes);
 
   const sides: PreparedSide[] = [];
   const worktrees = new Set<string>();
@@ -337,7 +315,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     const stepConfig: RepoConfig = { ...config, scenarios: config.scenarios.filter((s) => s.name === decisive.scenario) };
     const ctx: BisectContext = {
       repoDir, cacheScope: request.repo, baseSha, jobDir, cacheDir, config, stepConfig, base, head, load, serverCpus: cpus.server, decisive,
-      ecosystemOf, options, progress, samples, worktrees,
+      ecosystemOf, sourceSpecs, options, progress, samples, worktrees,
     };
     const ecoContext = (): EcosystemContext => ({ projectDir: base.projectDir, repoRoot: base.worktree, env: base.env, signal });
     const evidence: BisectEvidence[] = [{
@@ -377,7 +355,8 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
         steps: { used: budget.used, max: budget.max },
         evidence,
       };
-      if (ecosystemOf.has(c.name)) {
+      // A non-registry package has no registry entry to read links from.
+      if (ecosystemOf.has(c.name) && !sourceSpecs.has(c.name)) {
         try {
           const links = await ecosystems[ecosystem].packageLinks(c.name, ecoContext());
           culprit.links = {

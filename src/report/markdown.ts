@@ -4,6 +4,7 @@ import type { Change, Culprit, JobResult, MetricName, MetricResult, ScenarioResu
 import { METRICS } from '../bench/metrics.ts';
 import { soakVerdict } from '../bench/soak-analysis.ts';
 import { formatDuration } from '../config/units.ts';
+import { changeLabels, whereLabel } from '../lockfiles/index.ts';
 import { bisectChart, compareChart, soakChart } from './charts.ts';
 
 const VERDICT_LABEL: Record<Verdict, string> = {
@@ -98,11 +99,24 @@ export function summaryLine(result: JobResult): string {
 
 function changesSection(changes: Change[]): string {
   if (changes.length === 0) return '';
-  const rows = changes.map((c) => `| ${c.name} | ${c.from ?? '(added)'} | ${c.to ?? '(removed)'} | ${c.ecosystem} |`);
-  const table = ['| Package | From | To | Ecosystem |', '|---|---|---|---|', ...rows].join('\n');
+  // "Where" only when some change is not a registry release or sits in nested copies.
+  const where = changes.map(whereLabel);
+  const withWhere = where.some((text) => text !== '');
+  const rows = changes.map((c, i) => {
+    const labels = changeLabels(c);
+    const cells = [c.name, labels.from ?? '(added)', labels.to ?? '(removed)', c.ecosystem, ...(withWhere ? [where[i]] : [])];
+    return `| ${cells.map(escapeCell).join(' | ')} |`;
+  });
+  const header = withWhere ? ['| Package | From | To | Ecosystem | Where |', '|---|---|---|---|---|'] : ['| Package | From | To | Ecosystem |', '|---|---|---|---|'];
+  const table = [...header, ...rows].join('\n');
   return changes.length > 10
     ? `<details><summary>${changes.length} package versions changed</summary>\n\n${table}\n\n</details>`
     : `**Changed packages**\n\n${table}`;
+}
+
+/** A table cell: a "|" in a spec or path would end the cell. */
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|');
 }
 
 function scenarioTable(s: ScenarioResult): string {

@@ -26,7 +26,7 @@ describe('lockfile changes of a compare', () => {
     );
     const { changes, notes } = await lockfileChanges(repo, git(repo, 'rev-parse', 'main'), git(repo, 'rev-parse', 'bump'));
     expect(changes).toEqual([
-      { ecosystem: 'npm', name: 'left-pad', from: '1.0.0', to: '1.3.0', lockfile: 'services/api/package-lock.json' },
+      { ecosystem: 'npm', name: 'left-pad', from: '1.0.0', to: '1.3.0', lockfile: 'services/api/package-lock.json', locations: ['node_modules/left-pad'] },
       { ecosystem: 'pypi', name: 'requests', from: '2.31.0', to: '2.32.3', lockfile: 'services/worker/requirements.txt' },
     ]);
     expect(notes).toEqual([expect.stringMatching(/left-pad 1\.0\.0 → 1\.2\.0.*lockfile says left-pad 1\.0\.0 → 1\.3\.0/)]);
@@ -39,6 +39,27 @@ describe('lockfile changes of a compare', () => {
     expect((await lockfileChanges(repo, base, head)).notes).toEqual([]);
     const { notes } = await lockfileChanges(repo, base, head, { title: 'Bump qs from 6.5.1 to 6.5.2', body: '' });
     expect(notes).toEqual([expect.stringMatching(/qs 6\.5\.1 → 6\.5\.2.*lockfile says qs 6\.5\.1 → 6\.5\.3/)]);
+  });
+
+  it('sees a file: tarball dependency the message names, so the message and the lockfile agree', async () => {
+    const lock = (version: string) =>
+      JSON.stringify({
+        name: 'app', lockfileVersion: 3,
+        packages: {
+          '': { name: 'app', dependencies: { regionkit: `file:vendor/regionkit-${version}.tgz` } },
+          'node_modules/regionkit': { version, resolved: `file:vendor/regionkit-${version}.tgz`, integrity: 'sha512-x' },
+        },
+      });
+    const repo = createRepo({ 'package-lock.json': lock('1.0.0') });
+    commitOnBranch(repo, 'bump', { 'package-lock.json': lock('1.1.0') }, 'Bump regionkit from 1.0.0 to 1.1.0');
+    const { changes, notes } = await lockfileChanges(repo, git(repo, 'rev-parse', 'main'), git(repo, 'rev-parse', 'bump'));
+    expect(changes).toEqual([
+      {
+        ecosystem: 'npm', name: 'regionkit', from: '1.0.0', to: '1.1.0', lockfile: 'package-lock.json', locations: ['node_modules/regionkit'],
+        source: { from: { kind: 'file', spec: 'file:vendor/regionkit-1.0.0.tgz' }, to: { kind: 'file', spec: 'file:vendor/regionkit-1.1.0.tgz' } },
+      },
+    ]);
+    expect(notes).toEqual([]);
   });
 
   it('turns an unreadable lockfile into a note naming the file, not a failure', async () => {
