@@ -4,7 +4,7 @@
 // versions pinned) against both ends. One load generator serves the whole job, installs are cached by
 // the pinned version set, and whatever happens every server and worktree is gone when it returns.
 import path from 'node:path';
-import { createLoadGenerator, killAllServers, type LoadGenerator } from '../bench/index.ts';
+import { createLoadGenerator, type LoadGenerator } from '../bench/index.ts';
 import { overallVerdict } from '../bench/analysis.ts';
 import { metricSpec } from '../bench/metrics.ts';
 import {
@@ -378,7 +378,6 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     return finish({ verdict, scenarios: confirmation.scenarios, culprit, notes, samples });
   } finally {
     await load?.close();
-    await killAllServers();
     await removeJobDir(jobDir, [...worktrees, ...sides.map((side) => side.worktree)], sandbox);
   }
 }

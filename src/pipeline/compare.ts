@@ -3,7 +3,7 @@
 // happens, every server, worktree and the load generator are gone when it returns.
 import os from 'node:os';
 import path from 'node:path';
-import { createLoadGenerator, killAllServers, type LoadGenerator } from '../bench/index.ts';
+import { createLoadGenerator, type LoadGenerator } from '../bench/index.ts';
 import { overallVerdict } from '../bench/analysis.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import type { JobRequest, JobResult, ProgressFn } from '../model.ts';
@@ -108,7 +108,6 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
     return result;
   } finally {
     await load?.close();
-    await killAllServers();
     await removeJobDir(jobDir, sides.map((side) => side.worktree), sandbox);
   }
 }

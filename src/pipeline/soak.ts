@@ -3,7 +3,7 @@
 // test per side (src/bench/soak-analysis.ts). Side by side, not one after the other: whatever else the
 // machine does during the soak, it does to both.
 import path from 'node:path';
-import { createLoadGenerator, killAllServers, sampleTree, type LoadGenerator, type ServerHandle } from '../bench/index.ts';
+import { createLoadGenerator, sampleTree, type LoadGenerator, type ServerHandle } from '../bench/index.ts';
 import { analyseSoakSide, soakVerdict } from '../bench/soak-analysis.ts';
 import { runSoakSide } from '../bench/soak-run.ts';
 import { MAX_SOAK_MS } from '../config/schema.ts';
@@ -114,7 +114,6 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
     signal?.removeEventListener('abort', onAbort);
     await Promise.all(loads.map((l) => l.close()));
     await Promise.all(servers.map((s) => s.stop()));
-    await killAllServers();
     await removeJobDir(jobDir, sides.map((side) => side.worktree), sandbox);
   }
 }

@@ -72,6 +72,8 @@ export interface SpawnPlan {
   env: Record<string, string>;
   /** Kill what is left of it (nothing, normally: its PID namespace died with it) and remove its scratch. */
   release(): Promise<void>;
+  /** Tell the sandbox the plan's process started (its pid leads a process group), so close() can end it. */
+  spawned(pid: number): void;
 }
 
 export interface CommandResult {
@@ -106,6 +108,8 @@ export class Sandbox {
   private readonly allowList: HostAllowList;
   private commands = 0;
   private system: Mount[] | null = null;
+  /** Process groups of plans spawned and not yet released: what close() kills, and nothing of other jobs. */
+  private readonly live = new Set<number>();
 
   constructor(readonly settings: SandboxSettings) {
     this.support = settings.enabled ? sandboxSupport() : null;
@@ -171,7 +175,7 @@ export class Sandbox {
     const taskset = spec.cpus ? ['taskset', '-c', spec.cpus] : [];
     if (!this.support) {
       const [file, ...args] = [...taskset, '/bin/sh', '-c', spec.command];
-      return { file, args, cwd: spec.cwd, env: spec.env, release: async () => {} };
+      return this.tracked({ file, args, cwd: spec.cwd, env: spec.env, release: async () => {} });
     }
     const scratch = path.join(this.settings.scratchDir, `cmd-${++this.commands}-${spec.phase}`);
     const dirs = { home: path.join(scratch, 'home'), tmp: path.join(scratch, 'tmp'), varTmp: path.join(scratch, 'var-tmp') };
@@ -220,7 +224,7 @@ export class Sandbox {
       'bwrap', ...bwrapArgs,
     ];
     const [file, ...args] = chain;
-    return {
+    return this.tracked({
       file,
       args,
       cwd: spec.cwd,
@@ -228,6 +232,22 @@ export class Sandbox {
       release: async () => {
         if (cgroup) removeCgroup(cgroup);
         await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
+      },
+    });
+  }
+
+  /** The plan, with its process group remembered from spawn to release. */
+  private tracked(plan: Omit<SpawnPlan, 'spawned'>): SpawnPlan {
+    let pid: number | null = null;
+    return {
+      ...plan,
+      spawned: (p) => {
+        pid = p;
+        this.live.add(p);
+      },
+      release: async () => {
+        if (pid !== null) this.live.delete(pid);
+        await plan.release();
       },
     };
   }
@@ -270,8 +290,20 @@ export class Sandbox {
     }
   }
 
-  /** Stop the job's network and proxy, and remove the scratch space. */
+  /**
+   * End everything this job started that is still running (a server whose stop never came: the job
+   * failed half-way), stop the job's network and proxy, and remove the scratch space. Only this job's
+   * processes: other jobs in the same process (a fleet runner with several slots) keep theirs.
+   */
   async close(): Promise<void> {
+    for (const pid of this.live) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    this.live.clear();
     const network = this.network;
     const proxy = this.proxy;
     this.network = null;
@@ -306,6 +338,7 @@ function proxyEnv(url: string): Record<string, string> {
 export function runPlan(plan: SpawnPlan, deadlineMs: number, signal?: AbortSignal): Promise<Omit<CommandResult, 'refusedHosts'>> {
   return new Promise((resolve, reject) => {
     const child = spawn(plan.file, plan.args, { cwd: plan.cwd, env: plan.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    if (child.pid !== undefined) plan.spawned(child.pid);
     let output = '';
     const keep = (chunk: Buffer) => {
       output = tail(output + chunk.toString());
