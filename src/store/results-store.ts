@@ -192,6 +192,23 @@ export class ResultsStore {
       .all(limit) as StoredResultRow[];
   }
 
+  /** Every result's row (no JSON), oldest first. */
+  listResultRows(): (StoredResultRow & { pr: number | null })[] {
+    return this.db
+      .prepare(
+        `SELECT id, kind, repo, base_sha AS baseSha, head_sha AS headSha, verdict, finished_at AS finishedAt,
+           (SELECT pr FROM runs WHERE runs.result_id = results.id LIMIT 1) AS pr
+         FROM results ORDER BY finished_at, id`,
+      )
+      .all() as (StoredResultRow & { pr: number | null })[];
+  }
+
+  /** The result JSON without its samples (cheaper than getResult). */
+  getResultJson(id: number): JobResult | null {
+    const row = this.db.prepare(`SELECT result_json FROM results WHERE id = ?`).get(id) as { result_json: string } | undefined;
+    return row ? (JSON.parse(row.result_json) as JobResult) : null;
+  }
+
   /** Results with their run's PR, oldest first; `repos` limits them to these `repo` values. */
   listResultEntries(repos?: readonly string[]): ResultEntry[] {
     const where = repos ? `WHERE r.repo IN (${repos.map(() => '?').join(', ') || 'NULL'})` : '';
@@ -258,6 +275,14 @@ export class ResultsStore {
       .prepare(`SELECT seq, at, event_json FROM run_progress WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?`)
       .all(runId, afterSeq, limit) as { seq: number; at: string; event_json: string }[];
     return rows.map((r) => ({ seq: r.seq, at: r.at, event: JSON.parse(r.event_json) as ProgressEvent }));
+  }
+
+  /** The newest progress event of a run. */
+  lastProgress(runId: number): ProgressRow | null {
+    const r = this.db.prepare(`SELECT seq, at, event_json FROM run_progress WHERE run_id = ? ORDER BY seq DESC LIMIT 1`).get(runId) as
+      | { seq: number; at: string; event_json: string }
+      | undefined;
+    return r ? { seq: r.seq, at: r.at, event: JSON.parse(r.event_json) as ProgressEvent } : null;
   }
 
   /** The newest result of these commits in one of these `repo` values, or a run of them (running or not). */
