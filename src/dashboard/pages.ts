@@ -6,7 +6,7 @@ import { renderMarkdown } from '../report/markdown.ts';
 import type { Assets } from './assets.ts';
 import { BASE_PATH, repoUrl, type HistorySeries, type JobDetail, type JobSummary, type RepositoryHistory, type RepositorySummary, type RunDetail, type RunSummary } from './data.ts';
 import { escapeHtml as h, jsonForHtml } from './html.ts';
-import { chartFigure, reportToHtml, SERIES_COLORS, type ChartSpec } from './report-html.ts';
+import { chartFigure, inline, reportToHtml, SERIES_COLORS, type ChartSpec } from './report-html.ts';
 
 export const VERDICT_COLORS: Record<Verdict, string> = {
   regression: '#b3261e',
@@ -69,6 +69,7 @@ function layout(ctx: PageContext, title: string, crumbs: [string, string | null]
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${h(title)} · bumpbench</title>
 <link rel="stylesheet" href="${ctx.assets.url('uplot.css')}">
 <link rel="stylesheet" href="${ctx.assets.url('dashboard.css')}">
@@ -105,7 +106,7 @@ export function repositoriesPage(ctx: PageContext, repos: RepositorySummary[], r
     .map((r) => {
       const counts = (Object.entries(r.verdicts) as [Verdict, number][]).filter(([, n]) => n > 0).map(([v, n]) => `${n} ${v}`).join(', ');
       const latest = r.latest
-        ? `${verdictBadge(r.latest.verdict)} <a href="${h(r.latest.url)}">${h(r.latest.kind)} #${r.latest.id}</a> ${when(r.latest.finishedAt)}<br><span class="summary">${h(r.latest.summary)}</span>`
+        ? `${verdictBadge(r.latest.verdict)} <a href="${h(r.latest.url)}">${h(r.latest.kind)} #${r.latest.id}</a> ${when(r.latest.finishedAt)}<br><span class="summary">${inline(r.latest.summary)}</span>`
         : '—';
       return `<tr><th scope="row"><a href="${h(r.url)}">${h(r.key)}</a></th><td>${latest}</td><td>${r.jobs}${counts ? ` <span class="muted">(${h(counts)})</span>` : ''}</td><td>${r.running ? `${r.running} running` : '—'}</td></tr>`;
     })
@@ -145,6 +146,13 @@ export function historyChart(series: HistorySeries, index: number): ChartSpec {
   };
 }
 
+function historyLegend(series: HistorySeries): string {
+  const verdicts = (['regression', 'improvement', 'unchanged', 'inconclusive'] as Verdict[]).filter((v) => series.points.some((p) => p.verdict === v));
+  const items = verdicts.map((v) => `<li><span class="swatch dot" style="background:${VERDICT_COLORS[v]}"></span>${v}</li>`);
+  items.push('<li><span class="swatch whisker"></span>interval</li>', '<li><span class="swatch band"></span>noise band</li>');
+  return `<ul class="legend" aria-label="Legend">${items.join('')}</ul>`;
+}
+
 function historyFigure(series: HistorySeries, spec: ChartSpec): string {
   const fmt = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(1)}%`;
   const rows = series.points
@@ -159,6 +167,7 @@ function historyFigure(series: HistorySeries, spec: ChartSpec): string {
   return `<figure class="chart history" id="${spec.id}">
 <figcaption>${h(spec.title)}</figcaption>
 <div class="chart-canvas" data-chart="${spec.id}" tabindex="0" role="img" aria-label="${h(spec.description)}" aria-describedby="${spec.id}-help"></div>
+${historyLegend(series)}
 <p class="chart-readout" aria-live="polite" id="${spec.id}-readout"></p>
 <p class="fine" id="${spec.id}-help">Click a point, or focus the chart and use ← → and Enter, to open that job. ${h(noise)}</p>
 <details class="chart-table"><summary>Data of this chart as a table</summary><div class="table-wrap"><table><thead><tr><th scope="col">Job</th><th scope="col">Finished</th><th scope="col">Verdict</th><th scope="col" class="num">Change</th><th scope="col" class="num">Interval</th><th scope="col" class="num">Noise band</th></tr></thead><tbody>
@@ -181,7 +190,7 @@ ${history.package ? `<a href="${h(repoUrl(repo.key))}">show every job</a>` : ''}
     : `<p>No compare job${history.package ? ` changed ${h(history.package)}` : ''} yet: nothing to draw.</p>`;
   const jobs = history.jobs
     .map(
-      (j) => `<tr><th scope="row"><a href="${h(j.url)}">#${j.id}</a></th><td>${when(j.finishedAt)}</td><td>${h(j.kind)}</td><td>${verdictBadge(j.verdict)}</td><td class="summary">${h(j.summary)}</td><td>${changesText(j)}</td><td>${prLink(j.prUrl, j.pr)}</td><td><code>${h(j.base.ref)}</code> ${shortSha(j.base.sha)} → <code>${h(j.head.ref)}</code> ${shortSha(j.head.sha)}</td></tr>`,
+      (j) => `<tr><th scope="row"><a href="${h(j.url)}">#${j.id}</a></th><td>${when(j.finishedAt)}</td><td>${h(j.kind)}</td><td>${verdictBadge(j.verdict)}</td><td class="summary">${inline(j.summary)}</td><td>${changesText(j)}</td><td>${prLink(j.prUrl, j.pr)}</td><td><code>${h(j.base.ref)}</code> ${shortSha(j.base.sha)} → <code>${h(j.head.ref)}</code> ${shortSha(j.head.sha)}</td></tr>`,
     )
     .join('\n');
   const github = repo.github ? ` <a class="ext" href="${h(repo.github.htmlUrl)}">on GitHub</a>` : '';
@@ -294,7 +303,7 @@ export function jobPage(ctx: PageContext, detail: JobDetail): string {
     .map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`)
     .join('');
   const body = `<h1>${h(job.kind)} #${job.id}: ${verdictBadge(job.verdict)}</h1>
-<p class="lead">${h(job.summary)}</p>
+<p class="lead">${inline(job.summary)}</p>
 <dl class="facts">${facts}</dl>
 <section aria-labelledby="report-h" class="report"><h2 id="report-h">Report <span class="muted">(what the pull request comment says)</span></h2>
 ${report.html}

@@ -76,18 +76,20 @@ export function parseXyChart(lines: string[], id: string): ChartSpec | null {
   };
 }
 
-function inline(text: string): string {
-  // Code spans first, so nothing inside them is formatted.
-  return text
-    .split(/(`[^`]*`)/)
-    .map((part) => {
-      if (part.length >= 2 && part.startsWith('`') && part.endsWith('`')) return `<code>${escapeHtml(part.slice(1, -1))}</code>`;
-      let html = escapeHtml(part);
-      html = html.replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>');
-      html = html.replace(/\[([^\]]+)\]\(((?:https?:\/\/|\/)[^\s)]+)\)/g, (_, label: string, href: string) => `<a href="${href}">${label}</a>`);
-      return html;
-    })
-    .join('');
+const VERDICT_EMOJI: Record<string, string> = { '🔴': 'regression', '🟢': 'improvement', '⚪': 'unchanged', '🟡': 'inconclusive' };
+
+/** Inline markdown of one line: `code`, **bold**, [links](https://… or /…); the report's verdict emoji become badges. */
+export function inline(text: string): string {
+  const codes: string[] = [];
+  // Code spans out first (as placeholders), so nothing inside them is formatted but bold may wrap them.
+  let html = escapeHtml(text.replace(/\u0000/g, '').replace(/`([^`]*)`/g, (_, code: string) => `\u0000${codes.push(code) - 1}\u0000`));
+  html = html.replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>');
+  html = html.replace(/\[([^\]]+)\]\(((?:https?:\/\/|\/)[^\s)]+)\)/g, (_, label: string, href: string) => `<a href="${href}">${label}</a>`);
+  html = html.replace(/(🔴|🟢|⚪|🟡) (regression|improvement|unchanged|inconclusive)/gu, (_, emoji: string, word: string) =>
+    VERDICT_EMOJI[emoji] === word ? `<span class="verdict verdict-${word}">${word}</span>` : `${emoji} ${word}`,
+  );
+  html = html.replace(/⚠️/gu, '<span class="warn" aria-label="warning">!</span>');
+  return html.replace(/\u0000(\d+)\u0000/g, (_, i: string) => `<code>${escapeHtml(codes[Number(i)])}</code>`);
 }
 
 function table(rows: string[]): string {

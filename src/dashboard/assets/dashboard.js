@@ -56,9 +56,23 @@
     };
   }
 
+  /** Room on both sides, so the first and last points are drawn whole. */
+  function xRange(spec) {
+    return function (u, min, max) {
+      if (min === null || max === null) return [0, 1];
+      var span = max - min;
+      var pad = span > 0 ? span * 0.04 : spec.xTime ? 3600 : 1;
+      return [min - pad, max + pad];
+    };
+  }
+
   function makeChart(spec, el) {
     var data = buildData(spec);
-    var series = [{ label: spec.xLabel || 'x' }];
+    var series = [{
+      label: spec.xLabel || (spec.xLabels ? 'metric' : 'x'),
+      value: spec.xLabels ? function (u, v) { return v === null || v === undefined ? '—' : spec.xLabels[Math.round(v)] || '—'; } : undefined,
+    }];
+    if (spec.xTime) delete series[0].value;
     var bands;
     if (spec.band) {
       var bandStyle = { stroke: 'rgba(95,99,104,0.55)', width: 1, dash: [4, 4], points: { show: false }, spanGaps: true };
@@ -86,6 +100,8 @@
 
     var categorical = !!spec.xLabels;
     var xAxis = { label: spec.xTime ? undefined : spec.xLabel, stroke: '#3c4043', grid: { stroke: '#e3e3e3' }, ticks: { stroke: '#c4c4c4' } };
+    var integers = !spec.xTime && !categorical && spec.x.every(function (v) { return Math.round(v) === v; });
+    if (integers) xAxis.incrs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000];
     if (categorical) {
       xAxis.splits = function () { return spec.x; };
       xAxis.values = function (u, splits) { return splits.map(function (i) { return spec.xLabels[i] || ''; }); };
@@ -97,12 +113,12 @@
       series: series,
       bands: bands,
       scales: {
-        x: categorical ? { time: false, range: [-0.6, spec.x.length - 0.4] } : { time: !!spec.xTime },
+        x: categorical ? { time: false, range: [-0.6, spec.x.length - 0.4] } : { time: !!spec.xTime, range: spec.type === 'history' || spec.series.every(function (s) { return !s.line; }) ? xRange(spec) : undefined },
         y: { range: yRange(spec) },
       },
       axes: [xAxis, { label: spec.yLabel, stroke: '#3c4043', grid: { stroke: '#e3e3e3' }, ticks: { stroke: '#c4c4c4' }, size: 60 }],
       cursor: { drag: { x: false, y: false, setScale: false }, points: { size: 14, width: 2 } },
-      legend: { live: spec.type !== 'history' },
+      legend: { show: spec.type !== 'history' },
       hooks: {
         draw: [function (u) {
           var ctx = u.ctx;
