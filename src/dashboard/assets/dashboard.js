@@ -68,11 +68,8 @@
 
   function makeChart(spec, el) {
     var data = buildData(spec);
-    var series = [{
-      label: spec.xLabel || (spec.xLabels ? 'metric' : 'x'),
-      value: spec.xLabels ? function (u, v) { return v === null || v === undefined ? '—' : spec.xLabels[Math.round(v)] || '—'; } : undefined,
-    }];
-    if (spec.xTime) delete series[0].value;
+    var series = [{ label: spec.xLabel || (spec.xLabels ? 'metric' : 'x') }];
+    if (spec.xLabels) series[0].value = function (u, v) { return v === null || v === undefined ? '—' : spec.xLabels[Math.round(v)] || '—'; };
     var bands;
     if (spec.band) {
       var bandStyle = { stroke: 'rgba(95,99,104,0.55)', width: 1, dash: [4, 4], points: { show: false }, spanGaps: true };
