@@ -43,7 +43,7 @@ function openRunRecord(request: JobRequest, options: RunJobOptions) {
   let runId: number | undefined;
   try {
     store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
-    runId = store.startRun({ kind: request.kind, repo: request.repo, pr: request.pr, baseRef: request.base.ref, headRef: request.head.ref });
+    runId = store.startRun({ kind: request.kind, repo: scrub(request.repo, options), pr: request.pr, baseRef: request.base.ref, headRef: request.head.ref });
   } catch (err) {
     store?.close();
     store = undefined;

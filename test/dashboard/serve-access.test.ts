@@ -38,7 +38,9 @@ let signInAs = 'bob';
 
 function handleGitHub(req: IncomingMessage, res: ServerResponse, body: string): void {
   const url = new URL(req.url!, 'http://x');
-  const json = (status: number, data: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(data));
+  const json = (status: number, data: unknown): void => {
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(data));
+  };
   if (req.method === 'GET' && url.pathname === '/login/oauth/authorize') {
     // The user approves at once; GitHub sends them back with a code and the state it was given.
     if (url.searchParams.get('client_id') !== CLIENT_ID) return json(404, { message: 'unknown client' });
