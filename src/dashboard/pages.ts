@@ -23,11 +23,11 @@ export interface PageContext {
   viewer: { login: string } | null;
 }
 
-function when(iso: string | null | undefined): string {
+function when(iso: string | null | undefined, seconds = false): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return h(iso);
-  return `<time datetime="${h(d.toISOString())}">${d.toISOString().slice(0, 16).replace('T', ' ')} UTC</time>`;
+  return `<time datetime="${h(d.toISOString())}">${d.toISOString().slice(0, seconds ? 19 : 16).replace('T', ' ')} UTC</time>`;
 }
 
 function duration(fromIso: string, toIso: string): string {
@@ -325,7 +325,7 @@ export function runPage(ctx: PageContext, detail: RunDetail): string {
   ]
     .map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`)
     .join('');
-  const log = progress.map((p) => `<li><span class="muted">${when(p.at)}</span> <strong>${h(p.phase)}</strong> ${h(p.message)}</li>`).join('\n');
+  const log = progress.map((p) => `<li><span class="muted">${when(p.at, true)}</span> <strong>${h(p.phase)}</strong> ${h(p.message)}</li>`).join('\n');
   const charts: ChartSpec[] = [];
   let soakFigure = '';
   if (run.kind === 'soak') {

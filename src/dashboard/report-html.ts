@@ -59,13 +59,15 @@ export function parseXyChart(lines: string[], id: string): ChartSpec | null {
   if (categories.length === 0 || all.length === 0 || all.some((v) => v.some((n) => !Number.isFinite(n)))) return null;
   // The soak chart draws base, then head (its title says so); other charts have a single series.
   const names = lineSeries.length === 2 && /base, then head/.test(title) ? ['base', 'head'] : lineSeries.map((_, i) => (lineSeries.length > 1 ? `series ${i + 1}` : yLabel ?? 'value'));
-  const numericX = categories.every((c) => /^-?\d+(\.\d+)?$/.test(c));
+  // Numbers on a named axis (the soak's minutes) are a scale; anything else (release versions) is a category.
+  const numericX = xLabel !== undefined && categories.every((c) => /^-?\d+(\.\d+)?$/.test(c));
   return {
     id,
     type: bars.length ? 'bars' : 'lines',
     title,
     description: `${title}. The table after the chart lists every value.`,
-    xLabel,
+    // The report's only category axes: metrics (the compare's bars) and releases (the bisect's line).
+    xLabel: xLabel ?? (bars.length ? 'metric' : 'release'),
     yLabel,
     xLabels: numericX ? undefined : categories,
     x: numericX ? categories.map(Number) : categories.map((_, i) => i),

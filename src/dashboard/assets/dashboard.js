@@ -237,7 +237,7 @@
       var li = document.createElement('li');
       var time = document.createElement('span');
       time.className = 'muted';
-      time.textContent = new Date(p.at).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+      time.textContent = new Date(p.at).toISOString().slice(0, 19).replace('T', ' ') + ' UTC';
       var phase = document.createElement('strong');
       phase.textContent = p.phase;
       li.appendChild(time);
