@@ -73,6 +73,8 @@ export interface HistoryPoint {
   /** Half-width of the noise band around 0, percent: changes inside it are what this runner's noise makes. */
   noise: number | null;
   pairs: number;
+  pr: number | null;
+  prUrl: string | null;
 }
 
 export interface HistorySeries {
@@ -245,8 +247,9 @@ export class DashboardData {
       if (!calibration.has(id)) calibration.set(id, c.cv);
     }
     const series = new Map<string, HistorySeries>();
-    for (const { id, result } of chosen) {
+    for (const { id, result, pr } of chosen) {
       if (result.kind !== 'compare') continue;
+      const prUrl = pullRequestUrl(this.identity(result.repo), pr) ?? null;
       for (const s of result.scenarios) {
         for (const spec of METRICS) {
           const m = s.metrics[spec.name];
@@ -263,7 +266,7 @@ export class DashboardData {
           const noise = cv !== undefined ? 2.8 * cv * Math.sqrt(2 / Math.max(1, s.pairs)) : m.minDetectable;
           line.points.push({
             job: id, finishedAt: result.finishedAt, change: pct(m.ratio), ci: [pct(m.ci[0]), pct(m.ci[1])], verdict: m.verdict,
-            noise: noise === undefined || !Number.isFinite(noise) ? null : Math.round(noise * 10_000) / 100, pairs: s.pairs,
+            noise: noise === undefined || !Number.isFinite(noise) ? null : Math.round(noise * 10_000) / 100, pairs: s.pairs, pr, prUrl,
           });
         }
       }

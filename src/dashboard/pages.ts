@@ -142,7 +142,7 @@ export function historyChart(series: HistorySeries, index: number): ChartSpec {
     whiskers: { lo: pts.map((p) => p.ci[0]), hi: pts.map((p) => p.ci[1]) },
     band: pts.map((p) => p.noise),
     links: pts.map((p) => `${BASE_PATH}/jobs/${p.job}`),
-    notes: pts.map((p) => `job #${p.job}: ${p.verdict}, ${p.change >= 0 ? '+' : ''}${p.change}% (interval ${p.ci[0]}% … ${p.ci[1]}%, ${p.pairs} pairs)`),
+    notes: pts.map((p) => `job #${p.job}${p.pr ? ` (PR #${p.pr})` : ''}: ${p.verdict}, ${p.change >= 0 ? '+' : ''}${p.change}% (interval ${p.ci[0]}% … ${p.ci[1]}%, ${p.pairs} pairs)`),
   };
 }
 
@@ -157,7 +157,7 @@ function historyFigure(series: HistorySeries, spec: ChartSpec): string {
   const fmt = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(1)}%`;
   const rows = series.points
     .map(
-      (p) => `<tr><th scope="row"><a href="${BASE_PATH}/jobs/${p.job}">#${p.job}</a></th><td>${when(p.finishedAt)}</td><td>${verdictBadge(p.verdict)}</td><td class="num">${fmt(p.change)}</td><td class="num">${fmt(p.ci[0])} … ${fmt(p.ci[1])}</td><td class="num">${p.noise === null ? '—' : `±${p.noise.toFixed(1)}%`}</td></tr>`,
+      (p) => `<tr><th scope="row"><a href="${BASE_PATH}/jobs/${p.job}">#${p.job}</a></th><td>${prLink(p.prUrl, p.pr)}</td><td>${when(p.finishedAt)}</td><td>${verdictBadge(p.verdict)}</td><td class="num">${fmt(p.change)}</td><td class="num">${fmt(p.ci[0])} … ${fmt(p.ci[1])}</td><td class="num">${p.noise === null ? '—' : `±${p.noise.toFixed(1)}%`}</td></tr>`,
     )
     .join('\n');
   const noise =
@@ -170,7 +170,7 @@ function historyFigure(series: HistorySeries, spec: ChartSpec): string {
 ${historyLegend(series)}
 <p class="chart-readout" aria-live="polite" id="${spec.id}-readout"></p>
 <p class="fine" id="${spec.id}-help">Click a point, or focus the chart and use ← → and Enter, to open that job. ${h(noise)}</p>
-<details class="chart-table"><summary>Data of this chart as a table</summary><div class="table-wrap"><table><thead><tr><th scope="col">Job</th><th scope="col">Finished</th><th scope="col">Verdict</th><th scope="col" class="num">Change</th><th scope="col" class="num">Interval</th><th scope="col" class="num">Noise band</th></tr></thead><tbody>
+<details class="chart-table"><summary>Data of this chart as a table</summary><div class="table-wrap"><table><thead><tr><th scope="col">Job</th><th scope="col">PR</th><th scope="col">Finished</th><th scope="col">Verdict</th><th scope="col" class="num">Change</th><th scope="col" class="num">Interval</th><th scope="col" class="num">Noise band</th></tr></thead><tbody>
 ${rows}
 </tbody></table></div></details>
 </figure>`;
