@@ -271,9 +271,10 @@ describe('bumpbench dashboard in a browser', () => {
     // The progress bar moved with the pairs.
     expect(await page.evaluate(() => (document.getElementById('run-progress') as HTMLProgressElement).value)).toBeGreaterThan(0);
     await shot('7-run-progressing');
-    await page.locator('#run-result a').waitFor({ state: 'visible', timeout: 120_000 });
+    // The result is linked as soon as it is stored; the run is done a moment later.
+    await page.waitForFunction(() => /done/.test(document.getElementById('run-state')!.textContent ?? ''), undefined, { timeout: 120_000 });
+    await page.locator('#run-result a').waitFor({ state: 'visible' });
     expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
-    await expect(page.locator('#run-state').textContent()).resolves.toContain('done');
     await expect(exited(job.child)).resolves.toBe(0);
     await shot('8-run-done');
     await page.locator('#run-result a').click();
@@ -295,7 +296,8 @@ describe('bumpbench dashboard in a browser', () => {
     await page.waitForFunction((n) => (window as any).bumpbench.charts['soak-live'].data[0].length >= n + 2, first, { timeout: 60_000 });
     expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
     await shot('9-soak-running');
-    await page.locator('#run-result a').waitFor({ state: 'visible', timeout: 90_000 });
+    await page.waitForFunction(() => /done/.test(document.getElementById('run-state')!.textContent ?? ''), undefined, { timeout: 90_000 });
+    await page.locator('#run-result a').waitFor({ state: 'visible' });
     await expect(exited(job.child)).resolves.toBe(0);
     await page.locator('#run-result a').click();
     await page.waitForURL(/\/dashboard\/jobs\/\d+$/);
