@@ -242,6 +242,8 @@ export interface ProgressEvent {
   /** e.g. pair k of n */
   step?: number;
   total?: number;
+  /** A soak's memory (RssAnon of each server's process tree, MiB) at `step` seconds; null: that server exited. */
+  memoryMiB?: { base: number | null; head: number | null };
 }
 
 export type ProgressFn = (event: ProgressEvent) => void;

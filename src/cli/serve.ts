@@ -6,6 +6,7 @@
 // (`bumpbench worker --redis URL` on each runner machine, src/jobs/fleet.ts).
 import path from 'node:path';
 import { run, type ApplicationFunction, type Probot } from 'probot';
+import { mountDashboard } from '../dashboard/server.ts';
 import { createApp } from '../github/app.ts';
 import { redactor, scrubSecretEnv } from '../github/redact.ts';
 import { createGitHubWorker } from '../github/worker-setup.ts';
@@ -107,6 +108,7 @@ export async function runServe(args: string[], io: CliIo = processIo): Promise<n
   const handlers = createApp({ queue, onEnqueued: () => workers.forEach((w) => w.wake()) });
   const appFn: ApplicationFunction = (app, options) => {
     probot = app;
+    mountDashboard(options.addHandler, { dataDir: flags.dataDir, log: app.log.child({ name: 'dashboard' }) });
     return handlers(app, options);
   };
 

@@ -7,7 +7,7 @@ import type { Job } from '../jobs/queue.ts';
 import type { JobReporter, JobRunner, Log } from '../jobs/worker.ts';
 import type { JobRequest, JobResult, ProgressEvent } from '../model.ts';
 import type { RunJobOptions } from '../pipeline/run-job.ts';
-import { renderMarkdown, summaryLine } from '../report/markdown.ts';
+import { dashboardJobUrl, renderMarkdown, summaryLine } from '../report/markdown.ts';
 import { conclusionFor, createCheckRun, updateCheckRun, type CheckOutput } from './check-runs.ts';
 import { configInvalidOutput } from './messages.ts';
 import type { Octokit, RepoRef } from './octokit.ts';
@@ -28,6 +28,8 @@ export interface GitHubWorkerDeps {
   progressIntervalMs?: number;
   /** How long the reporter waits for the handler to store the check run id before making its own. */
   checkRunWaitMs?: number;
+  /** Where the dashboard is reached (BUMPBENCH_PUBLIC_URL): the comment then links to the job's page. */
+  publicUrl?: string;
 }
 
 function githubOf(job: Job) {
@@ -174,7 +176,8 @@ export function createGitHubReporter(deps: GitHubWorkerDeps): JobReporter {
       const gh = githubOf(job);
       // The report names the public repo, not whatever local path or mirror the engine used.
       const shown: JobResult = { ...result, repo: gh.htmlUrl ?? `${gh.owner}/${gh.repo}` };
-      const markdown = redactor.redact(renderMarkdown(shown, { maxChars: 60_000 }));
+      const detailsUrl = deps.publicUrl ? dashboardJobUrl(deps.publicUrl, `${gh.owner}/${gh.repo}`, result) : undefined;
+      const markdown = redactor.redact(renderMarkdown(shown, { maxChars: 60_000, detailsUrl }));
       const conclusion = conclusionFor(result, gateOf(job));
       const octokit = await finish(job, log, { conclusion, output: { title: summaryLine(shown), summary: markdown } });
       const comment = await upsertStickyComment(octokit, whereOf(job), gh.pr, markdown);

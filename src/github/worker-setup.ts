@@ -16,6 +16,8 @@ export interface GitHubWorkerOptions {
   runJob?: RunJobFn;
   pollMs?: number;
   progressIntervalMs?: number;
+  /** The dashboard's public URL; default BUMPBENCH_PUBLIC_URL. */
+  publicUrl?: string;
 }
 
 export function createGitHubWorker(options: GitHubWorkerOptions): Worker {
@@ -27,6 +29,7 @@ export function createGitHubWorker(options: GitHubWorkerOptions): Worker {
     dataDir: options.dataDir,
     runJob: options.runJob ?? runJob,
     progressIntervalMs: options.progressIntervalMs,
+    publicUrl: options.publicUrl ?? (process.env.BUMPBENCH_PUBLIC_URL || undefined),
   };
   return createWorker({
     queue,

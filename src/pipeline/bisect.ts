@@ -256,7 +256,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
       changes, soak: null, startedAt, finishedAt: new Date().toISOString(), ...result,
     };
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
-    const id = store.saveResult(full);
+    const id = store.saveResult(full, { runId: options.runId });
     store.close();
     progress({ phase: 'done', message: `result stored as #${id} in ${store.file}` });
     if (!options.keepSamples) delete full.samples;

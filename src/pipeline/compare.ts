@@ -39,6 +39,8 @@ export interface RunJobOptions {
    * the bisect's own confirmation step instead of measuring base vs head again.
    */
   confirmedBy?: JobResult;
+  /** The store's run this job records into (set by runJob); its result is linked to it when stored. */
+  runId?: number;
 }
 
 /** CPU sets for the server and the load generator when the machine has room to separate them. */
@@ -101,7 +103,7 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
       samples: outcome.samples,
     };
     // 7. Store.
-    const id = store.saveResult(result);
+    const id = store.saveResult(result, { runId: options.runId });
     store.close();
     progress({ phase: 'done', message: `result stored as #${id} in ${store.file}` });
     if (!options.keepSamples) delete result.samples;

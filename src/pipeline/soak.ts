@@ -75,9 +75,13 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
     const running = [runSoakSide(sideOptions(0)), runSoakSide(sideOptions(1))];
     const ticker = setInterval(() => {
       const minutes = (ms: number) => `${Math.floor(ms / 60_000)}m${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}s`;
-      const memory = servers.map((s, i) => `${sides[i].label} ${s.exited ? 'exited' : `${(sampleTree(s.pid).rssAnonBytes / MIB).toFixed(1)} MiB`}`).join(', ');
+      const mib = servers.map((s) => (s.exited ? null : Math.round((sampleTree(s.pid).rssAnonBytes / MIB) * 10) / 10));
+      const memory = mib.map((m, i) => `${sides[i].label} ${m === null ? 'exited' : `${m.toFixed(1)} MiB`}`).join(', ');
       const elapsed = performance.now() - t0;
-      progress({ phase: 'soak', message: `soak ${minutes(elapsed)} of ${minutes(durationMs)}: ${memory}`, step: Math.round(elapsed / 1000), total: Math.round(durationMs / 1000) });
+      progress({
+        phase: 'soak', message: `soak ${minutes(elapsed)} of ${minutes(durationMs)}: ${memory}`, step: Math.round(elapsed / 1000), total: Math.round(durationMs / 1000),
+        memoryMiB: { base: mib[0], head: mib[1] },
+      });
     }, Math.min(60_000, Math.max(5_000, durationMs / 12)));
     let outcomes;
     try {
@@ -106,7 +110,7 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
       changes, scenarios: [], culprit: null, soak: soakResult, notes, startedAt, finishedAt: new Date().toISOString(),
     };
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
-    const id = store.saveResult(result);
+    const id = store.saveResult(result, { runId: options.runId });
     store.close();
     progress({ phase: 'done', message: `result stored as #${id} in ${store.file}` });
     return result;

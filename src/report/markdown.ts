@@ -204,13 +204,22 @@ function soakSection(soak: SoakResult | null): string {
   return [head, rows.join('\n'), soakChart(soak), ...crashes, method].filter(Boolean).join('\n\n');
 }
 
-export function renderMarkdown(result: JobResult, opts: { maxChars?: number } = {}): string {
+/**
+ * The dashboard page of a job, for the PR comment's link: found by commits (the comment is written before
+ * anyone knows the stored id), so a link in a comment keeps pointing at the newest result of its commits.
+ */
+export function dashboardJobUrl(publicUrl: string, repo: string, result: Pick<JobResult, 'kind' | 'base' | 'head'>): string {
+  const q = new URLSearchParams({ repo, kind: result.kind, base: result.base.sha, head: result.head.sha });
+  return `${publicUrl.replace(/\/+$/, '')}/dashboard/find?${q}`;
+}
+
+export function renderMarkdown(result: JobResult, opts: { maxChars?: number; detailsUrl?: string } = {}): string {
   const title = `## bumpbench: ${(result.soak ? SOAK_TITLE : TITLE)[result.verdict]}`;
   const commits = `\`${result.base.ref}\` (${result.base.sha.slice(0, 7)}) → \`${result.head.ref}\` (${result.head.sha.slice(0, 7)})`;
   const sections = [
     title,
     `**${summaryLine(result)}**`,
-    commits,
+    opts.detailsUrl ? `${commits} · [charts, every run and the history on the dashboard](${opts.detailsUrl})` : commits,
     culpritSection(result),
     soakSection(result.soak),
     changesSection(result.changes),
