@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { touchCacheEntry } from './disk-budget.ts';
 
 export class InstallError extends Error {
   constructor(
@@ -126,9 +127,13 @@ export async function installWithCache(opts: {
   if (existsSync(done) && plan.installedDir && linkTo) {
     await rm(linkTo, { recursive: true, force: true });
     await symlink(path.join(entry, plan.installedDir), linkTo, 'dir');
+    await touchCacheEntry(entry);
     return { cached: true, key, seconds: (Date.now() - started) / 1000, entry };
   }
-  if (existsSync(done) && !plan.installedDir) return { cached: true, key, seconds: 0, entry: null };
+  if (existsSync(done) && !plan.installedDir) {
+    await touchCacheEntry(entry);
+    return { cached: true, key, seconds: 0, entry: null };
+  }
   let command = plan.command;
   const mounts: InstallMounts = { writable: [], readOnly: [] };
   if (plan.kind === 'python' && plan.installedDir && linkTo) {
@@ -157,5 +162,6 @@ export async function installWithCache(opts: {
     }
   }
   await writeFile(done, new Date().toISOString());
+  await touchCacheEntry(entry);
   return { cached: false, key, seconds: (Date.now() - started) / 1000, entry: plan.installedDir ? entry : null };
 }
