@@ -3,7 +3,26 @@
 
 export type Ecosystem = 'npm' | 'pypi';
 
-/** One resolved package version that differs between two lockfiles. `from`/`to` null: added/removed. */
+/** How a package that is not a registry release is fetched. */
+export type SourceKind = 'file' | 'directory' | 'git' | 'url';
+
+/** Where a package that is not a registry release comes from. */
+export interface PackageSource {
+  kind: SourceKind;
+  /**
+   * As the lockfile records it: "file:vendor/regionkit-1.1.0.tgz", "git+ssh://git@github.com/acme/gitkit.git#<sha>",
+   * "https://example.com/x-1.0.0.tgz", "file:///wheels/x-1.0-py3-none-any.whl".
+   */
+  spec: string;
+  /** git: the commit the lockfile locks, when it records one. */
+  commit?: string;
+}
+
+/**
+ * One change of a resolved package between two lockfiles. `from`/`to` null: added/removed. For a package
+ * that is not a registry release, `from`/`to` are the versions the lockfile records, or where it records
+ * none (package-lock v1, requirements direct references) the git commit, or else the spec (docs/result-json.md).
+ */
 export interface Change {
   ecosystem: Ecosystem;
   name: string;
@@ -11,6 +30,14 @@ export interface Change {
   to: string | null;
   /** The lockfile the change was read from, relative to the repo root. */
   lockfile?: string;
+  /**
+   * package-lock only (the one format with install paths): where the copies that made this change sit,
+   * e.g. ["node_modules/semver"] or ["node_modules/make-dir/node_modules/semver"]. One change, several
+   * copies: several paths.
+   */
+  locations?: string[];
+  /** Set when a side is not a registry release; null on a side that is a registry release or absent. */
+  source?: { from: PackageSource | null; to: PackageSource | null };
 }
 
 export type Verdict = 'regression' | 'improvement' | 'unchanged' | 'inconclusive';
@@ -215,6 +242,8 @@ export interface ProgressEvent {
   /** e.g. pair k of n */
   step?: number;
   total?: number;
+  /** A soak's memory (RssAnon of each server's process tree, MiB) at `step` seconds; null: that server exited. */
+  memoryMiB?: { base: number | null; head: number | null };
 }
 
 export type ProgressFn = (event: ProgressEvent) => void;

@@ -12,6 +12,8 @@ export type { LoadRun } from './load-protocol.ts';
 export interface LoadGeneratorOptions {
   /** CPU list for `taskset -c`, e.g. "1": keep the generator off the server's CPU. */
   cpus?: string;
+  /** Command prefix that puts the generator where the servers listen (a job's network namespace: `nsenter --net=… --`). */
+  enter?: readonly string[];
   /** How long a run may take beyond warm-up + duration before the child is killed. Default 30 s. */
   runSlackMs?: number;
 }
@@ -62,14 +64,14 @@ class ChildLoadGenerator implements LoadGenerator {
     // Resolve tsx from our own install: `--import tsx` alone would resolve from the caller's cwd.
     const tsx = pathToFileURL(require.resolve('tsx')).href;
     const nodeArgs = ['--import', tsx];
-    // fork() runs `execPath ...execArgv modulePath`: with taskset as execPath the child is still node, with IPC.
-    const child = this.opts.cpus
-      ? fork(workerPath, [], {
-          execPath: 'taskset',
-          execArgv: ['-c', this.opts.cpus, process.execPath, ...nodeArgs],
-          stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-        })
-      : fork(workerPath, [], { execArgv: nodeArgs, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    // fork() runs `execPath ...execArgv modulePath`: with nsenter/taskset as execPath the child is still
+    // node, with IPC. Its environment is ours minus anything secret-looking: it needs only PATH and a home.
+    const prefix = [...(this.opts.enter ?? []), ...(this.opts.cpus ? ['taskset', '-c', this.opts.cpus] : [])];
+    const env = Object.fromEntries(['PATH', 'HOME', 'TMPDIR', 'LANG'].filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
+    const child =
+      prefix.length > 0
+        ? fork(workerPath, [], { execPath: prefix[0], execArgv: [...prefix.slice(1), process.execPath, ...nodeArgs], env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
+        : fork(workerPath, [], { execArgv: nodeArgs, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     this.output = '';
     const keep = (chunk: Buffer): void => {
       this.output = (this.output + chunk.toString()).slice(-8_192);

@@ -2,7 +2,7 @@
 // stop it (and everything it forked) reliably.
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { request } from 'node:http';
+import { probeHere, type SpawnPlan } from '../sandbox/sandbox.ts';
 import { freePort } from './ports.ts';
 import { registerGroup, terminateGroup, unregisterGroup } from './process-group.ts';
 import { listGroup } from './proc-tree.ts';
@@ -24,7 +24,24 @@ export interface StartServerOptions {
   cpus?: string;
   /** Names the server in error messages, e.g. "base" (→ "base server") or "head server". */
   label?: string;
+  /** How the command is started and reached: a job's sandbox. Default: `sh -c` here, probed from here. */
+  launcher?: ServerLauncher;
 }
+
+/** Starts server commands and reaches them: the sandbox (src/sandbox/) or the plain default. */
+export interface ServerLauncher {
+  plan(command: string, cwd: string, env: Record<string, string>, cpus?: string): Promise<SpawnPlan>;
+  /** GET url where the server listens: its status, or null when nothing answered. */
+  probe(url: string, timeoutMs: number): Promise<number | null>;
+}
+
+const plainLauncher: ServerLauncher = {
+  async plan(command, cwd, env, cpus) {
+    const [file, ...args] = [...(cpus ? ['taskset', '-c', cpus] : []), '/bin/sh', '-c', command];
+    return { file, args, cwd, env, release: async () => {}, spawned: () => {} };
+  },
+  probe: probeHere,
+};
 
 export interface ServerHandle {
   /** Pid of the group leader (the shell, or what it exec'd); also the process group id. */
@@ -96,19 +113,6 @@ class OutputTail {
   }
 }
 
-/** GET url; resolves with the status code, or null on any connection error or after timeoutMs. */
-function probe(url: string, timeoutMs: number): Promise<number | null> {
-  return new Promise((resolve) => {
-    const req = request(url, { method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? null);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(null));
-    req.end();
-  });
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const POLL_MS = 75;
@@ -137,14 +141,12 @@ async function startOnce(opts: StartServerOptions): Promise<ServerHandle> {
   }
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env = { ...opts.env, PORT: String(port), HOST: '127.0.0.1' };
-  const [file, args] = opts.cpus
-    ? ['taskset', ['-c', opts.cpus, '/bin/sh', '-c', opts.command]]
-    : ['/bin/sh', ['-c', opts.command]];
+  const launcher = opts.launcher ?? plainLauncher;
+  const plan = await launcher.plan(opts.command, opts.cwd, { ...opts.env, PORT: String(port), HOST: '127.0.0.1' }, opts.cpus);
 
   const output = new OutputTail();
   // detached: the child calls setsid(), so it leads a new process group whose id is its pid.
-  const child = spawn(file, args, { cwd: opts.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(plan.file, plan.args, { cwd: plan.cwd, env: plan.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.on('data', (c: Buffer) => output.push(c));
   child.stderr.on('data', (c: Buffer) => output.push(c));
 
@@ -168,8 +170,10 @@ async function startOnce(opts: StartServerOptions): Promise<ServerHandle> {
   });
 
   const pid = child.pid;
+  if (pid !== undefined) plan.spawned(pid);
   if (pid === undefined) {
     await exitPromise;
+    await plan.release();
     throw new ServerStartError(
       `${label} could not be started: ${spawnError ? (spawnError as Error).message : 'spawn failed'} (command: ${opts.command}, cwd: ${opts.cwd})`,
       'spawn',
@@ -191,6 +195,7 @@ async function startOnce(opts: StartServerOptions): Promise<ServerHandle> {
         await Promise.race([exitPromise, sleep(5_000)]);
       }
       unregisterGroup(pid);
+      await plan.release();
     })();
     return stopping;
   };
@@ -221,7 +226,7 @@ async function startOnce(opts: StartServerOptions): Promise<ServerHandle> {
       const seen = lastStatus === null ? 'no connection' : `last status ${lastStatus}`;
       return fail('timeout', `was not ready within ${opts.readyTimeoutMs} ms: GET ${opts.readyPath} never answered 2xx (${seen}) on port ${port}`);
     }
-    const status = await probe(url + opts.readyPath, Math.min(1_000, Math.max(remaining, 50)));
+    const status = await launcher.probe(url + opts.readyPath, Math.min(1_000, Math.max(remaining, 50)));
     if (status !== null) lastStatus = status;
     if (status !== null && status >= 200 && status < 300) break;
     await Promise.race([sleep(POLL_MS), exitPromise]);

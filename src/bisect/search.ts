@@ -11,7 +11,7 @@ import type { Oracle, PackageChange, Position, Probe, VersionSet } from './types
 
 export interface CulpritSearchOptions {
   packages: PackageChange[];
-  /** Releases strictly between `from` and `to`, in order from `from` to `to`. */
+  /** Releases strictly between `from` and `to`, in order from `from` to `to` (never asked for `noReleases` packages). */
   releasesBetween: (pkg: PackageChange) => Promise<string[]>;
   oracle: Oracle;
   budget: StepBudget;
@@ -89,7 +89,7 @@ export async function searchCulprit(opts: CulpritSearchOptions): Promise<Culprit
 
   // 2. Releases of the main part, applied alone, then 3. the re-check.
   const pkg = byName(main.names[0]);
-  const between = await opts.releasesBetween(pkg);
+  const between = pkg.noReleases ? [] : await opts.releasesBetween(pkg);
   const versions = [pkg.from, ...between, pkg.to];
   let interactsWith: string[] = [];
   let context: VersionSet = {};

@@ -58,4 +58,9 @@ export interface PackageChange {
   name: string;
   from: string;
   to: string;
+  /**
+   * Not a registry release (a file tarball or folder, git, a URL): there is no release list between the
+   * ends, so its release search is the one step from `from` to `to`.
+   */
+  noReleases?: boolean;
 }

@@ -1,33 +1,39 @@
 // `bumpbench calibrate --repo DIR [--ref REF] [--pairs N]`: measure this runner's noise with A/A pairs.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { runCalibrate } from '../pipeline/calibrate.ts';
 import { defaultDataDir } from '../store/results-store.ts';
+import { parseCommandArgs, usageLine, type CommandSpec } from './command-args.ts';
 import { interruptSignal, progressPrinter, reportError, UsageError, type CliIo } from './io.ts';
+import { REPO_FLAG, SANDBOX_FLAGS, sandboxOptions, STORE_FLAGS } from './job-command.ts';
 
-const USAGE = 'usage: bumpbench calibrate --repo DIR [--ref REF] [--pairs N] [--config FILE] [--db FILE] [--data-dir DIR]';
+export const CALIBRATE_SPEC = {
+  name: 'calibrate',
+  summary: "Measures this machine's run-to-run noise with A/A pairs (the same commit against itself) and stores it;\nlater compares of the repo on this machine never use a threshold below it.",
+  flags: {
+    ...REPO_FLAG,
+    ref: { type: 'string', value: 'REF', default: 'HEAD', help: 'the commit to measure against itself' },
+    pairs: { type: 'string', value: 'N', help: 'A/A pairs, at least 4 (default: the larger of 10 and repeats.min)' },
+    config: { type: 'string', value: 'FILE', help: 'the repo config (default: .github/bumpbench.yml at REF)' },
+    ...STORE_FLAGS,
+    ...SANDBOX_FLAGS,
+  },
+} as const satisfies CommandSpec;
 
 export async function runCalibrateCommand(args: string[], io: CliIo): Promise<number> {
   const interrupt = interruptSignal(io);
   try {
-    let flags;
-    try {
-      flags = parseArgs({
-        args,
-        options: {
-          repo: { type: 'string', default: '.' }, ref: { type: 'string', default: 'HEAD' }, pairs: { type: 'string' },
-          config: { type: 'string' }, db: { type: 'string' }, 'data-dir': { type: 'string' },
-        },
-      }).values;
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n${USAGE}`);
+    const parsed = parseCommandArgs(CALIBRATE_SPEC, args);
+    if (parsed.help !== undefined) {
+      io.stdout(parsed.help);
+      return 0;
     }
+    const flags = parsed.values;
     const pairs = flags.pairs === undefined ? undefined : Number(flags.pairs);
-    if (pairs !== undefined && !(Number.isInteger(pairs) && pairs >= 4)) throw new UsageError(`--pairs must be a whole number >= 4\n${USAGE}`);
+    if (pairs !== undefined && !(Number.isInteger(pairs) && pairs >= 4)) throw new UsageError(`--pairs must be a whole number >= 4\n${usageLine(CALIBRATE_SPEC)}`);
     const repo = path.resolve(flags.repo);
     const rows = await runCalibrate(
       { repo, ref: flags.ref, pairs, configFile: flags.config ? path.resolve(flags.config) : undefined },
-      { dataDir: path.resolve(flags['data-dir'] ?? defaultDataDir()), dbFile: flags.db && path.resolve(flags.db), onProgress: progressPrinter(io), signal: interrupt.signal },
+      { dataDir: path.resolve(flags['data-dir'] ?? defaultDataDir()), dbFile: flags.db && path.resolve(flags.db), onProgress: progressPrinter(io), signal: interrupt.signal, ...sandboxOptions(flags) },
     );
     io.stdout('| Scenario | Metric | CV | Runs | Smallest change a compare can see |\n|---|---|---:|---:|---:|');
     for (const r of rows) {

@@ -2,68 +2,108 @@
 // markdown report on stdout, optionally the result JSON and the markdown in files.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../config/units.ts';
 import type { JobRequest } from '../model.ts';
 import { renderMarkdown } from '../report/markdown.ts';
 import { runJob } from '../pipeline/run-job.ts';
 import { defaultDataDir } from '../store/results-store.ts';
+import { parseCommandArgs, usageLine, type CommandSpec, type Flags } from './command-args.ts';
 import { interruptSignal, progressPrinter, reportError, UsageError, type CliIo } from './io.ts';
 
-const OUTPUT = '[--config FILE] [--json FILE] [--markdown FILE] [--db FILE] [--data-dir DIR] [--quiet]';
 type JobCommand = 'compare' | 'bisect' | 'soak';
 
-export const USAGE: Record<JobCommand, string> = {
-  compare: `usage: bumpbench compare --repo DIR --base REF --head REF ${OUTPUT}`,
-  bisect: `usage: bumpbench bisect --repo DIR --base REF --head REF [--package NAME] ${OUTPUT}`,
-  soak: `usage: bumpbench soak --repo DIR --base REF --head REF [--duration 2h] ${OUTPUT}`,
-};
+/** Where the results go: compare, bisect, soak and calibrate all store theirs. */
+export const STORE_FLAGS = {
+  db: { type: 'string', value: 'FILE', help: 'the results database (default: bumpbench.db in the data dir)' },
+  'data-dir': { type: 'string', value: 'DIR', help: 'caches and results (default: $BUMPBENCH_DATA_DIR or ~/.bumpbench)' },
+} as const satisfies Flags;
+export const REPO_FLAG = { repo: { type: 'string', value: 'DIR', default: '.', help: 'the git repository' } } as const satisfies Flags;
 
-export function parseJobArgs(kind: JobCommand, args: string[]) {
-  const usage = USAGE[kind];
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        repo: { type: 'string', default: '.' },
-        base: { type: 'string' },
-        head: { type: 'string' },
-        config: { type: 'string' },
-        json: { type: 'string' },
-        markdown: { type: 'string' },
-        db: { type: 'string' },
-        'data-dir': { type: 'string' },
-        quiet: { type: 'boolean', default: false },
-        ...(kind === 'bisect' ? { package: { type: 'string' as const } } : {}),
-        ...(kind === 'soak' ? { duration: { type: 'string' as const } } : {}),
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values as Record<string, string | boolean | undefined>;
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${usage}`);
-  }
-  if (!parsed.base || !parsed.head) throw new UsageError(`--base and --head are required\n${usage}`);
-  if (typeof parsed.package === 'string' && parsed.package.trim() === '') {
-    throw new UsageError(`--package needs a package name, e.g. --package lodash\n${usage}`);
+// The flags compare, bisect and soak share; each adds at most one of its own.
+const JOB_FLAGS = {
+  ...REPO_FLAG,
+  base: { type: 'string', value: 'REF', required: true, help: 'the commit before the upgrade (branch, tag or SHA)' },
+  head: { type: 'string', value: 'REF', required: true, help: 'the commit with the upgrade' },
+} as const satisfies Flags;
+const OUTPUT_FLAGS = {
+  config: { type: 'string', value: 'FILE', help: 'the repo config (default: .github/bumpbench.yml of the base commit)' },
+  json: { type: 'string', value: 'FILE', help: 'also write the result JSON here (docs/result-json.md)' },
+  markdown: { type: 'string', value: 'FILE', help: 'also write the markdown report here' },
+  ...STORE_FLAGS,
+  quiet: { type: 'boolean', default: false, help: 'no progress on stderr' },
+} as const satisfies Flags;
+/** How the repo's own commands run (src/sandbox/); the CLI falls back to no sandbox, with a warning, where bubblewrap cannot work. */
+export const SANDBOX_FLAGS = {
+  'no-sandbox': { type: 'boolean', default: false, help: "run the repo's install, build and server without the sandbox (docs/security.md)" },
+  'allow-host': { type: 'string', value: 'HOSTS', help: 'hosts (host or host:port, comma-separated) installs may reach besides the public registries' },
+} as const satisfies Flags;
+
+/** The runJob options the sandbox flags ask for. */
+export function sandboxOptions(flags: { 'no-sandbox'?: boolean; 'allow-host'?: string }): { sandbox: 'off' | 'preferred'; allowHosts: string[] } {
+  return {
+    sandbox: flags['no-sandbox'] ? 'off' : 'preferred',
+    allowHosts: (flags['allow-host'] ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+  };
+}
+const NOTES =
+  'Progress goes to stderr, the markdown report to stdout.\n' +
+  'Exit codes: 0 ran (whatever the verdict), 2 bad input (the message says how to fix it), 1 failure,\n130 interrupted.';
+
+export const JOB_SPECS = {
+  compare: {
+    name: 'compare',
+    summary: 'Measures base against head, alternating fresh servers, and prints the verdict per scenario and metric.',
+    flags: { ...JOB_FLAGS, ...OUTPUT_FLAGS, ...SANDBOX_FLAGS },
+    notes: NOTES,
+  },
+  bisect: {
+    name: 'bisect',
+    summary: 'Confirms the regression (base vs head), then names the changed package and the first release that\ncarries it (docs/bisect.md).',
+    flags: { ...JOB_FLAGS, package: { type: 'string', value: 'NAME', help: 'search the releases of this package only (default: find the package first)' }, ...OUTPUT_FLAGS, ...SANDBOX_FLAGS },
+    notes: NOTES,
+  },
+  soak: {
+    name: 'soak',
+    summary: "Runs base and head side by side under the same steady load and says whether head's memory grows\nwhere base's does not (docs/soak.md).",
+    flags: { ...JOB_FLAGS, duration: { type: 'string', value: '2h', help: 'how long, e.g. 30m or 2h (default: soak.duration of the config)' }, ...OUTPUT_FLAGS, ...SANDBOX_FLAGS },
+    notes: NOTES,
+  },
+} as const satisfies Record<JobCommand, CommandSpec>;
+
+export interface JobFlags {
+  repo: string; base: string; head: string; config?: string; json?: string; markdown?: string;
+  db?: string; 'data-dir'?: string; quiet: boolean; package?: string; soakSeconds?: number;
+  'no-sandbox': boolean; 'allow-host'?: string;
+}
+
+/** The flags of a job command, checked; `{ help }` when it was asked for. */
+export function parseJobArgs(kind: JobCommand, args: string[]): JobFlags | { help: string } {
+  const spec: CommandSpec = JOB_SPECS[kind];
+  const parsed = parseCommandArgs(spec, args);
+  if (parsed.help !== undefined) return { help: parsed.help };
+  // JOB_SPECS[kind] declares these flags (--package only for bisect, --duration only for soak).
+  const flags = parsed.values as unknown as Omit<JobFlags, 'soakSeconds'> & { duration?: string };
+  if (typeof flags.package === 'string' && flags.package.trim() === '') {
+    throw new UsageError(`--package needs a package name, e.g. --package lodash\n${usageLine(spec)}`);
   }
   let soakSeconds: number | undefined;
-  if (typeof parsed.duration === 'string') {
-    const ms = parseDurationMs(parsed.duration);
-    if (ms === null || ms <= 0) throw new UsageError(`--duration "${parsed.duration}" is not a duration: write e.g. 30m or 2h\n${usage}`);
+  if (typeof flags.duration === 'string') {
+    const ms = parseDurationMs(flags.duration);
+    if (ms === null || ms <= 0) throw new UsageError(`--duration "${flags.duration}" is not a duration: write e.g. 30m or 2h\n${usageLine(spec)}`);
     soakSeconds = ms / 1000;
   }
-  return { ...parsed, soakSeconds } as {
-    repo: string; base: string; head: string; config?: string; json?: string; markdown?: string;
-    db?: string; 'data-dir'?: string; quiet: boolean; package?: string; soakSeconds?: number;
-  };
+  const { duration: _duration, ...rest } = flags;
+  return { ...rest, soakSeconds };
 }
 
 export async function runJobCommand(kind: JobCommand, args: string[], io: CliIo): Promise<number> {
   const interrupt = interruptSignal(io);
   try {
     const flags = parseJobArgs(kind, args);
+    if ('help' in flags) {
+      io.stdout(flags.help);
+      return 0;
+    }
     const request: JobRequest = {
       kind,
       repo: path.resolve(flags.repo),
@@ -76,6 +116,7 @@ export async function runJobCommand(kind: JobCommand, args: string[], io: CliIo)
       dbFile: flags.db ? path.resolve(flags.db) : undefined,
       onProgress: flags.quiet ? undefined : progressPrinter(io),
       signal: interrupt.signal,
+      ...sandboxOptions(flags),
     });
     const markdown = renderMarkdown(result);
     if (flags.json) await writeFile(flags.json, JSON.stringify(result, null, 2) + '\n');

@@ -7,6 +7,7 @@
 // machine, src/jobs/fleet.ts).
 import path from 'node:path';
 import { run, type ApplicationFunction, type Probot } from 'probot';
+import { mountDashboard } from '../dashboard/server.ts';
 import { createApp } from '../github/app.ts';
 import { redactor, scrubSecretEnv } from '../github/redact.ts';
 import { createGitHubWorker } from '../github/worker-setup.ts';
@@ -14,19 +15,33 @@ import { createFleetDispatcher, type FleetDispatcher } from '../jobs/fleet.ts';
 import { SqliteJobQueue } from '../jobs/sqlite-queue.ts';
 import type { Worker } from '../jobs/worker.ts';
 import { defaultDataDir } from '../store/results-store.ts';
+import { parseCommandArgs, usageLine, type CommandSpec } from './command-args.ts';
 import { loadDotEnv } from './env-file.ts';
 import { readFleetSettings, REDIS_URL_HINT, type FleetFlags } from './fleet-settings.ts';
-import { processIo, type CliIo } from './io.ts';
+import { processIo, reportError, UsageError, type CliIo } from './io.ts';
 
-const USAGE = `bumpbench serve [--data-dir DIR] [--no-worker] [--redis-url-file PATH] [--fleet-key-file PATH] [--fleet-slots N]
-
-Runs the GitHub App (webhooks on PORT, default 3000) and, unless --no-worker, the benchmark worker.
-With a Redis URL (BUMPBENCH_REDIS_URL or REDIS_URL, or --redis-url-file PATH) and the fleet key
-(BUMPBENCH_FLEET_KEY, or --fleet-key-file PATH) jobs run on a fleet of runners (\`bumpbench worker\`
-with the same Redis URL and key), up to N at once (default 4).
-Environment: APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET (required), PORT, HOST, LOG_LEVEL,
-GHE_HOST and GHE_PROTOCOL (GitHub Enterprise), BUMPBENCH_DATA_DIR. See docs/deployment.md.
-Without APP_ID and a private key it starts the setup flow that registers the App (app.yml).`;
+export const SERVE_SPEC = {
+  name: 'serve',
+  summary:
+    'Runs the GitHub App (webhooks on PORT, default 3000) and, unless --no-worker, the benchmark worker.\n' +
+    'With a Redis URL (BUMPBENCH_REDIS_URL or REDIS_URL, or --redis-url-file) and the fleet key\n' +
+    '(BUMPBENCH_FLEET_KEY, or --fleet-key-file) jobs run on a fleet of runners (`bumpbench worker`).',
+  flags: {
+    'data-dir': { type: 'string', value: 'DIR', help: 'the job queue and results (default: $BUMPBENCH_DATA_DIR or ~/.bumpbench)' },
+    'no-worker': { type: 'boolean', help: 'webhooks only; jobs wait in the queue for `bumpbench worker`' },
+    'redis-url-file': { type: 'string', value: 'PATH', help: "a file holding the runner fleet's Redis URL (default: $BUMPBENCH_REDIS_URL or $REDIS_URL)" },
+    'fleet-key-file': { type: 'string', value: 'PATH', help: 'a file holding the key the App and its runners share (default: $BUMPBENCH_FLEET_KEY)' },
+    'fleet-slots': { type: 'string', value: 'N', help: 'fleet runs at once, 1 to 100 (default: 4)' },
+    concurrency: { type: 'string', value: 'N', hidden: true, help: 'old name of --fleet-slots' },
+    // Accepted only to be refused with a message that says what to do instead.
+    redis: { type: 'string', value: 'URL', hidden: true, help: 'refused: the URL would be on the command line' },
+  },
+  notes:
+    'Environment: APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET (required), PORT, HOST, LOG_LEVEL,\n' +
+    'BUMPBENCH_REDIS_URL or REDIS_URL, BUMPBENCH_FLEET_KEY, GHE_HOST and GHE_PROTOCOL (GitHub Enterprise),\n' +
+    'BUMPBENCH_DATA_DIR. See docs/deployment.md.\n' +
+    'Without APP_ID and a private key it starts the setup flow that registers the App (app.yml).',
+} as const satisfies CommandSpec;
 
 export interface ServeFlags extends FleetFlags {
   dataDir: string;
@@ -35,32 +50,42 @@ export interface ServeFlags extends FleetFlags {
   slots: number;
 }
 
-export function parseServeArgs(args: string[]): ServeFlags | string {
-  const flags: ServeFlags = { dataDir: defaultDataDir(), worker: true, slots: 0 };
-  for (let i = 0; i < args.length; i++) {
-    const [arg, inline] = args[i].startsWith('--') && args[i].includes('=') ? args[i].split(/=(.*)/s, 2) : [args[i], undefined];
-    const value = () => inline ?? (args[i + 1] !== undefined && !args[i + 1].startsWith('--') ? args[++i] : undefined);
-    if (arg === '--no-worker') flags.worker = false;
-    else if (arg === '--data-dir') {
-      const v = value();
-      if (!v) return '--data-dir needs a directory';
-      flags.dataDir = v;
-    } else if (arg === '--redis') {
-      // Refused outright: the URL's password would be readable by every user in /proc/PID/cmdline.
-      return `--redis is not accepted: a Redis URL on the command line (password included) is readable by every user of the machine. Instead, ${REDIS_URL_HINT}`;
-    } else if (arg === '--redis-url-file' || arg === '--fleet-key-file') {
-      const v = value();
-      if (!v) return `${arg} needs the path of a file`;
-      if (arg === '--redis-url-file') flags.redisUrlFile = v;
-      else flags.fleetKeyFile = v;
-    } else if (arg === '--fleet-slots' || arg === '--concurrency') {
-      const v = Number(value());
-      if (!Number.isInteger(v) || v < 1 || v > 100) return `${arg} needs a whole number from 1 to 100`;
-      flags.slots = v;
-    } else return `unknown argument "${args[i]}"`;
+/**
+ * The flags of `serve`, or of `worker` given its spec (a subset of the same flags: the same meaning and
+ * checks). Bad input throws a UsageError; `{ help }` when help was asked for.
+ */
+export function parseServeArgs(args: string[], spec: CommandSpec = SERVE_SPEC): ServeFlags | { help: string } {
+  const parsed = parseCommandArgs(spec, args);
+  if (parsed.help !== undefined) return { help: parsed.help };
+  const values = parsed.values as {
+    'data-dir'?: string;
+    'no-worker'?: boolean;
+    redis?: string;
+    'redis-url-file'?: string;
+    'fleet-key-file'?: string;
+    'fleet-slots'?: string;
+    concurrency?: string;
+  };
+  const usage = usageLine(spec);
+  if (values.redis !== undefined) {
+    // Refused outright: the URL's password would be readable by every user in /proc/PID/cmdline.
+    throw new UsageError(
+      `--redis is not accepted: a Redis URL on the command line (password included) is readable by every user of the machine. Instead, ${REDIS_URL_HINT}\n${usage}`,
+    );
   }
-  flags.dataDir = path.resolve(flags.dataDir);
-  return flags;
+  let slots = 0;
+  for (const name of ['fleet-slots', 'concurrency'] as const) {
+    if (values[name] === undefined) continue;
+    slots = Number(values[name]);
+    if (!Number.isInteger(slots) || slots < 1 || slots > 100) throw new UsageError(`--${name} needs a whole number from 1 to 100\n${usage}`);
+  }
+  return {
+    dataDir: path.resolve(values['data-dir'] ?? defaultDataDir()),
+    worker: !values['no-worker'],
+    slots,
+    ...(values['redis-url-file'] ? { redisUrlFile: values['redis-url-file'] } : {}),
+    ...(values['fleet-key-file'] ? { fleetKeyFile: values['fleet-key-file'] } : {}),
+  };
 }
 
 /**
@@ -103,14 +128,15 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 }
 
 export async function runServe(args: string[], io: CliIo = processIo): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    io.stdout(USAGE);
-    return 0;
+  let flags;
+  try {
+    flags = parseServeArgs(args);
+  } catch (err) {
+    return reportError(err, io);
   }
-  const flags = parseServeArgs(args);
-  if (typeof flags === 'string') {
-    io.stderr(`bumpbench serve: ${flags}\n\n${USAGE}`);
-    return 2;
+  if ('help' in flags) {
+    io.stdout(flags.help);
+    return 0;
   }
   loadDotEnv();
   const noSecret = missingWebhookSecret();
@@ -130,6 +156,7 @@ export async function runServe(args: string[], io: CliIo = processIo): Promise<n
   const handlers = createApp({ queue, onEnqueued: () => workers.forEach((w) => w.wake()) });
   const appFn: ApplicationFunction = (app, options) => {
     probot = app;
+    mountDashboard(options.addHandler, { dataDir: flags.dataDir, log: app.log.child({ name: 'dashboard' }) });
     return handlers(app, options);
   };
 
@@ -152,8 +179,7 @@ export async function runServe(args: string[], io: CliIo = processIo): Promise<n
   log.info({ dataDir: flags.dataDir, queue: queue.path, secretsRemovedFromEnv: removed }, 'bumpbench App started');
   if (fleetSettings) {
     // Each slot claims from the SQLite queue and waits on one fleet run; the runners do the measuring.
-    const fleetLog = probot.log.child({ name: 'fleet' });
-    fleet = await createFleetDispatcher({ redisUrl: fleetSettings.redisUrl, key: fleetSettings.key, log: fleetLog });
+    fleet = await createFleetDispatcher({ redisUrl: fleetSettings.redisUrl, key: fleetSettings.key, log: probot.log.child({ name: 'fleet' }) });
     const slots = flags.slots || 4;
     for (let i = 0; i < slots; i++) {
       workers.push(createGitHubWorker({ probot, queue, dataDir: flags.dataDir, log: probot.log.child({ name: `fleet-slot-${i + 1}` }), execute: fleet.execute }));

@@ -10,19 +10,42 @@ import { createGitHubWorker } from '../github/worker-setup.ts';
 import { startFleetRunner } from '../jobs/fleet.ts';
 import { SqliteJobQueue } from '../jobs/sqlite-queue.ts';
 import { runJob } from '../pipeline/run-job.ts';
+import type { CommandSpec } from './command-args.ts';
 import { loadDotEnv } from './env-file.ts';
 import { readFleetSettings, type FleetSettings } from './fleet-settings.ts';
-import { processIo, type CliIo } from './io.ts';
-import { parseServeArgs, redactUrl, untilSignal, type ServeFlags } from './serve.ts';
+import { processIo, reportError, type CliIo } from './io.ts';
+import { parseServeArgs, redactUrl, SERVE_SPEC, untilSignal, type ServeFlags } from './serve.ts';
 
-const USAGE = 'usage: bumpbench worker [--data-dir DIR] [--redis-url-file PATH] [--fleet-key-file PATH] [--concurrency N]';
+export const WORKER_SPEC = {
+  name: 'worker',
+  summary:
+    'Runs the benchmark worker without the webhook server. Alone, it takes jobs from the queue of\n' +
+    '`bumpbench serve --no-worker` on this machine and reports to GitHub as the App (the same environment as\n' +
+    'serve). With a Redis URL and the fleet key it is a runner of the fleet and needs no GitHub credentials.',
+  flags: {
+    'data-dir': SERVE_SPEC.flags['data-dir'],
+    'redis-url-file': SERVE_SPEC.flags['redis-url-file'],
+    'fleet-key-file': SERVE_SPEC.flags['fleet-key-file'],
+    concurrency: { type: 'string', value: 'N', help: 'runs at once on this runner, 1 to 100 (default: 1)' },
+    redis: SERVE_SPEC.flags.redis,
+  },
+  notes:
+    'Environment: BUMPBENCH_REDIS_URL or REDIS_URL, BUMPBENCH_FLEET_KEY (a runner); APP_ID and PRIVATE_KEY or\n' +
+    'PRIVATE_KEY_PATH (alone). Reads a .env file in the current directory (variables already set win).\n' +
+    'See docs/deployment.md.',
+} as const satisfies CommandSpec;
 
 export async function runWorker(args: string[], io: CliIo = processIo): Promise<number> {
   loadDotEnv();
-  const flags = parseServeArgs(args.filter((a) => a !== '--no-worker'));
-  if (typeof flags === 'string') {
-    io.stderr(`bumpbench worker: ${flags}\n\n${USAGE}`);
-    return 2;
+  let flags;
+  try {
+    flags = parseServeArgs(args, WORKER_SPEC);
+  } catch (err) {
+    return reportError(err, io);
+  }
+  if ('help' in flags) {
+    io.stdout(flags.help);
+    return 0;
   }
   const fleet = readFleetSettings(flags);
   if (typeof fleet === 'string') {

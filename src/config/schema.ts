@@ -48,6 +48,8 @@ const nonNegativeDuration = z
 /** The longest soak a job may ask for: a runner busy for longer than half a day blocks every other PR. */
 export const MAX_SOAK_MS = 12 * 3_600_000;
 
+const TIMEOUT_DEFAULTS = { install: 20 * 60_000, build: 20 * 60_000 };
+
 const SOAK_DEFAULTS = { duration: 2 * 3_600_000, rate: 100, connections: 10, sampleEvery: 5_000, warmup: 900_000, window: 600_000 };
 
 /**
@@ -140,6 +142,19 @@ export const configSchema = z.strictObject({
     .default({ auto: 'bots', label: 'benchmark' }),
   /** What a regression does to the check run: fail it (blocks the merge when the check is required) or neutral. */
   gate: z.enum(['fail', 'neutral']).default('fail'),
+  /**
+   * The network of the code under test (docs/security.md). `loopback`: the server reaches nothing but
+   * itself, installs and builds reach package registries only. `host`: the machine's network, unfiltered.
+   */
+  network: z.enum(['loopback', 'host']).default('loopback'),
+  /** Hosts installs and builds may reach besides the public registries: "npm.example.com" (ports 80/443) or "host:port". */
+  allowHosts: z
+    .array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, 'write a host or host:port, e.g. npm.example.com or 10.0.0.5:4873'))
+    .default([]),
+  /** Deadlines of the repo's own commands; a command still running is killed and the job fails saying so. */
+  timeouts: z
+    .strictObject({ install: duration.default(TIMEOUT_DEFAULTS.install), build: duration.default(TIMEOUT_DEFAULTS.build) })
+    .default(TIMEOUT_DEFAULTS),
   /**
    * Whether the App may put what the repository's own commands printed (the tail of a failed install, build
    * or server start, a crashed soak server's last output) on the check run and the PR comment. Off: that

@@ -42,6 +42,11 @@ export interface EcosystemContext {
   signal?: AbortSignal;
   /** Per HTTP request to a registry. Default 30 s. */
   timeoutMs?: number;
+  /**
+   * Runs a package manager in the project (pinning regenerates a lockfile): in the job's sandbox, since the
+   * project's own config files steer it. Default: a plain child process with `env`.
+   */
+  run?: (command: string, args: string[], cwd: string, env: Record<string, string>) => Promise<{ code: number | null; output: string }>;
 }
 
 export interface PinResult {

@@ -11,7 +11,7 @@ import type { Job } from '../jobs/queue.ts';
 import type { JobReporter, JobRunner, Log } from '../jobs/worker.ts';
 import type { JobRequest, JobResult, ProgressEvent } from '../model.ts';
 import { UserFacingError } from '../pipeline/errors.ts';
-import { PRIVATE_OUTPUT_NOTE, renderMarkdown, summaryLine } from '../report/markdown.ts';
+import { dashboardJobUrl, PRIVATE_OUTPUT_NOTE, renderMarkdown, summaryLine } from '../report/markdown.ts';
 import { conclusionFor, createCheckRun, resultTitle, updateCheckRun, type CheckOutput } from './check-runs.ts';
 import { cloneUrlProblem } from './clone-url.ts';
 import { configInvalidOutput } from './messages.ts';
@@ -37,6 +37,8 @@ export interface GitHubWorkerDeps {
   progressIntervalMs?: number;
   /** How long the reporter waits for the handler to store the check run id before making its own. */
   checkRunWaitMs?: number;
+  /** Where the dashboard is reached (BUMPBENCH_PUBLIC_URL): the comment then links to the job's page. */
+  publicUrl?: string;
 }
 
 function githubOf(job: Job) {
@@ -187,7 +189,8 @@ export function createGitHubReporter(deps: GitHubWorkerDeps): JobReporter {
       // The report names the public repo, not whatever local path or mirror the engine used.
       const shown: JobResult = { ...result, repo: gh.htmlUrl ?? `${gh.owner}/${gh.repo}` };
       if (!publishLogs) logPrivateSoakOutput(result, log);
-      const markdown = redactor.redact(renderMarkdown(shown, { maxChars: 60_000, publishLogs }));
+      const detailsUrl = deps.publicUrl ? dashboardJobUrl(deps.publicUrl, `${gh.owner}/${gh.repo}`, result) : undefined;
+      const markdown = redactor.redact(renderMarkdown(shown, { maxChars: 60_000, publishLogs, detailsUrl }));
       const conclusion = conclusionFor(result, gate);
       const octokit = await finish(job, log, { conclusion, output: { title: resultTitle(result, summaryLine(shown)), summary: markdown } });
       const comment = await upsertStickyComment(octokit, whereOf(job), gh.pr, job.kind, markdown);

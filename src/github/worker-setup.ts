@@ -19,6 +19,8 @@ export interface GitHubWorkerOptions {
   gitHubOrigin?: string;
   pollMs?: number;
   progressIntervalMs?: number;
+  /** The dashboard's public URL; default BUMPBENCH_PUBLIC_URL. */
+  publicUrl?: string;
 }
 
 export function createGitHubWorker(options: GitHubWorkerOptions): Worker {
@@ -32,6 +34,7 @@ export function createGitHubWorker(options: GitHubWorkerOptions): Worker {
     execute: options.execute ?? localExecutor(),
     gitHubOrigin: options.gitHubOrigin ?? gitHubOrigin(),
     progressIntervalMs: options.progressIntervalMs,
+    publicUrl: options.publicUrl ?? (process.env.BUMPBENCH_PUBLIC_URL || undefined),
   };
   return createWorker({
     queue,

@@ -3,7 +3,8 @@
 // stays the truth (messages go stale: a rebased PR keeps its old title, a trailer can name another version).
 // The text is untrusted and free-form: nothing here throws, unreadable parts are skipped.
 import { parse as parseYaml } from 'yaml';
-import type { Change } from '../model.ts';
+import type { Change, PackageSource } from '../model.ts';
+import { changeLabels } from './change-text.ts';
 import { normalisePypiName } from './shared/names.ts';
 
 export type HintSource = 'title' | 'body' | 'table' | 'trailer';
@@ -32,6 +33,8 @@ export interface HintDisagreement {
 }
 
 const VERSION = String.raw`v?\d[^\s,;()|` + '`' + String.raw`]*`;
+/** A version, or a git commit as Dependabot names a git dependency's update ("from `6d4d74d` to `3dd96d2`"). */
+const REF = String.raw`(?:${VERSION}|` + '`?' + String.raw`[0-9a-f]{7,40}` + '`?' + String.raw`(?![\w.-]))`;
 
 /**
  * Hints from a PR title and body, or from a whole commit message (its first line is the title).
@@ -58,7 +61,7 @@ function titleHints(rawTitle: string): BumpHint[] {
     .trim();
 
   // Dependabot: "Bump x from 1.0.0 to 1.1.0" / "... in /backend".
-  const bump = new RegExp(`^bump (\\S+) from (${VERSION}) to (${VERSION})(?: in (\\S+))?$`, 'i').exec(title);
+  const bump = new RegExp(`^bump (\\S+) from (${REF}) to (${REF})(?: in (\\S+))?$`, 'i').exec(title);
   if (bump) return [{ name: bump[1], from: clean(bump[2]), to: clean(bump[3]), directory: bump[4], source: 'title' }];
 
   // Renovate, one package: "Update dependency x to v2" / "to v2.3.4 (minor)".
@@ -75,9 +78,9 @@ function titleHints(rawTitle: string): BumpHint[] {
 function sentenceHints(body: string): BumpHint[] {
   const hints: BumpHint[] = [];
   const patterns = [
-    new RegExp(`Bumps \\[([^\\]]+)\\]\\([^)]*\\)\\s+from\\s+(${VERSION}?)\\s+to\\s+(${VERSION}?)\\.?(?=\\s|$)`, 'g'),
-    new RegExp(`Bumps \`?([^\\s\`\\[]+)\`?\\s+from\\s+(${VERSION}?)\\s+to\\s+(${VERSION}?)\\.?(?=\\s|$)`, 'g'),
-    new RegExp(`Updates \`([^\`]+)\`\\s+from\\s+(${VERSION}?)\\s+to\\s+(${VERSION}?)\\.?(?=\\s|$)`, 'g'),
+    new RegExp(`Bumps \\[([^\\]]+)\\]\\([^)]*\\)\\s+from\\s+(${REF})\\s+to\\s+(${REF})\\.?(?=\\s|$)`, 'g'),
+    new RegExp(`Bumps \`?([^\\s\`\\[]+)\`?\\s+from\\s+(${REF})\\s+to\\s+(${REF})\\.?(?=\\s|$)`, 'g'),
+    new RegExp(`Updates \`([^\`]+)\`\\s+from\\s+(${REF})\\s+to\\s+(${REF})\\.?(?=\\s|$)`, 'g'),
   ];
   for (const pattern of patterns) {
     for (const match of body.matchAll(pattern)) {
@@ -182,7 +185,8 @@ export function compareHints(hints: readonly BumpHint[], changes: readonly Chang
     const related = changes.filter((change) =>
       hint.group ? inGroup(hint.name, change.name) : sameName(hint.name, change),
     );
-    const agrees = (change: Change) => versionAgrees(hint.from, change.from) && versionAgrees(hint.to, change.to);
+    const agrees = (change: Change) =>
+      versionAgrees(hint.from, change.from, change.source?.from) && versionAgrees(hint.to, change.to, change.source?.to);
     if (related.some(agrees)) continue;
     // A group's name need not resemble its packages' (aws-sdk-js-v3 → @aws-sdk/*): its version is the clue.
     if (hint.group && related.length === 0 && hint.to !== null && changes.some((change) => versionAgrees(hint.to, change.to))) {
@@ -197,7 +201,12 @@ export function compareHints(hints: readonly BumpHint[], changes: readonly Chang
         message: `The message mentions ${said}, but the lockfile does not change ${hint.group ? 'any package of it' : hint.name}.`,
       });
     } else {
-      const found = related.map((change) => `${change.name} ${change.from ?? '(none)'} → ${change.to ?? '(none)'}`).join(', ');
+      const found = related
+        .map((change) => {
+          const labels = changeLabels(change);
+          return `${change.name} ${labels.from ?? '(none)'} → ${labels.to ?? '(none)'}`;
+        })
+        .join(', ');
       out.push({
         kind: 'version-differs',
         hint,
@@ -216,11 +225,24 @@ function describe(from: string | null, to: string | null): string {
   return '';
 }
 
-/** A hint version agrees when it is absent, equal, or a prefix at a dot ("4" for 4.0.5, from "to v4"). */
-function versionAgrees(hint: string | null, actual: string | null): boolean {
+/**
+ * A hint version agrees when it is absent, equal, or a prefix at a dot ("4" for 4.0.5, from "to v4"); for a
+ * git package also when it names the locked commit (Dependabot gives 7 or 40 hex digits); and where the
+ * lockfile records only a spec (package-lock v1), when the spec names that version ("regionkit-1.1.0.tgz").
+ */
+function versionAgrees(hint: string | null, actual: string | null, source?: PackageSource | null): boolean {
   if (hint === null) return true;
   if (actual === null) return false;
-  return actual === hint || actual.startsWith(`${hint}.`);
+  if (actual === hint || actual.startsWith(`${hint}.`)) return true;
+  if (source && actual === source.spec && specNamesVersion(source.spec, hint)) return true;
+  const commit = source?.commit ?? (/^[0-9a-f]{7,40}$/i.test(actual) ? actual : undefined);
+  return /^[0-9a-f]{7,40}$/i.test(hint) && commit !== undefined && commit.toLowerCase().startsWith(hint.toLowerCase());
+}
+
+/** "file:vendor/regionkit-1.1.0.tgz" names 1.1.0 (and not 1.1 or 1.1.0.1): the version stands on its own. */
+function specNamesVersion(spec: string, version: string): boolean {
+  const escaped = version.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^\\w.])v?${escaped}(?![\\d.]*\\d)`).test(spec);
 }
 
 function sameName(hintName: string, change: Change): boolean {
@@ -243,7 +265,7 @@ function inGroup(group: string, packageName: string): boolean {
 }
 
 function clean(version: string): string {
-  return version.replace(/^v(?=\d)/, '').replace(/[.,;:]+$/, '');
+  return version.replace(/`/g, '').replace(/^v(?=\d)/, '').replace(/[.,;:]+$/, '');
 }
 
 function isTableRow(line: string): boolean {

@@ -1,9 +1,13 @@
-// What changed between two lockfiles: the exact set difference of resolved (name, version) pairs, and the
-// same difference paired into from → to changes the way a person reads a bump.
+// What changed between two lockfiles: the exact set difference of resolved registry (name, version) pairs,
+// and every changed entry (registry or not) paired into from → to changes the way a person reads a bump.
+// Pairing follows where a copy sits, not its version: in a package-lock the copy at one install path with
+// the copy at the same path; in formats without paths an entry with the entry selected by the same
+// descriptor (yarn) or depended on by the same package (pnpm); only what is left is paired by version.
 import { compare as comparePep440, valid as validPep440 } from '@renovatebot/pep440';
 import semver from 'semver';
 import type { Change, Ecosystem } from '../model.ts';
 import { parseLockfile } from './parse.ts';
+import { sameSource } from './shared/sources.ts';
 import type { ResolvedPackage } from './types.ts';
 
 export interface PackageSetDifference {
@@ -13,10 +17,14 @@ export interface PackageSetDifference {
   added: ResolvedPackage[];
 }
 
-/** Pairs are distinct: a name at one version in several install paths counts once. */
+/**
+ * The set difference of registry releases as distinct (name, version) pairs: a name at one version in
+ * several install paths counts once, and packages with a source (file, folder, git, URL) are not in it.
+ * This is the ground truth the shared fixtures state (expected_setdiff.txt); diffPackageSets reports more.
+ */
 export function packageSetDifference(before: readonly ResolvedPackage[], after: readonly ResolvedPackage[]): PackageSetDifference {
-  const beforeSet = uniqueByKey(before);
-  const afterSet = uniqueByKey(after);
+  const beforeSet = uniqueByKey(before.filter(isRegistryRelease));
+  const afterSet = uniqueByKey(after.filter(isRegistryRelease));
   const removed = [...beforeSet].filter(([key]) => !afterSet.has(key)).map(([, pkg]) => pkg);
   const added = [...afterSet].filter(([key]) => !beforeSet.has(key)).map(([, pkg]) => pkg);
   return { removed: removed.sort(comparePackages), added: added.sort(comparePackages) };
@@ -42,31 +50,31 @@ export function setDiffLines(before: readonly ResolvedPackage[], after: readonly
 }
 
 /**
- * The set difference paired into changes: for each name, removed and added versions are paired by major
- * version when the name has several, otherwise the one removed with the one added; a version without a
- * partner gives `null` on the other side. Sorted by name, then by version.
+ * Every changed entry, registry or not, paired into changes; each real change once (three nested copies
+ * making the same move are one change with three locations). A side without a partner gives `null`.
+ * Sorted by name, then by version.
  */
 export function diffPackageSets(before: readonly ResolvedPackage[], after: readonly ResolvedPackage[]): Change[] {
-  const { removed, added } = packageSetDifference(before, after);
-  const byName = new Map<string, { ecosystem: Ecosystem; name: string; removed: string[]; added: string[] }>();
+  const byName = new Map<string, { before: ResolvedPackage[]; after: ResolvedPackage[] }>();
   const slot = (pkg: ResolvedPackage) => {
     const key = `${pkg.ecosystem}\u0000${pkg.name}`;
     let entry = byName.get(key);
-    if (!entry) byName.set(key, (entry = { ecosystem: pkg.ecosystem, name: pkg.name, removed: [], added: [] }));
+    if (!entry) byName.set(key, (entry = { before: [], after: [] }));
     return entry;
   };
-  for (const pkg of removed) slot(pkg).removed.push(pkg.version);
-  for (const pkg of added) slot(pkg).added.push(pkg.version);
+  for (const pkg of before) slot(pkg).before.push(pkg);
+  for (const pkg of after) slot(pkg).after.push(pkg);
 
-  const changes: Change[] = [];
+  const changes = new Map<string, Change>();
   for (const entry of byName.values()) {
-    for (const [from, to] of pairVersions(entry.removed, entry.added, entry.ecosystem)) {
-      changes.push({ ecosystem: entry.ecosystem, name: entry.name, from, to });
-    }
+    for (const [from, to] of pairEntries(entry.before, entry.after)) addChange(changes, from, to);
   }
-  return changes.sort(
+  return [...changes.values()].sort(
     (a, b) =>
-      compareNames(a, b) || compareVersions((a.from ?? a.to) as string, (b.from ?? b.to) as string, a.ecosystem),
+      compareNames(a, b) ||
+      compareVersions((a.from ?? a.to) as string, (b.from ?? b.to) as string, a.ecosystem) ||
+      compareVersions(a.to ?? '', b.to ?? '', a.ecosystem) ||
+      (a.locations?.[0] ?? '').localeCompare(b.locations?.[0] ?? ''),
   );
 }
 
@@ -80,16 +88,81 @@ export function diffLockfileContents(path: string, beforeText: string | null, af
   return diffPackageSets(before, after).map((change) => ({ ...change, lockfile: path }));
 }
 
-/** Pair the removed and added versions of one name (both sorted ascending). */
-function pairVersions(removed: string[], added: string[], ecosystem: Ecosystem): Array<[string | null, string | null]> {
-  if (removed.length <= 1 && added.length <= 1) return [[removed[0] ?? null, added[0] ?? null]];
-  const pairs: Array<[string | null, string | null]> = [];
+type Pair = [ResolvedPackage | null, ResolvedPackage | null];
+
+/** The changed entries of one name, paired (see the top of this file for the order of the rules). */
+function pairEntries(before: ResolvedPackage[], after: ResolvedPackage[]): Pair[] {
+  const pairs: Pair[] = [];
+  let removed: ResolvedPackage[];
+  let added: ResolvedPackage[];
+  if (before.some(hasLocation) || after.some(hasLocation)) {
+    // 1. Install paths: what sits at one path on both sides is the same copy, changed or not.
+    const afterAt = new Map(after.map((pkg) => [pkg.location, pkg]));
+    const samePlace = new Set<ResolvedPackage>();
+    removed = [];
+    for (const old of before) {
+      const now = afterAt.get(old.location);
+      if (now === undefined) {
+        removed.push(old);
+        continue;
+      }
+      samePlace.add(now);
+      if (!sameEntry(old, now)) pairs.push([old, now]);
+    }
+    // 2. A copy gone from its path while its version (and source) is still installed elsewhere moved or
+    // merged into another copy (hoisting); a new copy of a version that was already installed split off
+    // one. Neither is a change of what is installed.
+    removed = removed.filter((old) => !after.some((now) => sameEntry(old, now)));
+    added = after.filter((now) => !samePlace.has(now) && !before.some((old) => sameEntry(old, now)));
+  } else {
+    // No install paths: an entry present on both sides did not change.
+    removed = before.filter((old) => !after.some((now) => sameEntry(old, now)));
+    added = after.filter((now) => !before.some((old) => sameEntry(old, now)));
+    removed = uniqueEntries(removed);
+    added = uniqueEntries(added);
+  }
+  // A copy that appeared at the version another copy moved to (or vanished at the version another moved
+  // from) is part of that move: one change, one more location.
+  for (const now of [...added]) {
+    const move = pairs.find(([, to]) => to !== null && sameEntry(to, now));
+    if (!move) continue;
+    pairs.push([move[0], now]);
+    added.splice(added.indexOf(now), 1);
+  }
+  for (const old of [...removed]) {
+    const move = pairs.find(([from]) => from !== null && sameEntry(from, old));
+    if (!move) continue;
+    pairs.push([old, move[1]]);
+    removed.splice(removed.indexOf(old), 1);
+  }
+  removed.sort(byVersion);
+  added.sort(byVersion);
+
+  // 3. What selected them: the same yarn descriptor, or the same dependent in pnpm.
+  for (const old of [...removed]) {
+    const partner = added.find((now) => old.selectedBy?.some((selector) => now.selectedBy?.includes(selector)));
+    if (!partner) continue;
+    pairs.push([old, partner]);
+    removed.splice(removed.indexOf(old), 1);
+    added.splice(added.indexOf(partner), 1);
+  }
+  // 4. The rest by version.
+  pairs.push(...pairByVersion(removed, added));
+  return pairs;
+}
+
+/** Pair the removed and added entries of one name (both sorted ascending). */
+function pairByVersion(removed: ResolvedPackage[], added: ResolvedPackage[]): Pair[] {
+  if (removed.length <= 1 && added.length <= 1) {
+    return removed.length + added.length === 0 ? [] : [[removed[0] ?? null, added[0] ?? null]];
+  }
+  const pairs: Pair[] = [];
   const leftRemoved = [...removed];
   const leftAdded = [...added];
   // Same major first: 3.3.0 → 3.4.0 while 2.1.0 goes away, not 2.1.0 → 3.4.0.
-  for (const major of new Set(removed.map(majorOf))) {
-    const r = leftRemoved.filter((v) => majorOf(v) === major);
-    const a = leftAdded.filter((v) => majorOf(v) === major);
+  for (const major of new Set(removed.map((pkg) => majorOf(pkg.version)))) {
+    const r = leftRemoved.filter((pkg) => majorOf(pkg.version) === major);
+    const a = leftAdded.filter((pkg) => majorOf(pkg.version) === major);
     for (let i = 0; i < Math.min(r.length, a.length); i++) {
       pairs.push([r[i], a[i]]);
       leftRemoved.splice(leftRemoved.indexOf(r[i]), 1);
@@ -97,10 +170,72 @@ function pairVersions(removed: string[], added: string[], ecosystem: Ecosystem):
     }
   }
   // Across majors, the newest line is the one that moved: pair from the top.
-  while (leftRemoved.length && leftAdded.length) pairs.push([leftRemoved.pop() as string, leftAdded.pop() as string]);
-  for (const version of leftRemoved) pairs.push([version, null]);
-  for (const version of leftAdded) pairs.push([null, version]);
-  return pairs.sort((a, b) => compareVersions((a[0] ?? a[1]) as string, (b[0] ?? b[1]) as string, ecosystem));
+  while (leftRemoved.length && leftAdded.length) pairs.push([leftRemoved.pop() as ResolvedPackage, leftAdded.pop() as ResolvedPackage]);
+  for (const pkg of leftRemoved) pairs.push([pkg, null]);
+  for (const pkg of leftAdded) pairs.push([null, pkg]);
+  return pairs;
+}
+
+/**
+ * One change per distinct move: copies making the same move share one change and list their paths (where
+ * each copy is after the change; for a removal, where it was).
+ */
+function addChange(changes: Map<string, Change>, from: ResolvedPackage | null, to: ResolvedPackage | null): void {
+  const pkg = (to ?? from) as ResolvedPackage;
+  const key = [pkg.ecosystem, pkg.name, entryKey(from), entryKey(to)].join('\u0001');
+  const location = to?.location ?? from?.location;
+  const existing = changes.get(key);
+  if (existing) {
+    if (location !== undefined && !existing.locations?.includes(location)) {
+      existing.locations = [...(existing.locations ?? []), location].sort(compareLocations);
+    }
+    return;
+  }
+  const change: Change = { ecosystem: pkg.ecosystem, name: pkg.name, from: from?.version ?? null, to: to?.version ?? null };
+  if (location !== undefined) change.locations = [location];
+  if (from?.source || to?.source) change.source = { from: from?.source ?? null, to: to?.source ?? null };
+  changes.set(key, change);
+}
+
+/** Shallower paths first (the top-level copy before nested ones), then in code-point order. */
+function compareLocations(a: string, b: string): number {
+  const depth = (path: string) => path.split('node_modules/').length;
+  return depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+function hasLocation(pkg: ResolvedPackage): boolean {
+  return pkg.location !== undefined;
+}
+
+function isRegistryRelease(pkg: ResolvedPackage): boolean {
+  return pkg.source === undefined;
+}
+
+/** Same version from the same source: the same thing installed. */
+function sameEntry(a: ResolvedPackage, b: ResolvedPackage): boolean {
+  return a.version === b.version && sameSource(a.source, b.source);
+}
+
+function entryKey(pkg: ResolvedPackage | null): string {
+  if (pkg === null) return '';
+  const source = pkg.source;
+  return [pkg.version, source?.kind ?? '', source?.spec ?? '', source?.commit ?? ''].join('\u0000');
+}
+
+/** One entry per version and source (pnpm keeps one per peer set), with what selected any of them. */
+function uniqueEntries(packages: ResolvedPackage[]): ResolvedPackage[] {
+  const seen = new Map<string, ResolvedPackage>();
+  for (const pkg of packages) {
+    const key = entryKey(pkg);
+    const first = seen.get(key);
+    if (!first) seen.set(key, pkg);
+    else if (pkg.selectedBy) seen.set(key, { ...first, selectedBy: [...new Set([...(first.selectedBy ?? []), ...pkg.selectedBy])] });
+  }
+  return [...seen.values()];
+}
+
+function byVersion(a: ResolvedPackage, b: ResolvedPackage): number {
+  return compareVersions(a.version, b.version, a.ecosystem);
 }
 
 function majorOf(version: string): string {

@@ -1,6 +1,7 @@
 // The lockfiles module's public surface: read a lockfile, diff two, and read what a bump message claims.
 export { compareHints, parseBumpMessage } from './bump-message.ts';
 export type { BumpHint, HintDisagreement, HintSource } from './bump-message.ts';
+export { changeLabels, isTopLevel, sideLabel, whereLabel } from './change-text.ts';
 export { detectFromContent, detectFromPath, detectLockfile, isLockfilePath } from './detect.ts';
 export { compareVersions, diffLockfileContents, diffPackageSets, packageSetDifference, setDiffLines } from './diff.ts';
 export type { PackageSetDifference } from './diff.ts';
@@ -9,4 +10,5 @@ export type { LockfileErrorCode } from './errors.ts';
 export { parseLockfile } from './parse.ts';
 export type { ParsedLockfile } from './parse.ts';
 export { lockfileManagers } from './registry.ts';
-export type { LockfileKind, LockfileManager, ParseResult, ResolvedPackage } from './types.ts';
+export { sourceOfSpec } from './shared/sources.ts';
+export type { LockfileKind, LockfileManager, PackageSource, ParseResult, ResolvedPackage, SourceKind } from './types.ts';

@@ -4,16 +4,16 @@
 // versions pinned) against both ends. One load generator serves the whole job, installs are cached by
 // the pinned version set, and whatever happens every server and worktree is gone when it returns.
 import path from 'node:path';
-import { createLoadGenerator, killAllServers, type LoadGenerator } from '../bench/index.ts';
+import { createLoadGenerator, type LoadGenerator } from '../bench/index.ts';
 import { overallVerdict } from '../bench/analysis.ts';
 import { metricSpec } from '../bench/metrics.ts';
 import {
   StepBudget, pickDecisiveMetric, runTrio, searchCulprit, shareOf, verdictOf,
-  type DecisiveMetric, type Oracle, type PackageChange, type Probe, type TrioRole, type VersionSet,
+  type DecisiveMetric, type Oracle, type Probe, type TrioRole, type VersionSet,
 } from '../bisect/index.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import { ecosystems, PinInstallError, PinUnsupportedError, type EcosystemContext } from '../ecosystems/index.ts';
-import type { BisectEvidence, Change, Culprit, Ecosystem, JobRequest, JobResult, ProgressFn, RunSample, ScenarioResult } from '../model.ts';
+import type { BisectEvidence, Culprit, Ecosystem, JobRequest, JobResult, ProgressFn, RunSample, ScenarioResult } from '../model.ts';
 import { ResultsStore } from '../store/results-store.ts';
 import { removeWorktree } from '../workspace/git.ts';
 import { childEnvFor } from './child-env.ts';
@@ -24,6 +24,8 @@ import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
 import { measureSample } from './measure-sample.ts';
 import { prepareSide, type PreparedSide } from './prepare-side.ts';
+import { searchablePackages } from './searchable-packages.ts';
+import { pinnedVersions, type SourceSpecs } from './source-pins.ts';
 
 /**
  * Rounds of one step: start at 4 (the fewest with which a 95% interval can place a candidate) because a
@@ -45,6 +47,8 @@ class CandidateBroken extends Error {}
 
 interface BisectContext {
   repoDir: string;
+  /** Who the install cache belongs to (the repository). */
+  cacheScope: string;
   baseSha: string;
   jobDir: string;
   cacheDir: string;
@@ -56,6 +60,7 @@ interface BisectContext {
   serverCpus?: string;
   decisive: DecisiveMetric;
   ecosystemOf: Map<string, Ecosystem>;
+  sourceSpecs: SourceSpecs;
   options: RunJobOptions;
   progress: ProgressFn;
   samples: RunSample[];
@@ -72,25 +77,36 @@ function describeVersions(versions: VersionSet): string {
 
 let stepCounter = 0;
 
+/** One shell word per argument (single-quoted), for commands the sandbox runs with `sh -c`. */
+function shellCommand(words: string[]): string {
+  return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
 /** Base with `versions` pinned, installed (from the cache when this version set was installed before) and built. */
 async function prepareCandidate(ctx: BisectContext, versions: VersionSet, label: string): Promise<PreparedSide> {
   const dir = path.join(ctx.jobDir, `state-${++stepCounter}`);
   ctx.worktrees.add(dir);
   const extraEnv: Record<string, string> = { ...ctx.options.childEnv };
+  const { sandbox } = ctx.base;
   return prepareSide({
     label, repoDir: ctx.repoDir, sha: ctx.baseSha, worktreeDir: dir, cacheDir: ctx.cacheDir, config: ctx.config,
-    extraEnv, installKey: installKeyOf(versions, ctx.ecosystemOf), onProgress: ctx.progress, signal: ctx.options.signal,
+    sandbox, cacheScope: ctx.cacheScope, extraEnv, installKey: installKeyOf(versions, ctx.ecosystemOf), onProgress: ctx.progress, signal: ctx.options.signal,
     beforeInstall: async (projectDir) => {
       const pinEnv: Record<string, string> = {};
       let installCommand: string | undefined;
       const byEcosystem = new Map<Ecosystem, VersionSet>();
-      for (const [name, version] of Object.entries(versions)) {
+      for (const [name, version] of Object.entries(pinnedVersions(versions, ctx.sourceSpecs))) {
         const eco = ctx.ecosystemOf.get(name)!;
         byEcosystem.set(eco, { ...byEcosystem.get(eco), [name]: version });
       }
       for (const [eco, set] of byEcosystem) {
         const pinned = await ecosystems[eco].pin(projectDir, set, {
           env: childEnvFor(projectDir, ctx.config, { ...extraEnv, ...pinEnv }), repoRoot: dir, signal: ctx.options.signal,
+          run: (command, args, cwd, env) =>
+            sandbox.run({
+              command: shellCommand([command, ...args]), cwd, env, phase: 'install', writable: [dir],
+              deadlineMs: ctx.config.timeouts.install, signal: ctx.options.signal,
+            }),
         });
         Object.assign(pinEnv, pinned.env);
         installCommand ??= pinned.installCommand;
@@ -217,43 +233,18 @@ function evidenceOf(probe: Probe): BisectEvidence {
   };
 }
 
-/** The changes a search can apply: both versions known, in an ecosystem we can pin, optionally one package. */
-function searchable(changes: Change[], only: string | undefined, notes: string[]): { packages: PackageChange[]; ecosystemOf: Map<string, Ecosystem> } {
-  const ecosystemOf = new Map<string, Ecosystem>();
-  const packages: PackageChange[] = [];
-  for (const c of changes) {
-    if (!c.from || !c.to) {
-      notes.push(`${c.name} was ${c.from ? 'removed' : 'added'}: it follows the packages that need it and is not searched on its own.`);
-      continue;
-    }
-    if (packages.some((p) => p.name === c.name)) continue; // the same package in several lockfiles
-    packages.push({ name: c.name, from: c.from, to: c.to });
-    ecosystemOf.set(c.name, c.ecosystem);
-  }
-  if (only !== undefined) {
-    const chosen = packages.filter((p) => p.name === only);
-    if (chosen.length === 0) {
-      throw new UserFacingError(
-        `--package ${only}: not among the packages this change updates (${packages.map((p) => p.name).join(', ') || 'none'}). Give one of those, or leave --package out.`,
-      );
-    }
-    return { packages: chosen, ecosystemOf };
-  }
-  return { packages, ecosystemOf };
-}
-
 export async function runBisect(request: JobRequest, options: RunJobOptions): Promise<JobResult> {
   const startedAt = new Date().toISOString();
   const progress = options.onProgress ?? (() => {});
   const { signal } = options;
   // 1–2. The commits, and the config from the base commit (never from the head being judged).
   progress({ phase: 'prepare', message: `opening ${request.repo}` });
-  const { repoDir, baseSha, headSha, config, configSource, cacheDir, jobDir } = await openJob(request, options);
+  const { repoDir, baseSha, headSha, config, configSource, cacheDir, jobDir, sandbox } = await openJob(request, options);
   progress({ phase: 'prepare', message: `config from ${configSource}: ${config.scenarios.length} scenario(s), bisect budget ${config.bisect.maxSteps} measured steps` });
 
   // 3. What changed, and what of it can be searched.
   const { changes, notes } = await lockfileChanges(repoDir, baseSha, headSha, request.prText);
-  const { packages, ecosystemOf } = searchable(changes, request.options?.package, notes);
+  const { packages, ecosystemOf, sourceSpecs } = searchablePackages(changes, request.options?.package, notes);
 
   const sides: PreparedSide[] = [];
   const worktrees = new Set<string>();
@@ -265,7 +256,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
       changes, soak: null, startedAt, finishedAt: new Date().toISOString(), ...result,
     };
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
-    const id = store.saveResult(full);
+    const id = store.saveResult(full, { runId: options.runId });
     store.close();
     progress({ phase: 'done', message: `result stored as #${id} in ${store.file}` });
     if (!options.keepSamples) delete full.samples;
@@ -279,7 +270,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     for (const [label, sha] of [['base', baseSha], ['head', headSha]] as const) {
       signal?.throwIfAborted();
       sides.push(await prepareSide({
-        label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config,
+        label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, sandbox, cacheScope: request.repo,
         extraEnv: options.childEnv, onProgress: progress, signal,
       }));
     }
@@ -288,7 +279,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     // 5. Confirm the regression with the full compare method.
     const budget = new StepBudget(config.bisect.maxSteps);
     const cpus = cpuPlan(config);
-    load = await createLoadGenerator({ cpus: cpus.load });
+    load = await createLoadGenerator({ cpus: cpus.load, enter: await sandbox.networkPrefix() });
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
     const calibration = store.getCalibration(request.repo);
     store.close();
@@ -323,8 +314,8 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     // 6. Search. Each step measures only the deciding scenario.
     const stepConfig: RepoConfig = { ...config, scenarios: config.scenarios.filter((s) => s.name === decisive.scenario) };
     const ctx: BisectContext = {
-      repoDir, baseSha, jobDir, cacheDir, config, stepConfig, base, head, load, serverCpus: cpus.server, decisive,
-      ecosystemOf, options, progress, samples, worktrees,
+      repoDir, cacheScope: request.repo, baseSha, jobDir, cacheDir, config, stepConfig, base, head, load, serverCpus: cpus.server, decisive,
+      ecosystemOf, sourceSpecs, options, progress, samples, worktrees,
     };
     const ecoContext = (): EcosystemContext => ({ projectDir: base.projectDir, repoRoot: base.worktree, env: base.env, signal });
     const evidence: BisectEvidence[] = [{
@@ -364,7 +355,8 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
         steps: { used: budget.used, max: budget.max },
         evidence,
       };
-      if (ecosystemOf.has(c.name)) {
+      // A non-registry package has no registry entry to read links from.
+      if (ecosystemOf.has(c.name) && !sourceSpecs.has(c.name)) {
         try {
           const links = await ecosystems[ecosystem].packageLinks(c.name, ecoContext());
           culprit.links = {
@@ -386,7 +378,6 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     return finish({ verdict, scenarios: confirmation.scenarios, culprit, notes, samples });
   } finally {
     await load?.close();
-    await killAllServers();
-    await removeJobDir(jobDir, [...worktrees, ...sides.map((side) => side.worktree)]);
+    await removeJobDir(jobDir, [...worktrees, ...sides.map((side) => side.worktree)], sandbox);
   }
 }

@@ -3,12 +3,13 @@
 // happens, every server, worktree and the load generator are gone when it returns.
 import os from 'node:os';
 import path from 'node:path';
-import { createLoadGenerator, killAllServers, type LoadGenerator } from '../bench/index.ts';
+import { createLoadGenerator, type LoadGenerator } from '../bench/index.ts';
 import { overallVerdict } from '../bench/analysis.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import type { JobRequest, JobResult, ProgressFn } from '../model.ts';
 import { ResultsStore } from '../store/results-store.ts';
 import { openJob, removeJobDir } from './job-config.ts';
+import type { SandboxRequirement } from './job-sandbox.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
 import { prepareSide, type PreparedSide } from './prepare-side.ts';
@@ -29,11 +30,17 @@ export interface RunJobOptions {
   gitToken?: string;
   /** Keep the raw samples in the returned result (they are always stored). */
   keepSamples?: boolean;
+  /** The sandbox for the repo's commands: 'required' (App, runners), 'preferred' (CLI, default), 'off'. */
+  sandbox?: SandboxRequirement;
+  /** Hosts installs may reach besides the public registries and the config's allowHosts (a local registry). */
+  allowHosts?: readonly string[];
   /**
    * Bisect only: a compare result of the same two commits, measured just before. Its verdict stands in for
    * the bisect's own confirmation step instead of measuring base vs head again.
    */
   confirmedBy?: JobResult;
+  /** The store's run this job records into (set by runJob); its result is linked to it when stored. */
+  runId?: number;
 }
 
 /** CPU sets for the server and the load generator when the machine has room to separate them. */
@@ -49,7 +56,7 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
   const { signal } = options;
   // 1–2. The commits, and the config from the base commit (never from the head being judged).
   progress({ phase: 'prepare', message: `opening ${request.repo}` });
-  const { repoDir, baseSha, headSha, config, configSource, cacheDir, jobDir } = await openJob(request, options);
+  const { repoDir, baseSha, headSha, config, configSource, cacheDir, jobDir, sandbox } = await openJob(request, options);
   progress({ phase: 'prepare', message: `config from ${configSource}: ${config.scenarios.length} scenario(s), ${config.repeats.min}–${config.repeats.max} pairs` });
 
   // 3. What changed.
@@ -63,7 +70,7 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
       signal?.throwIfAborted();
       sides.push(
         await prepareSide({
-          label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config,
+          label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, sandbox, cacheScope: request.repo,
           extraEnv: options.childEnv, onProgress: progress, signal,
         }),
       );
@@ -72,7 +79,7 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
 
     // 5. Measure.
     const cpus = cpuPlan(config);
-    load = await createLoadGenerator({ cpus: cpus.load });
+    load = await createLoadGenerator({ cpus: cpus.load, enter: await sandbox.networkPrefix() });
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
     const outcome = await measurePair({
       base, head, config, load, serverCpus: cpus.server, calibration: store.getCalibration(request.repo), onProgress: progress, signal,
@@ -96,14 +103,13 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
       samples: outcome.samples,
     };
     // 7. Store.
-    const id = store.saveResult(result);
+    const id = store.saveResult(result, { runId: options.runId });
     store.close();
     progress({ phase: 'done', message: `result stored as #${id} in ${store.file}` });
     if (!options.keepSamples) delete result.samples;
     return result;
   } finally {
     await load?.close();
-    await killAllServers();
-    await removeJobDir(jobDir, sides.map((side) => side.worktree));
+    await removeJobDir(jobDir, sides.map((side) => side.worktree), sandbox);
   }
 }

@@ -3,10 +3,15 @@
 import type { RepoConfig } from '../config/schema.ts';
 import { CONFIG_PATH, ConfigError, loadConfigFile, parseConfigText } from '../config/load.ts';
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobRequest } from '../model.ts';
+import type { ProgressFn } from '../model.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
+import { diskBudgetFromEnv, DiskFullError, enforceDiskBudget, touchCacheEntry } from '../workspace/disk-budget.ts';
 import { openRepo, readFileAt, removeWorktree, resolveRef } from '../workspace/git.ts';
+import { UserFacingError } from './errors.ts';
+import { openJobSandbox, type SandboxRequirement } from './job-sandbox.ts';
 
 export async function loadJobConfig(
   repoDir: string, baseSha: string, request: JobRequest, given?: RepoConfig,
@@ -32,27 +37,58 @@ export interface OpenedJob {
   cacheDir: string;
   /** This job's own scratch space (worktrees); removed when the job ends. */
   jobDir: string;
+  /** Where every command from the repository runs (install, build, server). Closed by removeJobDir. */
+  sandbox: Sandbox;
 }
 
 /** The first steps of every job: the repository, the two commits, and the config from the base. */
 export async function openJob(
   request: JobRequest,
-  options: { dataDir: string; gitToken?: string; config?: RepoConfig },
+  options: {
+    dataDir: string;
+    /** A token for fetching an http(s) `request.repo`; git gets it in its environment, never argv. */
+    gitToken?: string;
+    config?: RepoConfig;
+    /** Default 'preferred': sandboxed where bubblewrap works, plainly (with a warning) elsewhere. */
+    sandbox?: SandboxRequirement;
+    allowHosts?: readonly string[];
+    onProgress?: ProgressFn;
+  },
 ): Promise<OpenedJob> {
   const cacheDir = path.join(options.dataDir, 'cache');
   const jobDir = path.join(options.dataDir, 'work', randomUUID().slice(0, 8));
+  await makeRoom(options.dataDir, options.onProgress);
   const repoDir = await openRepo(request.repo, cacheDir, options.gitToken ? { token: options.gitToken } : undefined);
+  if (repoDir.startsWith(path.join(cacheDir, 'repos'))) await touchCacheEntry(repoDir);
   const baseSha = request.base.sha ?? (await resolveRef(repoDir, request.base.ref));
   const headSha = request.head.sha ?? (await resolveRef(repoDir, request.head.ref));
   const { config, source } = await loadJobConfig(repoDir, baseSha, request, options.config);
-  return { repoDir, baseSha, headSha, config, configSource: source, cacheDir, jobDir };
+  const sandbox = await openJobSandbox({
+    jobDir, repoDir, config, requirement: options.sandbox ?? 'preferred', allowHosts: options.allowHosts, onProgress: options.onProgress,
+  });
+  return { repoDir, baseSha, headSha, config, configSource: source, cacheDir, jobDir, sandbox };
+}
+
+/** Caches under their budget (least recently used first), and enough free disk for a job, or it does not start. */
+async function makeRoom(dataDir: string, onProgress?: ProgressFn): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  try {
+    const { evicted, freedBytes } = await enforceDiskBudget(dataDir, diskBudgetFromEnv());
+    if (evicted.length > 0) {
+      onProgress?.({ phase: 'prepare', message: `disk budget: removed ${evicted.length} least recently used cache entries (${(freedBytes / 1024 ** 2).toFixed(0)} MiB)` });
+    }
+  } catch (err) {
+    if (err instanceof DiskFullError) throw new UserFacingError(err.message);
+    throw err;
+  }
 }
 
 /**
- * The last step of every job, on every path: its worktrees (the given ones, and base/head even when their
- * preparation failed half-way), then its scratch dir.
+ * The last step of every job, on every path: its sandbox (network, proxy), its worktrees (the given ones,
+ * and base/head even when their preparation failed half-way), then its scratch dir.
  */
-export async function removeJobDir(jobDir: string, worktrees: readonly string[] = []): Promise<void> {
+export async function removeJobDir(jobDir: string, worktrees: readonly string[] = [], sandbox?: Sandbox): Promise<void> {
+  await sandbox?.close();
   for (const dir of new Set([...worktrees, path.join(jobDir, 'base'), path.join(jobDir, 'head')])) await removeWorktree(dir);
   await rm(jobDir, { recursive: true, force: true });
 }

@@ -65,6 +65,11 @@ export async function startSideServer(prepared: PreparedSide, config: RepoConfig
       readyTimeoutMs: config.ready.timeoutMs,
       cpus,
       label,
+      launcher: {
+        plan: (command, cwd, env, cpuList) =>
+          prepared.sandbox.plan({ command, cwd, env, phase: 'serve', writable: [prepared.worktree], readOnly: prepared.readOnly, cpus: cpuList }),
+        probe: (url, timeoutMs) => prepared.sandbox.probe(url, timeoutMs),
+      },
     });
   } catch (err) {
     if (err instanceof ServerStartError) {

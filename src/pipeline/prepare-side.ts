@@ -1,10 +1,12 @@
 // Step: one side of a compare ready to measure — a worktree at the commit, dependencies installed
-// (from the cache when the same install was done before), and the build run.
+// (from the cache when the same install was done before), and the build run. Every command of the
+// repository runs in the job's sandbox, with a deadline.
 import path from 'node:path';
 import type { RepoConfig } from '../config/schema.ts';
 import type { ProgressFn } from '../model.ts';
+import type { CommandResult, Sandbox } from '../sandbox/sandbox.ts';
 import { addWorktree } from '../workspace/git.ts';
-import { InstallError, installWithCache, planInstall, runShell, tailLines, type InstallOutcome } from '../workspace/install.ts';
+import { InstallError, installWithCache, planInstall, tailLines, type InstallOutcome } from '../workspace/install.ts';
 import { childEnvFor } from './child-env.ts';
 import { UserFacingError } from './errors.ts';
 
@@ -16,6 +18,16 @@ export interface PreparedSide {
   projectDir: string;
   install: InstallOutcome;
   env: Record<string, string>;
+  /** Where the side's commands run; its server starts through it too. */
+  sandbox: Sandbox;
+  /** Read-only paths the side's commands need besides the system (its install cache entry). */
+  readOnly: string[];
+}
+
+/** What the sandbox refused during a failed command, said so the user knows what to allow. */
+export function refusedHint(refused: readonly string[] | undefined): string {
+  if (!refused || refused.length === 0) return '';
+  return ` The sandbox refused connections to ${refused.join(', ')}: installs and builds reach package registries only; list a host your install needs under \`allowHosts\` in .github/bumpbench.yml.`;
 }
 
 export async function prepareSide(opts: {
@@ -25,6 +37,9 @@ export async function prepareSide(opts: {
   worktreeDir: string;
   cacheDir: string;
   config: RepoConfig;
+  sandbox: Sandbox;
+  /** Who the install cache belongs to (the repository): installs are never shared between repositories. */
+  cacheScope: string;
   extraEnv?: Record<string, string>;
   /**
    * Runs after checkout and before install, e.g. to pin versions during a bisect. What it returns joins
@@ -36,10 +51,11 @@ export async function prepareSide(opts: {
   onProgress?: ProgressFn;
   signal?: AbortSignal;
 }): Promise<PreparedSide> {
-  const { config, label } = opts;
+  const { config, label, sandbox } = opts;
   const worktree = await addWorktree(opts.repoDir, opts.sha, opts.worktreeDir);
   const projectDir = path.resolve(worktree, config.cwd);
   if (!projectDir.startsWith(worktree)) throw new UserFacingError(`cwd: "${config.cwd}" points outside the repository`);
+  await sandbox.handOver(worktree);
   const adjust = (await opts.beforeInstall?.(projectDir)) ?? {};
   const extraEnv = { ...opts.extraEnv, ...adjust.env };
   const plan = planInstall(projectDir, config.install ?? adjust.installCommand);
@@ -50,24 +66,37 @@ export async function prepareSide(opts: {
       projectDir,
       plan,
       cacheDir: opts.cacheDir,
-      env: childEnvFor(projectDir, config, extraEnv),
-      extraKey: opts.installKey,
-      signal: opts.signal,
+      extraKey: `${opts.cacheScope}\0${opts.installKey ?? ''}`,
+      prepareWritable: (dir) => sandbox.handOver(dir),
+      run: (command, mounts) =>
+        sandbox.run({
+          command, cwd: projectDir, env: childEnvFor(projectDir, config, extraEnv), phase: 'install',
+          writable: [worktree, ...mounts.writable], readOnly: mounts.readOnly,
+          deadlineMs: config.timeouts.install, signal: opts.signal,
+        }),
     });
   } catch (err) {
     if (err instanceof InstallError) {
-      throw new UserFacingError(`${label} (${opts.sha.slice(0, 7)}): ${err.message}. Check the \`install\` command in .github/bumpbench.yml.`, err.outputTail);
+      throw new UserFacingError(
+        `${label} (${opts.sha.slice(0, 7)}): ${err.message}. Check the \`install\` command in .github/bumpbench.yml.${refusedHint(err.refusedHosts)}`,
+        err.outputTail,
+      );
     }
     throw err;
   }
   opts.onProgress?.({ phase: 'install', message: `${label}: ${install.cached ? 'install reused from cache' : `installed in ${install.seconds.toFixed(1)} s`}` });
   const env = childEnvFor(projectDir, config, extraEnv);
+  const readOnly = install.entry ? [install.entry] : [];
   if (config.build) {
     opts.onProgress?.({ phase: 'install', message: `${label}: building (${config.build})` });
-    const result = await runShell(config.build, projectDir, env, opts.signal);
+    const result: CommandResult = await sandbox.run({
+      command: config.build, cwd: projectDir, env, phase: 'build', writable: [worktree], readOnly,
+      deadlineMs: config.timeouts.build, signal: opts.signal,
+    });
     if (result.code !== 0) {
-      throw new UserFacingError(`${label} (${opts.sha.slice(0, 7)}): build failed (\`${config.build}\` exited with ${result.code})`, tailLines(result.output));
+      const how = result.timedOut ? 'did not finish within its deadline (`timeouts.build`) and was killed' : `exited with ${result.code}`;
+      throw new UserFacingError(`${label} (${opts.sha.slice(0, 7)}): build failed (\`${config.build}\` ${how}).${refusedHint(result.refusedHosts)}`, tailLines(result.output));
     }
   }
-  return { label, sha: opts.sha, worktree, projectDir, install, env };
+  return { label, sha: opts.sha, worktree, projectDir, install, env, sandbox, readOnly };
 }

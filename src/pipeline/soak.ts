@@ -3,7 +3,7 @@
 // test per side (src/bench/soak-analysis.ts). Side by side, not one after the other: whatever else the
 // machine does during the soak, it does to both.
 import path from 'node:path';
-import { createLoadGenerator, killAllServers, sampleTree, type LoadGenerator, type ServerHandle } from '../bench/index.ts';
+import { createLoadGenerator, sampleTree, type LoadGenerator, type ServerHandle } from '../bench/index.ts';
 import { analyseSoakSide, soakVerdict } from '../bench/soak-analysis.ts';
 import { runSoakSide } from '../bench/soak-run.ts';
 import { MAX_SOAK_MS } from '../config/schema.ts';
@@ -24,7 +24,7 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
   const progress = options.onProgress ?? (() => {});
   const { signal } = options;
   progress({ phase: 'prepare', message: `opening ${request.repo}` });
-  const { repoDir, baseSha, headSha, config, configSource, cacheDir, jobDir } = await openJob(request, options);
+  const { repoDir, baseSha, headSha, config, configSource, cacheDir, jobDir, sandbox } = await openJob(request, options);
   const soak = config.soak;
   const durationMs = request.options?.soakSeconds !== undefined ? request.options.soakSeconds * 1000 : soak.duration;
   if (!(durationMs > 0) || durationMs > MAX_SOAK_MS) {
@@ -54,13 +54,17 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
     for (const [label, sha] of [['base', baseSha], ['head', headSha]] as const) {
       signal?.throwIfAborted();
       sides.push(
-        await prepareSide({ label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, extraEnv: options.childEnv, onProgress: progress, signal }),
+        await prepareSide({
+          label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, sandbox, cacheScope: request.repo,
+          extraEnv: options.childEnv, onProgress: progress, signal,
+        }),
       );
     }
     // Both servers share the server CPUs and both load generators the load CPU: the same conditions.
     const cpus = cpuPlan(config);
     for (const side of sides) servers.push(await startSideServer(side, config, `${side.label} server`, cpus.server));
-    for (let i = 0; i < 2; i++) loads.push(await createLoadGenerator({ cpus: cpus.load }));
+    const enter = await sandbox.networkPrefix();
+    for (let i = 0; i < 2; i++) loads.push(await createLoadGenerator({ cpus: cpus.load, enter }));
     signal?.throwIfAborted();
 
     const t0 = performance.now();
@@ -71,9 +75,13 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
     const running = [runSoakSide(sideOptions(0)), runSoakSide(sideOptions(1))];
     const ticker = setInterval(() => {
       const minutes = (ms: number) => `${Math.floor(ms / 60_000)}m${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}s`;
-      const memory = servers.map((s, i) => `${sides[i].label} ${s.exited ? 'exited' : `${(sampleTree(s.pid).rssAnonBytes / MIB).toFixed(1)} MiB`}`).join(', ');
+      const mib = servers.map((s) => (s.exited ? null : Math.round((sampleTree(s.pid).rssAnonBytes / MIB) * 10) / 10));
+      const memory = mib.map((m, i) => `${sides[i].label} ${m === null ? 'exited' : `${m.toFixed(1)} MiB`}`).join(', ');
       const elapsed = performance.now() - t0;
-      progress({ phase: 'soak', message: `soak ${minutes(elapsed)} of ${minutes(durationMs)}: ${memory}`, step: Math.round(elapsed / 1000), total: Math.round(durationMs / 1000) });
+      progress({
+        phase: 'soak', message: `soak ${minutes(elapsed)} of ${minutes(durationMs)}: ${memory}`, step: Math.round(elapsed / 1000), total: Math.round(durationMs / 1000),
+        memoryMiB: { base: mib[0], head: mib[1] },
+      });
     }, Math.min(60_000, Math.max(5_000, durationMs / 12)));
     let outcomes;
     try {
@@ -102,7 +110,7 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
       changes, scenarios: [], culprit: null, soak: soakResult, notes, startedAt, finishedAt: new Date().toISOString(),
     };
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
-    const id = store.saveResult(result);
+    const id = store.saveResult(result, { runId: options.runId });
     store.close();
     progress({ phase: 'done', message: `result stored as #${id} in ${store.file}` });
     return result;
@@ -110,7 +118,6 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
     signal?.removeEventListener('abort', onAbort);
     await Promise.all(loads.map((l) => l.close()));
     await Promise.all(servers.map((s) => s.stop()));
-    await killAllServers();
-    await removeJobDir(jobDir, sides.map((side) => side.worktree));
+    await removeJobDir(jobDir, sides.map((side) => side.worktree), sandbox);
   }
 }

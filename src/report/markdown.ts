@@ -4,6 +4,7 @@ import type { Change, Culprit, JobResult, MetricName, MetricResult, ScenarioResu
 import { METRICS } from '../bench/metrics.ts';
 import { soakVerdict } from '../bench/soak-analysis.ts';
 import { formatDuration } from '../config/units.ts';
+import { changeLabels, whereLabel } from '../lockfiles/index.ts';
 import { bisectChart, compareChart, soakChart } from './charts.ts';
 
 const VERDICT_LABEL: Record<Verdict, string> = {
@@ -98,11 +99,24 @@ export function summaryLine(result: JobResult): string {
 
 function changesSection(changes: Change[]): string {
   if (changes.length === 0) return '';
-  const rows = changes.map((c) => `| ${c.name} | ${c.from ?? '(added)'} | ${c.to ?? '(removed)'} | ${c.ecosystem} |`);
-  const table = ['| Package | From | To | Ecosystem |', '|---|---|---|---|', ...rows].join('\n');
+  // "Where" only when some change is not a registry release or sits in nested copies.
+  const where = changes.map(whereLabel);
+  const withWhere = where.some((text) => text !== '');
+  const rows = changes.map((c, i) => {
+    const labels = changeLabels(c);
+    const cells = [c.name, labels.from ?? '(added)', labels.to ?? '(removed)', c.ecosystem, ...(withWhere ? [where[i]] : [])];
+    return `| ${cells.map(escapeCell).join(' | ')} |`;
+  });
+  const header = withWhere ? ['| Package | From | To | Ecosystem | Where |', '|---|---|---|---|---|'] : ['| Package | From | To | Ecosystem |', '|---|---|---|---|'];
+  const table = [...header, ...rows].join('\n');
   return changes.length > 10
     ? `<details><summary>${changes.length} package versions changed</summary>\n\n${table}\n\n</details>`
     : `**Changed packages**\n\n${table}`;
+}
+
+/** A table cell: a "|" in a spec or path would end the cell. */
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|');
 }
 
 function scenarioTable(s: ScenarioResult): string {
@@ -170,6 +184,8 @@ function culpritSection(result: JobResult): string {
 /** Rendering choices. */
 export interface RenderOptions {
   maxChars?: number;
+  /** The job's dashboard page, linked beside the commits. */
+  detailsUrl?: string;
   /**
    * Show what the repository's own processes printed (a crashed soak server's last output). The CLI does;
    * the App does only when the config says `publishLogs: true`, and logs it on the server otherwise.
@@ -207,13 +223,22 @@ function soakSection(soak: SoakResult | null, publishLogs: boolean): string {
   return [head, rows.join('\n'), soakChart(soak), ...crashes, method].filter(Boolean).join('\n\n');
 }
 
+/**
+ * The dashboard page of a job, for the PR comment's link: found by commits (the comment is written before
+ * anyone knows the stored id), so a link in a comment keeps pointing at the newest result of its commits.
+ */
+export function dashboardJobUrl(publicUrl: string, repo: string, result: Pick<JobResult, 'kind' | 'base' | 'head'>): string {
+  const q = new URLSearchParams({ repo, kind: result.kind, base: result.base.sha, head: result.head.sha });
+  return `${publicUrl.replace(/\/+$/, '')}/dashboard/find?${q}`;
+}
+
 export function renderMarkdown(result: JobResult, opts: RenderOptions = {}): string {
   const title = `## bumpbench: ${(result.soak ? SOAK_TITLE : TITLE)[result.verdict]}`;
   const commits = `\`${result.base.ref}\` (${result.base.sha.slice(0, 7)}) → \`${result.head.ref}\` (${result.head.sha.slice(0, 7)})`;
   const sections = [
     title,
     `**${summaryLine(result)}**`,
-    commits,
+    opts.detailsUrl ? `${commits} · [charts, every run and the history on the dashboard](${opts.detailsUrl})` : commits,
     culpritSection(result),
     soakSection(result.soak, opts.publishLogs ?? true),
     changesSection(result.changes),

@@ -2,16 +2,19 @@
 // their outcome (install command, lockfiles and manifests, runtime version), so a second compare of the
 // same commits, or an A/A compare, installs once. The installed tree (node_modules, .venv) lives in the
 // cache and is linked into each worktree.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { touchCacheEntry } from './disk-budget.ts';
 
 export class InstallError extends Error {
   constructor(
     message: string,
     readonly outputTail: string,
+    /** Hosts the sandbox refused while it ran (not package registries it may reach). */
+    readonly refusedHosts: readonly string[] = [],
+    readonly timedOut = false,
   ) {
     super(message);
     this.name = 'InstallError';
@@ -78,36 +81,14 @@ async function hashPlan(projectDir: string, plan: InstallPlan, extraKey: string)
   return hash.digest('hex').slice(0, 24);
 }
 
-export interface CommandResult {
-  code: number | null;
-  output: string;
+/** What an install command sees: the paths it may write (besides nothing) and read (besides the system). */
+export interface InstallMounts {
+  writable: string[];
+  readOnly: string[];
 }
 
-/** Runs a shell command with exactly the environment given (never process.env), keeping the output tail. */
-export function runShell(command: string, cwd: string, env: Record<string, string>, signal?: AbortSignal): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let output = '';
-    const keep = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-20_000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    const onAbort = () => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve({ code, output });
-    });
-  });
-}
+/** Runs one command of the install in the project dir (in the job's sandbox): its exit code and output tail. */
+export type InstallRunner = (command: string, mounts: InstallMounts) => Promise<{ code: number | null; output: string; timedOut?: boolean; refusedHosts?: string[] }>;
 
 export function tailLines(text: string, lines = 30): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
@@ -117,6 +98,8 @@ export interface InstallOutcome {
   cached: boolean;
   key: string;
   seconds: number;
+  /** The cache entry the project's installed dir links to (mounted read-only for build and server), if any. */
+  entry: string | null;
 }
 
 /**
@@ -128,10 +111,12 @@ export async function installWithCache(opts: {
   projectDir: string;
   plan: InstallPlan;
   cacheDir: string;
-  env: Record<string, string>;
-  /** Part of the cache key, e.g. a pinned version set during bisect. */
+  /** Runs the install command (sandboxed, with its deadline). */
+  run: InstallRunner;
+  /** Part of the cache key, e.g. a pinned version set during bisect, and the repository. */
   extraKey?: string;
-  signal?: AbortSignal;
+  /** Called with a directory the install must be able to write before it runs (the sandbox's uid takes it over). */
+  prepareWritable?: (dir: string) => Promise<void>;
 }): Promise<InstallOutcome> {
   const started = Date.now();
   const { projectDir, plan } = opts;
@@ -142,10 +127,15 @@ export async function installWithCache(opts: {
   if (existsSync(done) && plan.installedDir && linkTo) {
     await rm(linkTo, { recursive: true, force: true });
     await symlink(path.join(entry, plan.installedDir), linkTo, 'dir');
-    return { cached: true, key, seconds: (Date.now() - started) / 1000 };
+    await touchCacheEntry(entry);
+    return { cached: true, key, seconds: (Date.now() - started) / 1000, entry };
   }
-  if (existsSync(done) && !plan.installedDir) return { cached: true, key, seconds: 0 };
+  if (existsSync(done) && !plan.installedDir) {
+    await touchCacheEntry(entry);
+    return { cached: true, key, seconds: 0, entry: null };
+  }
   let command = plan.command;
+  const mounts: InstallMounts = { writable: [], readOnly: [] };
   if (plan.kind === 'python' && plan.installedDir && linkTo) {
     // venvs are not relocatable: create it at its final place in the cache and link it first.
     await rm(entry, { recursive: true, force: true });
@@ -153,11 +143,14 @@ export async function installWithCache(opts: {
     await rm(linkTo, { recursive: true, force: true });
     await symlink(path.join(entry, plan.installedDir), linkTo, 'dir');
     command = command.replace('python3 -m venv .venv', `python3 -m venv --clear ${JSON.stringify(path.join(entry, plan.installedDir))}`);
+    await opts.prepareWritable?.(entry);
+    mounts.writable.push(entry);
   }
-  const result = await runShell(command, projectDir, opts.env, opts.signal);
+  const result = await opts.run(command, mounts);
   if (result.code !== 0) {
     if (plan.kind === 'python') await rm(entry, { recursive: true, force: true });
-    throw new InstallError(`install failed (\`${plan.command}\` exited with ${result.code})`, tailLines(result.output));
+    const how = result.timedOut ? 'did not finish within its deadline (`timeouts.install`) and was killed' : `exited with ${result.code}`;
+    throw new InstallError(`install failed (\`${plan.command}\` ${how})`, tailLines(result.output), result.refusedHosts ?? [], result.timedOut ?? false);
   }
   await mkdir(entry, { recursive: true });
   if (plan.installedDir && linkTo && plan.kind !== 'python') {
@@ -169,5 +162,6 @@ export async function installWithCache(opts: {
     }
   }
   await writeFile(done, new Date().toISOString());
-  return { cached: false, key, seconds: (Date.now() - started) / 1000 };
+  await touchCacheEntry(entry);
+  return { cached: false, key, seconds: (Date.now() - started) / 1000, entry: plan.installedDir ? entry : null };
 }

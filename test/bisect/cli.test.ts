@@ -25,7 +25,7 @@ describe('bumpbench bisect (input)', () => {
     for (const args of [['--head', 'x'], ['--base', 'x'], ['--base', 'a', '--head', 'b', '--bogus']]) {
       const r = await run(args);
       expect(r.code).toBe(2);
-      expect(r.err).toMatch(/usage: bumpbench bisect --repo DIR --base REF --head REF \[--package NAME\]/);
+      expect(r.err).toMatch(/usage: bumpbench bisect \[--repo DIR\] --base REF --head REF \[--package NAME\]/);
     }
   });
 

@@ -135,3 +135,39 @@ describe('searchCulprit over a grouped bump', () => {
     expect(r.culprit!.name.split(' / ').length).toBeGreaterThan(1);
   });
 });
+
+describe('searchCulprit with a package that is not from a registry', () => {
+  // regionkit changed from one file: tarball to another (or gitkit from one commit to another): no
+  // release list exists between them, so the release search is the one step from → to.
+  const regionkit: PackageChange = { name: 'regionkit', from: '1.0.0', to: '1.1.0', noReleases: true };
+
+  it('names it from → to without asking for releases, and re-checks that pair', async () => {
+    const spec = groupedSpec('textkit');
+    const releases = { ...spec.releases, regionkit: ['1.0.0', '1.1.0'] };
+    const world = makeWorld({ packages: [...spec.packages, regionkit], releases, effect: from('regionkit', '1.1.0', releases, Math.log(3)), seed: 4 });
+    const budget = world.budget(12);
+    budget.charge();
+    const asked: string[] = [];
+    const result = await searchCulprit({
+      packages: [...spec.packages, regionkit],
+      releasesBetween: async (pkg) => {
+        asked.push(pkg.name);
+        return world.releasesBetween(pkg);
+      },
+      oracle: world.oracle,
+      budget,
+    });
+    expect(asked).toEqual([]);
+    expect(result.culprit).toMatchObject({ name: 'regionkit', lastGood: '1.0.0', firstBad: '1.1.0', narrowedOnly: false });
+    // Only package-level probes and the re-check: no release of regionkit was probed.
+    expect(world.probes.filter((p) => p.label.startsWith('regionkit ') && !p.label.startsWith('re-check')).length).toBe(0);
+    expect(result.culprit!.recheck?.label).toBe('re-check regionkit 1.0.0 → 1.1.0');
+  });
+
+  it('alone, costs the confirmation and the re-check only', async () => {
+    const releases = { regionkit: ['1.0.0', '1.1.0'] };
+    const r = await search({ packages: [regionkit], releases, effect: from('regionkit', '1.1.0', releases, Math.log(3)), seed: 9 });
+    expect(r.culprit).toMatchObject({ name: 'regionkit', lastGood: '1.0.0', firstBad: '1.1.0' });
+    expect(r.steps).toBe(2);
+  });
+});

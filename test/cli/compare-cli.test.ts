@@ -45,7 +45,10 @@ describe('bumpbench compare: bad input', () => {
     expect(r.stderr).toMatch(/cannot resolve "nope"/);
     const missing = bumpbench('compare', '--repo', repo, '--base', 'main');
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/--base and --head are required/);
+    expect(missing.stderr).toMatch(/--head is required/);
+    const neither = bumpbench('compare', '--repo', repo);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toMatch(/--base and --head are required/);
   });
 
   it('fails with the server output when the server never starts', () => {

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDiff } from '../../src/cli/diff.ts';
-import { fixtureCases, lines } from '../lockfiles/shared-fixtures.ts';
+import { diffPackageSets } from '../../src/lockfiles/diff.ts';
+import { parseLockfile } from '../../src/lockfiles/parse.ts';
+import { fixtureCases, lines, repoRoot } from '../lockfiles/shared-fixtures.ts';
 
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -25,14 +27,52 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+const ownFixtures = path.join(repoRoot, 'test', 'fixtures', 'lockfiles');
+
 describe('bumpbench diff --json', () => {
-  it.each(cases.map((c) => [c.id, c] as const))('%s prints the changes of expected.txt', async (_id, fixture) => {
+  it.each(cases.map((c) => [c.id, c] as const))('%s prints the paired changes', async (_id, fixture) => {
     const { code, stdout, stderr } = await run([fixture.beforeFile, fixture.afterFile, '--json']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    const rows = JSON.parse(stdout) as Array<{ ecosystem: string; name: string; from: string | null; to: string | null }>;
-    expect(rows.every((row) => Object.keys(row).join() === 'ecosystem,name,from,to')).toBe(true);
-    expect(rows.map((r) => `${r.name} ${r.from ?? '(none)'} -> ${r.to ?? '(none)'}`)).toEqual(lines(fixture.readText('expected.txt')));
+    const rows = JSON.parse(stdout) as Array<Record<string, unknown>>;
+    // The four fields of every change first; the optional ones only when they say something.
+    expect(rows.every((row) => /^ecosystem,name,from,to(,locations)?(,source)?$/.test(Object.keys(row).join()))).toBe(true);
+    const parsed = (side: 'before' | 'after') => parseLockfile(fixture.repoPath, fixture.read(side)).packages;
+    expect(rows).toEqual(diffPackageSets(parsed('before'), parsed('after')));
+  });
+
+  it('prints the source of a file: tarball change and the locations of nested copies', async () => {
+    const lock = (state: string) => path.join(ownFixtures, 'non-registry', 'npm-v3', state, 'package-lock.json');
+    const { code, stdout } = await run([lock('base'), lock('file-bumped'), '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual([
+      {
+        ecosystem: 'npm', name: 'regionkit', from: '1.0.0', to: '1.1.0', locations: ['node_modules/regionkit'],
+        source: { from: { kind: 'file', spec: 'file:vendor/regionkit-1.0.0.tgz' }, to: { kind: 'file', spec: 'file:vendor/regionkit-1.1.0.tgz' } },
+      },
+    ]);
+  });
+});
+
+describe('bumpbench diff: only a file: tarball or a git commit changed', () => {
+  const files: Record<string, string> = {
+    'npm-v2': 'package-lock.json', 'npm-v3': 'package-lock.json', 'yarn-classic': 'yarn.lock',
+    'yarn-berry': 'yarn.lock', 'pnpm-v6': 'pnpm-lock.yaml', 'pnpm-v9': 'pnpm-lock.yaml',
+  };
+  const lock = (format: string, state: string) => path.join(ownFixtures, 'non-registry', format, state, files[format]);
+
+  it.each(Object.keys(files))('%s: regionkit 1.0.0 → 1.1.0 from its tarball', async (format) => {
+    const { code, stdout } = await run([lock(format, 'base'), lock(format, 'file-bumped')]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^regionkit\s+1\.0\.0\s+1\.1\.0\s+file file:vendor\/regionkit-1\.1\.0\.tgz$/m);
+    expect(stdout).toContain('1 change(s): 1 updated, 0 added, 0 removed');
+  });
+
+  it.each(['npm-v2', 'npm-v3', 'yarn-classic', 'pnpm-v9'])('%s: gitkit moved to another commit', async (format) => {
+    const { code, stdout } = await run([lock(format, 'base'), lock(format, 'git-bumped')]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^gitkit\s+1\.0\.0 \(git 6d4d74d\)\s+1\.0\.0 \(git 3dd96d2\)\s+git \S*\/srv\/git\/gitkit#3dd96d2\w+$/m);
+    expect(stdout).toContain('1 change(s): 1 updated, 0 added, 0 removed');
   });
 });
 
@@ -47,6 +87,7 @@ describe('bumpbench diff (table)', () => {
     const header = out[headerIndex];
     const fromColumn = header.indexOf('FROM');
     const toColumn = header.indexOf('TO');
+    const whereColumn = header.includes('WHERE') ? header.indexOf('WHERE') : undefined;
     const rows = out.slice(headerIndex + 1, out.indexOf('', headerIndex));
     const expected = lines(webhooks.readText('expected.txt'));
     expect(rows).toHaveLength(expected.length);
@@ -54,11 +95,20 @@ describe('bumpbench diff (table)', () => {
       const [name, from, , to] = expected[i].split(' ');
       expect(row.slice(0, fromColumn).trim()).toBe(name);
       expect(row.slice(fromColumn, toColumn).trim()).toBe(from);
-      expect(row.slice(toColumn).trim()).toBe(to);
+      expect(row.slice(toColumn, whereColumn).trim()).toBe(to);
     }
     const removed = expected.filter((l) => l.endsWith('(none)')).length;
     const added = expected.filter((l) => l.includes(' (none) ->')).length;
     expect(stdout).toContain(`${expected.length} change(s): ${expected.length - removed - added} updated, ${added} added, ${removed} removed`);
+  });
+
+  it('pairs the top-level semver with the top-level copy and the nested copies with theirs', async () => {
+    const lock = (side: string) => path.join(ownFixtures, 'npm-semver-nested', side, 'package-lock.json');
+    const { code, stdout } = await run([lock('before'), lock('after')]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^semver\s+7\.3\.8\s+7\.7\.1\s*$/m);
+    expect(stdout).toMatch(/^semver\s+6\.3\.0\s+6\.3\.1\s+nested: node_modules\/@babel\/helper-compilation-targets\/node_modules\/semver \(\+2 more\)$/m);
+    expect(stdout).not.toMatch(/^semver\s+7\.3\.8\s+6\.3\.1/m);
   });
 
   it('reads requirements files under any name, by content', async () => {

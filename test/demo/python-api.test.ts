@@ -16,6 +16,7 @@ import { buildExampleWheels } from '../../src/demo/wheels.ts';
 import { ecosystems } from '../../src/ecosystems/index.ts';
 import { childEnvFor } from '../../src/pipeline/child-env.ts';
 import { addWorktree, removeWorktree } from '../../src/workspace/git.ts';
+import { runPlan } from '../../src/sandbox/sandbox.ts';
 import { installWithCache, planInstall } from '../../src/workspace/install.ts';
 import { tempDir } from '../ecosystems/helpers.ts';
 
@@ -79,7 +80,8 @@ async function prepare(label: string, sha: string, pinTo?: string): Promise<{ di
     extraKey = pinned.cacheKey;
     env = { ...env, ...pinned.env };
   }
-  await installWithCache({ projectDir: dir, plan: planInstall(dir, config.install), cacheDir: path.join(work, 'cache'), env, extraKey });
+  const run = (command: string) => runPlan({ file: '/bin/sh', args: ['-c', command], cwd: dir, env, release: async () => {}, spawned: () => {} }, 300_000);
+  await installWithCache({ projectDir: dir, plan: planInstall(dir, config.install), cacheDir: path.join(work, 'cache'), run, extraKey });
   return { dir, env: childEnvFor(dir, config) };
 }
 

@@ -6,7 +6,7 @@
 // appears on a command line; no secret leaks.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,12 +34,12 @@ const { privateKey: PRIVATE_KEY } = generateKeyPairSync('rsa', {
 
 // ---- the repo under test: head makes every request burn ~3 ms of CPU ----
 
-const envDumpDir = tempDir('bumpbench-e2e-env-');
 const serverJs = (spinMs: number) => `
 const http = require('node:http');
 const fs = require('node:fs');
-// What the App let through to code from the PR: checked for secrets by the test.
-fs.writeFileSync(process.env.ENV_DUMP_DIR + '/env-' + process.pid + '.json', JSON.stringify(process.env));
+// What the App let through to code from the PR: written into the worktree (the only place the sandbox
+// lets it write), collected by the test while the job runs, and checked for secrets.
+fs.writeFileSync('env-dump-' + process.pid + '.json', JSON.stringify(process.env));
 http.createServer((req, res) => {
   const end = process.hrtime.bigint() + BigInt(${spinMs} * 1e6);
   while (process.hrtime.bigint() < end);
@@ -50,8 +50,6 @@ const CONFIG = `install: "true"
 start: node server.cjs
 ready: /
 pinCpus: false
-env:
-  ENV_DUMP_DIR: ${envDumpDir}
 repeats: { min: 6, max: 8 }
 scenarios:
   - name: home
@@ -64,6 +62,23 @@ const repoDir = createRepo({ 'server.cjs': serverJs(0), '.github/bumpbench.yml':
 const baseSha = git(repoDir, 'rev-parse', 'main');
 const headSha = commitOnBranch(repoDir, 'bump-lib', { 'server.cjs': serverJs(3) }, 'Bump lib from 1.0.0 to 1.1.0');
 const dataDir = tempDir('bumpbench-e2e-data-');
+
+// The servers' environment dumps, read from the job's worktrees while they exist.
+const dumps = new Map<string, string>();
+function collectDumps(): void {
+  const work = path.join(dataDir, 'work');
+  for (const job of existsSync(work) ? readdirSync(work) : []) {
+    for (const side of ['base', 'head']) {
+      const dir = path.join(work, job, side);
+      try {
+        for (const f of readdirSync(dir).filter((n) => n.startsWith('env-dump-'))) dumps.set(`${job}/${side}/${f}`, readFileSync(path.join(dir, f), 'utf8'));
+      } catch {
+        /* not there (yet, or any more) */
+      }
+    }
+  }
+}
+const dumpCollector = setInterval(collectDumps, 100);
 const cwd = tempDir('bumpbench-e2e-cwd-'); // no .env, no package.json: only the environment we pass counts
 
 // ---- a fake GitHub API that records every call ----
@@ -218,6 +233,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  clearInterval(dumpCollector);
   for (const serve of serves) await stopServe(serve, 'SIGKILL');
   // A serve killed mid-job leaves its benchmark servers behind: nothing may outlive the suite.
   for (const pid of serverPidsUnder(dataDir)) {
@@ -313,14 +329,14 @@ describe('bumpbench serve, end to end', () => {
 
   it('no secret reached the benchmarked servers, the API calls or the logs', async () => {
     for (const serve of serves) await stopServe(serve, 'SIGTERM');
-    const dumps = readdirSync(envDumpDir).map((f) => readFileSync(path.join(envDumpDir, f), 'utf8'));
-    expect(dumps.length).toBeGreaterThan(4);
-    const everything = [...dumps, JSON.stringify(calls.filter((c) => !c.path.endsWith('/access_tokens'))), ...logs].join('\n');
+    collectDumps();
+    expect(dumps.size).toBeGreaterThan(4);
+    const everything = [...dumps.values(), JSON.stringify(calls.filter((c) => !c.path.endsWith('/access_tokens'))), ...logs].join('\n');
     expect(everything).not.toContain(TOKEN);
     expect(everything).not.toContain(APP_TOKEN);
     expect(everything).not.toContain(WEBHOOK_SECRET);
     expect(everything).not.toContain(PRIVATE_KEY.split('\n')[5]);
-    for (const dump of dumps) {
+    for (const dump of dumps.values()) {
       const env = JSON.parse(dump) as Record<string, string>;
       expect(Object.keys(env)).not.toContain('PRIVATE_KEY');
       expect(Object.keys(env)).not.toContain('WEBHOOK_SECRET');

@@ -68,7 +68,7 @@ describe('bisect on the Node example', () => {
     const started = Date.now();
     const code = await main(
       ['bisect', '--repo', single.dir, '--base', single.baseRef, '--head', single.headRef, '--config', writeConfig(path.join(work, 'single.yml'), 12),
-        '--json', json, '--data-dir', dataDir],
+        '--json', json, '--data-dir', dataDir, '--allow-host', new URL(registry.url).host],
       { stdout: (t) => out.push(t), stderr: (t) => err.push(t) },
     );
     const seconds = (Date.now() - started) / 1000;
@@ -94,7 +94,7 @@ describe('bisect on the Node example', () => {
     const started = Date.now();
     const result = await runJob(
       { kind: 'bisect', repo: grouped.dir, base: { ref: grouped.baseRef }, head: { ref: grouped.headRef }, options: { configFile: writeConfig(path.join(work, 'grouped.yml'), 12) } },
-      { dataDir },
+      { dataDir, allowHosts: [new URL(registry.url).host] },
     );
     const seconds = (Date.now() - started) / 1000;
     expect(result.changes.length).toBeGreaterThanOrEqual(9);

@@ -61,7 +61,7 @@ describe('bisect on the Python example', () => {
     const started = Date.now();
     const result = await runJob(
       { kind: 'bisect', repo: demo.dir, base: { ref: demo.baseRef }, head: { ref: demo.headRef }, options: { configFile: writeConfig(path.join(work, 'bisect.yml'), 12) } },
-      { dataDir, onProgress: (e) => progress.push(e.message) },
+      { dataDir, allowHosts: [new URL(index.url).host], onProgress: (e) => progress.push(e.message) },
     );
     const seconds = (Date.now() - started) / 1000;
     console.log(JSON.stringify(result.culprit?.evidence.map((e) => [e.label, e.verdict, e.position, e.ci, e.pairs, e.error])), result.notes);
@@ -81,7 +81,7 @@ describe('bisect on the Python example', () => {
   it('with a budget too small to finish, reports the range, not a wrong culprit', async () => {
     const result = await runJob(
       { kind: 'bisect', repo: demo.dir, base: { ref: demo.baseRef }, head: { ref: demo.headRef }, options: { configFile: writeConfig(path.join(work, 'small.yml'), 2) } },
-      { dataDir },
+      { dataDir, allowHosts: [new URL(index.url).host] },
     );
     const c = result.culprit!;
     expect(c.narrowedOnly).toBe(true);

@@ -3,9 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { compareHints, parseBumpMessage } from '../../src/lockfiles/bump-message.ts';
 import { diffPackageSets } from '../../src/lockfiles/diff.ts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { diffLockfileContents } from '../../src/lockfiles/diff.ts';
 import { parseLockfile } from '../../src/lockfiles/parse.ts';
 import type { Change } from '../../src/model.ts';
-import { fixtureCases, type FixtureCase } from './shared-fixtures.ts';
+import { fixtureCases, repoRoot, type FixtureCase } from './shared-fixtures.ts';
 
 const cases = fixtureCases();
 const fixture = (id: string): FixtureCase => {
@@ -145,7 +148,9 @@ describe('compareHints', () => {
     expect(disagreements).toHaveLength(1);
     expect(disagreements[0].kind).toBe('version-differs');
     expect(disagreements[0].hint.name).toBe('@actions/github');
-    expect(disagreements[0].changes).toEqual([{ ecosystem: 'npm', name: '@actions/github', from: '5.1.1', to: '6.0.1' }]);
+    expect(disagreements[0].changes).toEqual([
+      { ecosystem: 'npm', name: '@actions/github', from: '5.1.1', to: '6.0.1', locations: ['node_modules/@actions/github'] },
+    ]);
     expect(disagreements[0].message).toBe(
       'The message says @actions/github 5.1.1 → 6.0.0, but the lockfile says @actions/github 5.1.1 → 6.0.1.',
     );
@@ -172,5 +177,40 @@ describe('compareHints', () => {
     const [disagreement] = compareHints(parseBumpMessage('chore(deps): update vitest monorepo to v4 (major)'), changes);
     expect(disagreement.kind).toBe('version-differs');
     expect(disagreement.message).toBe('The message says the vitest group → 4, but the lockfile says @vitest/expect 3.2.4 → 3.2.5.');
+  });
+});
+
+describe('bump messages about packages that are not from a registry', () => {
+  const lock = (format: string, state: string, file: string) =>
+    readFileSync(path.join(repoRoot, 'test', 'fixtures', 'lockfiles', 'non-registry', format, state, file), 'utf8');
+  const changesOf = (format: string, state: string, file: string) => diffLockfileContents(file, lock(format, 'base', file), lock(format, state, file));
+
+  it.each([
+    ['npm-v3', 'package-lock.json'],
+    ['yarn-classic', 'yarn.lock'],
+    ['yarn-berry', 'yarn.lock'],
+    ['pnpm-v9', 'pnpm-lock.yaml'],
+  ])('%s: "Bump regionkit from 1.0.0 to 1.1.0" agrees with a file: tarball change', (format, file) => {
+    expect(compareHints(parseBumpMessage('Bump regionkit from 1.0.0 to 1.1.0'), changesOf(format, 'file-bumped', file))).toEqual([]);
+  });
+
+  it('package-lock v1 records only the tarball spec: a version the spec names agrees, another does not', () => {
+    const changes = changesOf('npm-v1', 'file-bumped', 'package-lock.json');
+    expect(compareHints(parseBumpMessage('Bump regionkit from 1.0.0 to 1.1.0'), changes)).toEqual([]);
+    expect(compareHints(parseBumpMessage('Bump regionkit from 1.0.0 to 1.1'), changes).map((d) => d.kind)).toEqual(['version-differs']);
+  });
+
+  it('reads a git dependency\'s commits from a Dependabot title and agrees with the locked commits', () => {
+    const hints = parseBumpMessage('Bump gitkit from `6d4d74d` to `3dd96d2`');
+    expect(hints).toEqual([{ name: 'gitkit', from: '6d4d74d', to: '3dd96d2', source: 'title' }]);
+    expect(compareHints(hints, changesOf('npm-v3', 'git-bumped', 'package-lock.json'))).toEqual([]);
+    expect(compareHints(parseBumpMessage('bump gitkit from 6d4d74de0107a062e5935d7b0948defb2f9bacd9 to 3dd96d293883aa92aef4200f048bb0c2f20ebc5d'), changesOf('npm-v1', 'git-bumped', 'package-lock.json'))).toEqual([]);
+  });
+
+  it('names the commits when a git dependency moved elsewhere than the message says', () => {
+    const [disagreement] = compareHints(parseBumpMessage('Bump gitkit from `6d4d74d` to `abcdef0`'), changesOf('yarn-classic', 'git-bumped', 'yarn.lock'));
+    expect(disagreement.message).toBe(
+      'The message says gitkit 6d4d74d → abcdef0, but the lockfile says gitkit 1.0.0 (git 6d4d74d) → 1.0.0 (git 3dd96d2).',
+    );
   });
 });

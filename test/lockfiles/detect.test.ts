@@ -70,7 +70,7 @@ describe('detection from content', () => {
   it('still detects with CRLF line endings and a BOM', () => {
     const text = '\uFEFF# yarn lockfile v1\r\n\r\n\r\nleft-pad@^1.3.0:\r\n  version "1.3.0"\r\n';
     expect(detectFromContent(text)).toBe('yarn');
-    expect(parseLockfile('old.lock', text).packages).toEqual([{ ecosystem: 'npm', name: 'left-pad', version: '1.3.0' }]);
+    expect(parseLockfile('old.lock', text).packages).toEqual([{ ecosystem: 'npm', name: 'left-pad', version: '1.3.0', selectedBy: ['left-pad@^1.3.0'] }]);
   });
 
   it.each([

@@ -10,6 +10,14 @@ const npm = (spec: string): ResolvedPackage => {
 const pypi = (name: string, version: string): ResolvedPackage => ({ ecosystem: 'pypi', name, version });
 
 describe('setDiffLines', () => {
+  it('leaves out packages with a source: the set difference is about registry releases', () => {
+    const tarball = (version: string): ResolvedPackage => ({
+      ...npm(`regionkit@${version}`),
+      source: { kind: 'file', spec: `file:vendor/regionkit-${version}.tgz` },
+    });
+    expect(setDiffLines([tarball('1.0.0'), npm('a@1.0.0')], [tarball('1.1.0'), npm('a@1.0.0')])).toEqual([]);
+  });
+
   it('counts a pair once however many install paths hold it, and orders names by code point', () => {
     const before = ['b@1.0.0', 'b@1.0.0', 'JSONStream@1.3.5', '@types/node@20.0.0', 'same@1.0.0'].map(npm);
     const after = ['b@1.1.0', '@types/node@20.0.0', 'same@1.0.0', 'same@1.0.0', 'a@0.1.0'].map(npm);
@@ -67,6 +75,17 @@ describe('diffPackageSets', () => {
     ]);
   });
 
+  it('reports a change of source alone (a git commit) and one from a registry release to a git fork', () => {
+    const git = (commit: string): ResolvedPackage => ({
+      ...npm('gitkit@1.0.0'),
+      source: { kind: 'git', spec: `git+ssh://git@github.com/acme/gitkit.git#${commit}`, commit },
+    });
+    expect(diffPackageSets([git('a'.repeat(40)), npm('lib@2.0.0')], [git('b'.repeat(40)), { ...git('c'.repeat(40)), name: 'lib' }])).toEqual([
+      { ecosystem: 'npm', name: 'gitkit', from: '1.0.0', to: '1.0.0', source: { from: git('a'.repeat(40)).source, to: git('b'.repeat(40)).source } },
+      { ecosystem: 'npm', name: 'lib', from: '2.0.0', to: '1.0.0', source: { from: null, to: git('c'.repeat(40)).source } },
+    ]);
+  });
+
   it('keeps PyPI versions apart from npm ones of the same name', () => {
     expect(diffPackageSets([pypi('six', '1.16.0'), npm('six@1.0.0')], [pypi('six', '1.17.0'), npm('six@1.0.0')])).toEqual([
       { ecosystem: 'pypi', name: 'six', from: '1.16.0', to: '1.17.0' },
@@ -83,16 +102,16 @@ describe('diffLockfileContents', () => {
 
   it('diffs two texts of one lockfile and names the lockfile', () => {
     expect(diffLockfileContents('app/package-lock.json', lock({ a: '1.0.0', b: '1.0.0' }), lock({ a: '1.1.0', b: '1.0.0' }))).toEqual([
-      { ecosystem: 'npm', name: 'a', from: '1.0.0', to: '1.1.0', lockfile: 'app/package-lock.json' },
+      { ecosystem: 'npm', name: 'a', from: '1.0.0', to: '1.1.0', lockfile: 'app/package-lock.json', locations: ['node_modules/a'] },
     ]);
   });
 
   it('treats a missing side (lockfile added or deleted in the PR) as empty', () => {
     expect(diffLockfileContents('package-lock.json', null, lock({ a: '1.0.0' }))).toEqual([
-      { ecosystem: 'npm', name: 'a', from: null, to: '1.0.0', lockfile: 'package-lock.json' },
+      { ecosystem: 'npm', name: 'a', from: null, to: '1.0.0', lockfile: 'package-lock.json', locations: ['node_modules/a'] },
     ]);
     expect(diffLockfileContents('package-lock.json', lock({ a: '1.0.0' }), null)).toEqual([
-      { ecosystem: 'npm', name: 'a', from: '1.0.0', to: null, lockfile: 'package-lock.json' },
+      { ecosystem: 'npm', name: 'a', from: '1.0.0', to: null, lockfile: 'package-lock.json', locations: ['node_modules/a'] },
     ]);
   });
 });

@@ -26,7 +26,7 @@ describe('lockfile changes of a compare', () => {
     );
     const { changes, notes } = await lockfileChanges(repo, git(repo, 'rev-parse', 'main'), git(repo, 'rev-parse', 'bump'));
     expect(changes).toEqual([
-      { ecosystem: 'npm', name: 'left-pad', from: '1.0.0', to: '1.3.0', lockfile: 'services/api/package-lock.json' },
+      { ecosystem: 'npm', name: 'left-pad', from: '1.0.0', to: '1.3.0', lockfile: 'services/api/package-lock.json', locations: ['node_modules/left-pad'] },
       { ecosystem: 'pypi', name: 'requests', from: '2.31.0', to: '2.32.3', lockfile: 'services/worker/requirements.txt' },
     ]);
     expect(notes).toEqual([expect.stringMatching(/left-pad 1\.0\.0 → 1\.2\.0.*lockfile says left-pad 1\.0\.0 → 1\.3\.0/)]);
@@ -41,6 +41,27 @@ describe('lockfile changes of a compare', () => {
     expect(notes).toEqual([expect.stringMatching(/qs 6\.5\.1 → 6\.5\.2.*lockfile says qs 6\.5\.1 → 6\.5\.3/)]);
   });
 
+  it('sees a file: tarball dependency the message names, so the message and the lockfile agree', async () => {
+    const lock = (version: string) =>
+      JSON.stringify({
+        name: 'app', lockfileVersion: 3,
+        packages: {
+          '': { name: 'app', dependencies: { regionkit: `file:vendor/regionkit-${version}.tgz` } },
+          'node_modules/regionkit': { version, resolved: `file:vendor/regionkit-${version}.tgz`, integrity: 'sha512-x' },
+        },
+      });
+    const repo = createRepo({ 'package-lock.json': lock('1.0.0') });
+    commitOnBranch(repo, 'bump', { 'package-lock.json': lock('1.1.0') }, 'Bump regionkit from 1.0.0 to 1.1.0');
+    const { changes, notes } = await lockfileChanges(repo, git(repo, 'rev-parse', 'main'), git(repo, 'rev-parse', 'bump'));
+    expect(changes).toEqual([
+      {
+        ecosystem: 'npm', name: 'regionkit', from: '1.0.0', to: '1.1.0', lockfile: 'package-lock.json', locations: ['node_modules/regionkit'],
+        source: { from: { kind: 'file', spec: 'file:vendor/regionkit-1.0.0.tgz' }, to: { kind: 'file', spec: 'file:vendor/regionkit-1.1.0.tgz' } },
+      },
+    ]);
+    expect(notes).toEqual([]);
+  });
+
   it('turns an unreadable lockfile into a note naming the file, not a failure', async () => {
     const repo = createRepo({ 'package-lock.json': npmLock({ a: '1.0.0' }) });
     commitOnBranch(repo, 'broken', { 'package-lock.json': npmLock({ a: '1.1.0' }).slice(0, 40) }, 'truncate');
@@ -48,4 +69,49 @@ describe('lockfile changes of a compare', () => {
     expect(changes).toEqual([]);
     expect(notes).toEqual([expect.stringMatching(/^Could not read package-lock\.json: .*package-lock\.json/)]);
   });
+});
+
+describe('hostile lockfiles', () => {
+  /** A pnpm-lock.yaml of about 2 MB whose aliases would expand to billions of nodes. */
+  function aliasBomb(): string {
+    const lines = ["lockfileVersion: '6.0'", 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 12; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    lines.push('packages:');
+    for (let i = 0, size = 0; size < 2_000_000; i++) {
+      const entry = `  /pkg-${i}@1.0.${i}:\n    resolution: {integrity: sha512-${'x'.repeat(40)}}\n    dev: false`;
+      lines.push(entry);
+      size += entry.length + 1;
+    }
+    lines.push(`bomb: *a11`);
+    return lines.join('\n') + '\n';
+  }
+
+  it('refuses a 2 MB alias bomb with a note, while the event loop keeps answering', async () => {
+    const repo = createRepo({ 'pnpm-lock.yaml': "lockfileVersion: '6.0'\npackages: {}\n", 'package-lock.json': npmLock({ qs: '6.5.1' }) });
+    commitOnBranch(repo, 'bump', { 'pnpm-lock.yaml': aliasBomb(), 'package-lock.json': npmLock({ qs: '6.5.3' }) }, 'Bump things');
+    let longestGap = 0;
+    let last = performance.now();
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+    }, 20);
+    const started = performance.now();
+    const { changes, notes } = await lockfileChanges(repo, git(repo, 'rev-parse', 'main'), git(repo, 'rev-parse', 'bump'));
+    clearInterval(ticker);
+    expect(performance.now() - started).toBeLessThan(60_000);
+    // The readable lockfile is still read; the bomb becomes a note saying why.
+    expect(changes.map((c) => `${c.name} ${c.from} → ${c.to}`)).toEqual(['qs 6.5.1 → 6.5.3']);
+    expect(notes).toEqual([expect.stringMatching(/Could not read pnpm-lock\.yaml: .*refused: its YAML aliases expand too far/i)]);
+    expect(longestGap).toBeLessThan(1_000);
+  }, 90_000);
+
+  it('does not read a lockfile over the size cap', async () => {
+    const repo = createRepo({ 'package-lock.json': npmLock({ qs: '6.5.1' }) });
+    const huge = npmLock({ qs: '6.5.3' }).replace('"name":"app"', `"name":"app","padding":"${'x'.repeat(33 * 1024 ** 2)}"`);
+    commitOnBranch(repo, 'bump', { 'package-lock.json': huge }, 'Bump qs');
+    const { changes, notes } = await lockfileChanges(repo, git(repo, 'rev-parse', 'main'), git(repo, 'rev-parse', 'bump'));
+    expect(changes).toEqual([]);
+    expect(notes).toEqual([expect.stringMatching(/Did not read package-lock\.json: 33\.0 MiB is over the 32 MiB/)]);
+  }, 90_000);
 });

@@ -82,6 +82,31 @@ describe('renderMarkdown', () => {
     expect(text).toMatch(/Smallest change this runner can call here: throughput ±\d+\.\d%/);
   });
 
+  it('the changed packages say where a change sits: its source, its git commits, its nested copies', () => {
+    const commit = (c: string) => c.repeat(40);
+    const changes: Change[] = [
+      { ecosystem: 'npm', name: 'fastify', from: '4.28.1', to: '5.0.0', locations: ['node_modules/fastify'] },
+      {
+        ecosystem: 'npm', name: 'gitkit', from: '1.0.0', to: '1.0.0', locations: ['node_modules/gitkit'],
+        source: {
+          from: { kind: 'git', spec: `git+ssh://git@github.com/acme/gitkit.git#${commit('a')}`, commit: commit('a') },
+          to: { kind: 'git', spec: `git+ssh://git@github.com/acme/gitkit.git#${commit('b')}`, commit: commit('b') },
+        },
+      },
+      { ecosystem: 'npm', name: 'semver', from: '6.3.0', to: '6.3.1', locations: ['node_modules/make-dir/node_modules/semver', 'node_modules/x/node_modules/semver'] },
+      { ecosystem: 'npm', name: 'semver', from: '7.3.8', to: '7.7.1', locations: ['node_modules/semver'] },
+    ];
+    const result = jobResult({ pairs: 10, seed: 4, noise: { cv: 0.02 }, scenarios: { items: same(2000) } }, { changes });
+    const table = renderMarkdown(result).split('\n').filter((line) => /^\| (Package|fastify|gitkit|semver) /.test(line));
+    expect(table).toEqual([
+      '| Package | From | To | Ecosystem | Where |',
+      '| fastify | 4.28.1 | 5.0.0 | npm |  |',
+      `| gitkit | 1.0.0 (git aaaaaaa) | 1.0.0 (git bbbbbbb) | npm | git git+ssh://git@github.com/acme/gitkit.git#${commit('b')} |`,
+      '| semver | 6.3.0 | 6.3.1 | npm | nested: node_modules/make-dir/node_modules/semver (+1 more) |',
+      '| semver | 7.3.8 | 7.7.1 | npm |  |',
+    ]);
+  });
+
   it('inconclusive rows say how many pairs would settle them', () => {
     const result = jobResult({ pairs: 6, seed: 3, noise: { cv: 0.06, cpuCv: 0.06 }, scenarios: { items: slower(2000, 1.05) } });
     expect(result.verdict).toBe('inconclusive');

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import semver from 'semver';
+import { sourceOfSpec } from '../../lockfiles/index.ts';
 import { PinInstallError, RegistryError, type EcosystemContext, type PinResult } from '../types.ts';
 import { fetchPackument } from './registry.ts';
 
@@ -40,10 +41,14 @@ function objectAt(parent: Json, key: string): Json {
   return created;
 }
 
-/** Every requested version must be published: a missing one is an install failure, said plainly. */
+/**
+ * Every requested version must be published: a missing one is an install failure, said plainly. A spec
+ * that is not a registry release (a file tarball or folder, git, a URL, as a lockfile records it) is
+ * written as it is: the install fetches it.
+ */
 async function checkPublished(versions: Record<string, string>, ctx: EcosystemContext): Promise<void> {
   await Promise.all(
-    Object.entries(versions).map(async ([name, version]) => {
+    Object.entries(versions).filter(([, version]) => sourceOfSpec(version) === null).map(async ([name, version]) => {
       if (semver.valid(version) === null) {
         throw new PinInstallError(`${name}@${version}: "${version}" is not a semver version`, 'npm', versions);
       }
@@ -126,7 +131,8 @@ export async function pinNpm(projectDir: string, versions: Record<string, string
       // Resolves against the registry of the project's .npmrc (npm reads it itself from the cwd); scripts
       // never run, and nothing is installed: only the lockfile is rewritten.
       const env = { ...(ctx.env ?? minimalEnv()) };
-      const outcome = await run('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], projectDir, env, ctx.signal);
+      const args = ['install', '--package-lock-only', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'];
+      const outcome = ctx.run ? await ctx.run('npm', args, projectDir, env) : await run('npm', args, projectDir, env, ctx.signal);
       if (outcome.code !== 0) {
         // Leave the tree as it was: the caller may try the next release in the same worktree.
         await writeFile(manifestFile, original);

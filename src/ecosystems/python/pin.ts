@@ -10,6 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { satisfies } from '@renovatebot/pep440';
+import { sourceOfSpec } from '../../lockfiles/index.ts';
 import { PinInstallError, PinUnsupportedError, RegistryError, type EcosystemContext, type PinResult } from '../types.ts';
 import { findRequirementFiles, logicalLines, optionOf, rewritePins } from './requirements-files.ts';
 import { projectFiles } from './releases.ts';
@@ -44,6 +45,14 @@ async function interpreterVersion(env: Record<string, string> | undefined): Prom
  * them supports the Python the install will use (pip would find nothing to install).
  */
 async function resolveOnIndex(name: string, version: string, ctx: EcosystemContext, all: Record<string, string>, python: string | null): Promise<Resolved> {
+  if (sourceOfSpec(version) !== null) {
+    // pip constraints take index releases only ("name==version"), never a URL or path.
+    throw new PinInstallError(
+      `${name} comes from ${version}, not a package index: a Python candidate can pin index releases only, so this state is skipped`,
+      'pypi',
+      all,
+    );
+  }
   if (!pep440Rules.valid(version)) throw new PinInstallError(`${name}==${version}: "${version}" is not a PEP 440 version`, 'pypi', all);
   let files;
   try {

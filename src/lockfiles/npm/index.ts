@@ -1,13 +1,15 @@
 // package-lock.json / npm-shrinkwrap.json, lockfileVersion 1, 2 and 3.
 // v2 and v3 carry a flat "packages" map keyed by install path; v1 (and v2, for old npm) a nested
-// "dependencies" tree. v2 has both: we read "packages", the one npm 7+ itself trusts.
+// "dependencies" tree. v2 has both: we read "packages", the one npm 7+ itself trusts. Every entry keeps its
+// install path, so the diff compares each copy with the copy at the same place.
 import { z } from 'zod';
 import { LockfileError } from '../errors.ts';
-import { isNonRegistrySpec, looksLikeVersion, splitNameAt } from '../shared/names.ts';
+import { looksLikeVersion, splitNameAt } from '../shared/names.ts';
 import { parseJsonText, validateData } from '../shared/parse-data.ts';
 import { baseName } from '../shared/path.ts';
+import { isProjectLinkSpec, refOf, sourceOfResolved, sourceOfSpec } from '../shared/sources.ts';
 import { keyPath, locateKeyPath } from '../shared/text.ts';
-import type { LockfileManager, ParseResult, ResolvedPackage } from '../types.ts';
+import type { LockfileManager, PackageSource, ParseResult, ResolvedPackage } from '../types.ts';
 
 const WHAT = 'package-lock.json';
 
@@ -38,29 +40,80 @@ export const npmManager: LockfileManager = {
         key: 'lockfileVersion',
       });
     }
-    const packages = lock.packages ? fromPackagesMap(lock.packages) : fromDependencyTree(lock.dependencies ?? {}, [], text, file);
+    const packages = lock.packages
+      ? fromPackagesMap(lock.packages)
+      : fromDependencyTree(lock.dependencies ?? {}, [], '', text, file);
     return { packages, notes: [] };
   },
 };
 
-function fromPackagesMap(packages: Record<string, z.infer<typeof packageEntry>>): ResolvedPackage[] {
+type PackageEntry = z.infer<typeof packageEntry>;
+
+function fromPackagesMap(packages: Record<string, PackageEntry>): ResolvedPackage[] {
+  const isWorkspace = workspaceMatcher(packages['']);
   const out: ResolvedPackage[] = [];
   for (const [path, entry] of Object.entries(packages)) {
-    // "" is the root project; paths without node_modules/ are workspace folders; links point at them.
+    // "" is the root project; paths without node_modules/ are folders (workspaces, or the targets of folder
+    // dependencies), read through the links that point at them.
     const at = path.lastIndexOf('node_modules/');
-    if (path === '' || at < 0 || entry.link) continue;
-    if (!looksLikeVersion(entry.version)) continue;
-    if (entry.resolved !== undefined && isNonRegistrySpec(entry.resolved)) continue;
+    if (path === '' || at < 0) continue;
+    const installedAs = path.slice(at + 'node_modules/'.length);
+    if (entry.link) {
+      const folder = linkedFolder(installedAs, path, entry, packages, isWorkspace);
+      if (folder) out.push(folder);
+      continue;
+    }
+    const source = entry.resolved === undefined || isProjectLinkSpec(entry.resolved) ? null : sourceOfResolved(entry.resolved);
+    const version = looksLikeVersion(entry.version) ? entry.version : source ? refOf(source) : null;
+    if (version === null) continue;
     // An aliased install ("string-width-cjs": "npm:string-width@4") lives at the alias path but carries the real name.
-    const name = entry.name ?? path.slice(at + 'node_modules/'.length);
-    out.push({ ecosystem: 'npm', name, version: entry.version });
+    const name = entry.name ?? installedAs;
+    out.push({ ecosystem: 'npm', name, version, ...(source ? { source } : {}), location: path });
   }
   return out;
+}
+
+/**
+ * A link to a folder: a workspace member (the project itself, left out) or a `file:` folder dependency,
+ * whose version is the one its folder entry records.
+ */
+function linkedFolder(
+  installedAs: string,
+  path: string,
+  entry: PackageEntry,
+  packages: Record<string, PackageEntry>,
+  isWorkspace: (folder: string) => boolean,
+): ResolvedPackage | null {
+  const target = entry.resolved;
+  if (target === undefined || isWorkspace(target)) return null;
+  const folder = packages[target];
+  if (!folder || !looksLikeVersion(folder.version)) return null;
+  const source: PackageSource = { kind: 'directory', spec: `file:${target}` };
+  return { ecosystem: 'npm', name: folder.name ?? installedAs, version: folder.version, source, location: path };
+}
+
+/** The root's "workspaces" globs ("packages/*", "apps/**"), as npm copies them into the lockfile. */
+function workspaceMatcher(root: PackageEntry | undefined): (folder: string) => boolean {
+  const raw = (root as { workspaces?: unknown } | undefined)?.workspaces;
+  const globs = Array.isArray(raw) ? raw : Array.isArray((raw as { packages?: unknown } | undefined)?.packages) ? (raw as { packages: unknown[] }).packages : [];
+  const patterns = globs
+    .filter((glob): glob is string => typeof glob === 'string')
+    .map((glob) => {
+      const body = glob
+        .replace(/^\.\//, '')
+        .replace(/\/+$/, '')
+        .split('/')
+        .map((part) => (part === '**' ? '.*' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')))
+        .join('/');
+      return new RegExp(`^${body}$`);
+    });
+  return (folder) => patterns.some((pattern) => pattern.test(folder.replace(/^\.\//, '')));
 }
 
 function fromDependencyTree(
   dependencies: Record<string, unknown>,
   parents: string[],
+  installPath: string,
   text: string,
   file: string,
 ): ResolvedPackage[] {
@@ -75,8 +128,9 @@ function fromDependencyTree(
       });
     }
     const entry = raw as { version: string; resolved?: unknown; dependencies?: unknown };
+    const location = `${installPath}node_modules/${name}`;
     const resolved = resolveV1(name, entry.version, typeof entry.resolved === 'string' ? entry.resolved : undefined);
-    if (resolved) out.push(resolved);
+    if (resolved) out.push({ ...resolved, location });
     if (entry.dependencies !== undefined) {
       if (typeof entry.dependencies !== 'object' || entry.dependencies === null) {
         throw new LockfileError('"dependencies" is not an object (not a valid package-lock.json)', {
@@ -85,19 +139,24 @@ function fromDependencyTree(
           line: locateKeyPath(text, path),
         });
       }
-      out.push(...fromDependencyTree(entry.dependencies as Record<string, unknown>, path, text, file));
+      out.push(...fromDependencyTree(entry.dependencies as Record<string, unknown>, path, `${location}/`, text, file));
     }
   }
   return out;
 }
 
-/** v1 writes aliases as "npm:real-name@1.2.3" and local or git installs as a spec in "version". */
+/**
+ * v1 writes aliases as "npm:real-name@1.2.3", and file, folder, git and URL installs as their spec in
+ * "version" (with no version of the package itself: the spec, or the git commit, stands for it).
+ */
 function resolveV1(name: string, version: string, resolved: string | undefined): ResolvedPackage | null {
   if (version.startsWith('npm:')) {
     const alias = splitNameAt(version.slice(4));
     return alias && looksLikeVersion(alias.spec) ? { ecosystem: 'npm', name: alias.name, version: alias.spec } : null;
   }
-  if (!looksLikeVersion(version) || isNonRegistrySpec(version)) return null;
-  if (resolved !== undefined && isNonRegistrySpec(resolved)) return null;
+  if (isProjectLinkSpec(version)) return null;
+  const source = sourceOfSpec(version) ?? (resolved !== undefined && !isProjectLinkSpec(resolved) ? sourceOfResolved(resolved) : null);
+  if (source) return { ecosystem: 'npm', name, version: looksLikeVersion(version) ? version : refOf(source), source };
+  if (!looksLikeVersion(version)) return null;
   return { ecosystem: 'npm', name, version };
 }

@@ -1,12 +1,14 @@
 // Pipfile.lock (JSON): "_meta" plus one map per package category ("default", "develop", and any custom
-// category of newer pipenv), each { name: { version: "==1.2.3", hashes, markers } }.
+// category of newer pipenv), each { name: { version: "==1.2.3", hashes, markers } }, or for a package that
+// is not from an index { git, ref } / { file } / { path } (editable paths are the project's own code).
 import { z } from 'zod';
 import { LockfileError } from '../errors.ts';
 import { normalisePypiName } from '../shared/names.ts';
 import { parseJsonText, validateData } from '../shared/parse-data.ts';
+import { refOf, sourceOfSpec, versionInArchiveName } from '../shared/sources.ts';
 import { baseName } from '../shared/path.ts';
 import { locateKeyPath } from '../shared/text.ts';
-import type { LockfileManager, ParseResult, ResolvedPackage } from '../types.ts';
+import type { LockfileManager, PackageSource, ParseResult, ResolvedPackage } from '../types.ts';
 
 const WHAT = 'Pipfile.lock';
 
@@ -15,6 +17,7 @@ const entrySchema = z.looseObject({
   path: z.unknown().optional(),
   file: z.unknown().optional(),
   git: z.unknown().optional(),
+  ref: z.unknown().optional(),
   editable: z.unknown().optional(),
 });
 
@@ -34,8 +37,15 @@ export const pipenvManager: LockfileManager = {
     for (const [category, section] of Object.entries(lock)) {
       if (category === '_meta') continue;
       for (const [name, entry] of Object.entries(section as Record<string, z.infer<typeof entrySchema>>)) {
-        // git, path, file and editable entries have no registry version to pin.
-        if (entry.path !== undefined || entry.file !== undefined || entry.git !== undefined || entry.editable !== undefined) continue;
+        if (entry.editable !== undefined && entry.editable !== false) continue;
+        const source = sourceOf(entry);
+        if (source) {
+          const pinned = entry.version === undefined ? undefined : /^===?\s*(\S+)$/.exec(entry.version.trim())?.[1];
+          const version = pinned ?? (source.kind === 'git' ? undefined : versionInArchiveName(source.spec, name, normalisePypiName));
+          packages.push({ ecosystem: 'pypi', name: normalisePypiName(name), version: version ?? refOf(source), source });
+          continue;
+        }
+        if (entry.path !== undefined || entry.file !== undefined || entry.git !== undefined) continue;
         if (entry.version === undefined) continue;
         const pin = /^===?\s*(\S+)$/.exec(entry.version.trim());
         if (!pin) {
@@ -51,3 +61,18 @@ export const pipenvManager: LockfileManager = {
     return { packages, notes: [] };
   },
 };
+
+/** { git: URL, ref: <commit> }, { file: URL }, { path: "./vendor/x-1.0.tar.gz" | "./libs/x" }. */
+function sourceOf(entry: { git?: unknown; ref?: unknown; file?: unknown; path?: unknown }): PackageSource | null {
+  if (typeof entry.git === 'string') {
+    const ref = typeof entry.ref === 'string' ? entry.ref : undefined;
+    const commit = ref !== undefined && /^[0-9a-f]{7,40}$/i.test(ref) ? ref.toLowerCase() : undefined;
+    return { kind: 'git', spec: ref ? `${entry.git}@${ref}` : entry.git, ...(commit ? { commit } : {}) };
+  }
+  if (typeof entry.file === 'string') return sourceOfSpec(entry.file);
+  if (typeof entry.path === 'string') {
+    const path = /^(\.{1,2}\/|\/|~\/)/.test(entry.path) ? entry.path : `./${entry.path}`;
+    return sourceOfSpec(path);
+  }
+  return null;
+}

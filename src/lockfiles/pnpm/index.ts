@@ -1,12 +1,16 @@
 // pnpm-lock.yaml, lockfileVersion 5.x, 6.x and 9.x. The "packages" map lists every resolved package:
 //   5.x  "/name/1.2.3_peer@1.0.0"      6.x  "/name@1.2.3(peer@1.0.0)"      9.x  "name@1.2.3"
-// (9.x moves the peer-specific copies to "snapshots"). Local directories, links and git sources are skipped.
+// (9.x moves the peer-specific copies to "snapshots"). File tarballs, folders, git and URL packages are read
+// with their source; links (workspace members) are the project's own code and left out. pnpm has no install
+// paths: each entry records who depends on it (packages by name, projects as "importer <path>"), which pairs
+// a changed entry with its counterpart.
 import { LockfileError } from '../errors.ts';
-import { isNonRegistrySpec, looksLikeVersion, splitNameAt } from '../shared/names.ts';
+import { looksLikeVersion, splitNameAt } from '../shared/names.ts';
 import { parseYamlText } from '../shared/parse-data.ts';
 import { baseName } from '../shared/path.ts';
+import { refOf, sourceOfResolved, sourceOfSpec } from '../shared/sources.ts';
 import { findLine } from '../shared/text.ts';
-import type { LockfileManager, ParseResult, ResolvedPackage } from '../types.ts';
+import type { LockfileManager, PackageSource, ParseResult, ResolvedPackage } from '../types.ts';
 
 const WHAT = 'pnpm-lock.yaml';
 
@@ -29,6 +33,7 @@ export const pnpmManager: LockfileManager = {
     const packagesMap = optionalDict(data.packages, 'packages', text, file);
     const snapshots = optionalDict(data.snapshots, 'snapshots', text, file);
 
+    const dependents = dependentsOf(data, major >= 9 ? snapshots : packagesMap, packagesMap, major);
     const packages: ResolvedPackage[] = [];
     for (const [key, raw] of Object.entries(packagesMap)) {
       if (!isDict(raw) || !isDict(raw.resolution)) {
@@ -39,7 +44,8 @@ export const pnpmManager: LockfileManager = {
         });
       }
       const resolved = resolveEntry(key, raw, major);
-      if (resolved) packages.push(resolved);
+      const selectedBy = [...(dependents.get(key) ?? [])].sort();
+      if (resolved) packages.push(selectedBy.length > 0 ? { ...resolved, selectedBy } : resolved);
     }
 
     if (major >= 9) checkReferencesV9(data, packagesMap, snapshots, text, file);
@@ -49,23 +55,54 @@ export const pnpmManager: LockfileManager = {
 };
 
 function resolveEntry(key: string, entry: Dict, major: number): ResolvedPackage | null {
-  const resolution = entry.resolution as Dict;
-  if (resolution.type === 'directory' || resolution.type === 'git' || 'directory' in resolution || 'repo' in resolution) {
-    return null;
-  }
-  if (typeof resolution.tarball === 'string' && isNonRegistrySpec(resolution.tarball)) return null;
   const parsed = parseKey(key, major);
-  if (parsed && looksLikeVersion(parsed.version) && !isNonRegistrySpec(parsed.version)) {
-    return { ecosystem: 'npm', name: typeof entry.name === 'string' ? entry.name : parsed.name, version: parsed.version };
+  const name = typeof entry.name === 'string' ? entry.name : parsed?.name;
+  if (name === undefined) return null;
+  const source = sourceOfEntry(key, entry.resolution as Dict, parsed?.version);
+  if (source) {
+    const version = looksLikeVersion(entry.version) ? entry.version : refOf(source);
+    return { ecosystem: 'npm', name, version, source };
   }
-  // A remote tarball keyed by URL: pnpm records the name and version it found inside.
-  if (typeof entry.name === 'string' && looksLikeVersion(entry.version)) {
-    return { ecosystem: 'npm', name: entry.name, version: entry.version };
+  if (parsed && looksLikeVersion(parsed.version)) return { ecosystem: 'npm', name, version: parsed.version };
+  // A tarball keyed by URL: pnpm records the name and version it found inside.
+  if (looksLikeVersion(entry.version)) return { ecosystem: 'npm', name, version: entry.version };
+  return null;
+}
+
+/**
+ * Where a package entry comes from: {directory, type: directory} a folder, {commit, repo, type: git} a git
+ * checkout, {tarball} a file or URL tarball (or a git host's tarball of a commit); {integrity} alone, or a
+ * registry's tarball URL, is a registry release.
+ */
+function sourceOfEntry(key: string, resolution: Dict, keyVersion: string | undefined): PackageSource | null {
+  if (resolution.type === 'directory' || typeof resolution.directory === 'string') {
+    return { kind: 'directory', spec: `file:${String(resolution.directory ?? key)}` };
+  }
+  if (resolution.type === 'git' || typeof resolution.repo === 'string') {
+    const commit = typeof resolution.commit === 'string' ? resolution.commit : undefined;
+    // Written as the spec a package.json would give ("git+https://…#<commit>"), so a pin can install it.
+    const repo = String(resolution.repo);
+    const spec = `${/^(https?|file|ssh):/.test(repo) ? `git+${repo}` : repo}${commit ? `#${commit}` : ''}`;
+    return { kind: 'git', spec, ...(commit ? { commit } : {}) };
+  }
+  if (typeof resolution.tarball === 'string') {
+    const fromTarball = sourceOfResolved(resolution.tarball);
+    if (fromTarball) return fromTarball;
+  }
+  // 6.x keys a file or git package by its spec ("file:vendor/x.tgz", "github.com/o/r/<sha>").
+  if (keyVersion !== undefined && !looksLikeVersion(keyVersion)) {
+    return sourceOfSpec(keyVersion) ?? (/^[\w.-]+\.[a-z]+\/[^/]+\/[^/]+\/[0-9a-f]{7,40}$/i.test(keyVersion) ? gitHostSource(keyVersion) : null);
   }
   return null;
 }
 
-function parseKey(key: string, major: number): { name: string; version: string } | null {
+/** 6.x writes a hosted git package as "github.com/owner/repo/<commit>". */
+function gitHostSource(path: string): PackageSource {
+  const commit = path.slice(path.lastIndexOf('/') + 1);
+  return { kind: 'git', spec: `https://${path.slice(0, path.lastIndexOf('/'))}.git#${commit}`, commit };
+}
+
+function parseKey(key: string, major: number): { name: string | undefined; version: string } | null {
   const path = key.startsWith('/') ? key.slice(1) : key;
   if (major < 6) {
     const slash = path.lastIndexOf('/');
@@ -73,8 +110,52 @@ function parseKey(key: string, major: number): { name: string; version: string }
     return { name: path.slice(0, slash), version: path.slice(slash + 1).split('_')[0] };
   }
   const withoutPeers = stripPeers(path);
+  // 6.x keys file and git packages by their spec alone ("file:vendor/x.tgz", "github.com/o/r/<sha>").
+  if (!key.startsWith('/') && (/^[a-z+]+:/i.test(withoutPeers) || /^[\w.-]+\.[a-z]+\//i.test(withoutPeers))) {
+    return { name: undefined, version: withoutPeers };
+  }
   const parsed = splitNameAt(withoutPeers);
   return parsed ? { name: parsed.name, version: parsed.spec } : null;
+}
+
+/**
+ * Who depends on each package entry: the names of the packages whose snapshots (9.x) or entries (older)
+ * reference it, and "importer <path>" for the projects that list it. Keyed by the "packages" key.
+ */
+function dependentsOf(data: Dict, referrers: Dict, packagesMap: Dict, major: number): Map<string, Set<string>> {
+  const byId = new Map<string, string>();
+  for (const key of Object.keys(packagesMap)) byId.set(idOf(key, major), key);
+  const out = new Map<string, Set<string>>();
+  const add = (name: string, ref: string, who: string): void => {
+    const bare = major < 6 ? ref.split('_')[0] : stripPeers(ref);
+    const candidates = bare.startsWith('/') ? [idOf(bare, major)] : [`${name}@${bare}`, bare, idOf(bare, major)];
+    const key = candidates.map((id) => byId.get(id)).find((found) => found !== undefined);
+    if (key === undefined) return;
+    let set = out.get(key);
+    if (!set) out.set(key, (set = new Set()));
+    set.add(who);
+  };
+  const importers = isDict(data.importers) ? data.importers : { '.': data };
+  for (const [importer, project] of Object.entries(importers)) {
+    if (isDict(project)) for (const [name, ref] of directRefs(project)) add(name, ref, `importer ${importer}`);
+  }
+  for (const [key, entry] of Object.entries(referrers)) {
+    if (!isDict(entry)) continue;
+    const who = (typeof entry.name === 'string' ? entry.name : parseKey(key, major)?.name) ?? key;
+    for (const field of ['dependencies', 'optionalDependencies']) {
+      const deps = entry[field];
+      if (!isDict(deps)) continue;
+      for (const [name, ref] of Object.entries(deps)) if (typeof ref === 'string') add(name, ref, who);
+    }
+  }
+  return out;
+}
+
+/** A package key reduced to "name@version" (no leading slash, no peers) so references can find it. */
+function idOf(key: string, major: number): string {
+  const parsed = parseKey(key, major);
+  if (!parsed) return key;
+  return parsed.name === undefined ? parsed.version : `${parsed.name}@${parsed.version}`;
 }
 
 function stripPeers(key: string): string {

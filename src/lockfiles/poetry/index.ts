@@ -1,15 +1,16 @@
-// poetry.lock (TOML): one [[package]] per resolved release, and a closing [metadata] table.
+// poetry.lock (TOML): one [[package]] per resolved package, and a closing [metadata] table. A package from
+// a folder, an archive, git or a URL has a [package.source] of that type (a "legacy" source is an index).
 import { LockfileError } from '../errors.ts';
 import { normalisePypiName } from '../shared/names.ts';
 import { parseTomlText } from '../shared/parse-data.ts';
 import { baseName } from '../shared/path.ts';
 import { packageLine, packageTables } from '../shared/toml-packages.ts';
 import { lastLine } from '../shared/text.ts';
-import type { LockfileManager, ParseResult, ResolvedPackage } from '../types.ts';
+import type { LockfileManager, PackageSource, ParseResult, ResolvedPackage, SourceKind } from '../types.ts';
 
 const WHAT = 'poetry.lock';
-/** Sources that are not a package index: a local folder or archive, a git checkout, a direct URL. */
-const NON_REGISTRY_SOURCES = new Set(['directory', 'file', 'git', 'url']);
+/** [package.source] types that are not a package index: a local folder or archive, a git checkout, a direct URL. */
+const SOURCE_KINDS: Record<string, SourceKind> = { directory: 'directory', file: 'file', git: 'git', url: 'url' };
 
 export const poetryManager: LockfileManager = {
   kind: 'poetry',
@@ -37,10 +38,18 @@ export const poetryManager: LockfileManager = {
           line: packageLine(text, name),
         });
       }
-      const source = table.source as { type?: unknown } | undefined;
-      if (source && typeof source.type === 'string' && NON_REGISTRY_SOURCES.has(source.type)) continue;
-      packages.push({ ecosystem: 'pypi', name: normalisePypiName(name), version: table.version });
+      const source = sourceOf(table.source);
+      packages.push({ ecosystem: 'pypi', name: normalisePypiName(name), version: table.version, ...(source ? { source } : {}) });
     }
     return { packages, notes: [] };
   },
 };
+
+/** git sources lock "resolved_reference" (the commit); "reference" is the branch, tag or rev asked for. */
+function sourceOf(raw: unknown): PackageSource | null {
+  const table = raw as { type?: unknown; url?: unknown; resolved_reference?: unknown } | undefined;
+  const kind = typeof table?.type === 'string' ? SOURCE_KINDS[table.type] : undefined;
+  if (kind === undefined || typeof table?.url !== 'string') return null;
+  const commit = kind === 'git' && typeof table.resolved_reference === 'string' ? table.resolved_reference : undefined;
+  return { kind, spec: commit ? `${table.url}#${commit}` : table.url, ...(commit ? { commit } : {}) };
+}

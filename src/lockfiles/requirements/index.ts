@@ -1,9 +1,11 @@
 // pip requirements files (pip-compile output or hand-written pins): any name, e.g. requirements/dev.txt.
-// Only exact pins (== or ===) are resolved packages; ranges, editables, URLs and paths are not.
+// Resolved packages are exact pins (== or ===) and named direct references ("name @ git+https://…@<sha>",
+// "name @ file:///…/name-1.0.tar.gz"); ranges, editables and unnamed URLs or paths are not.
 // Follows pip's reading rules: a line ending in "\" continues on the next, a comment line ends a
 // continued line, "#" after whitespace starts a comment, "; marker" is an environment marker.
 import { LockfileError } from '../errors.ts';
 import { normalisePypiName } from '../shared/names.ts';
+import { refOf, sourceOfSpec, versionInArchiveName } from '../shared/sources.ts';
 import { baseName, dirNames } from '../shared/path.ts';
 import type { LockfileManager, ParseResult, ResolvedPackage } from '../types.ts';
 
@@ -78,7 +80,7 @@ function parseLine({ line, text }: LogicalLine, file: string): LineResult {
   if (!match) throw new LockfileError(`cannot read the requirement "${requirement}"`, { file, line });
   const name = normalisePypiName(match[1]);
   const rest = match[3].trim();
-  if (rest.startsWith('@')) return { kind: 'skip' }; // "name @ https://...": a direct URL, not a registry release
+  if (rest.startsWith('@')) return directReference(name, rest.slice(1));
   const specifier = rest.split(';')[0].trim();
   if (specifier === '') return { kind: 'unpinned', name };
   const clauses = specifier.replace(/^\((.*)\)$/, '$1').split(',').map((clause) => clause.trim());
@@ -90,6 +92,18 @@ function parseLine({ line, text }: LogicalLine, file: string): LineResult {
   }
   if (pinned === null) return { kind: 'unpinned', name };
   return { kind: 'package', pkg: { ecosystem: 'pypi', name, version: pinned } };
+}
+
+/**
+ * "name @ URL ; marker" (PEP 508): a git checkout, a local or remote archive, or a folder. pip records no
+ * version: the archive's file name states one (PEP 427/625), else the git commit or the URL stands for it.
+ */
+function directReference(name: string, reference: string): LineResult {
+  const url = reference.split(/\s;/)[0].trim();
+  const source = sourceOfSpec(url);
+  if (!source) return { kind: 'skip' };
+  const version = source.kind === 'git' ? undefined : versionInArchiveName(url, name, normalisePypiName);
+  return { kind: 'package', pkg: { ecosystem: 'pypi', name, version: version ?? refOf(source), source } };
 }
 
 /** A hash cut short is the usual sign of a truncated pip-compile file. */

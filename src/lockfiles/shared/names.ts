@@ -15,21 +15,6 @@ export function splitNameAt(descriptor: string): { name: string; spec: string } 
   return { name: descriptor.slice(0, at), spec: descriptor.slice(at + 1) };
 }
 
-/**
- * True for specs and URLs that point at something that is not a registry release: a local path, a link,
- * a workspace, or a git repository. Such entries are not packages for us (there is no version to bisect).
- */
-export function isNonRegistrySpec(spec: string): boolean {
-  const s = spec.trim();
-  return (
-    /^(file|link|portal|workspace|exec|git|git\+[a-z]+|github|gitlab|bitbucket|gist|ssh):/i.test(s) ||
-    /^(\.{1,2}\/|\/|~\/)/.test(s) ||
-    /^git@/.test(s) ||
-    /^https?:\/\/(codeload\.github\.com|github\.com|gitlab\.com|bitbucket\.org)\//i.test(s) ||
-    /\.git(#.*)?$/i.test(s)
-  );
-}
-
 /** A version that names a release (starts with a digit), not a URL, path or tag. */
 export function looksLikeVersion(version: unknown): version is string {
   return typeof version === 'string' && /^v?\d/.test(version.trim());

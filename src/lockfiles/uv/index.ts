@@ -1,11 +1,13 @@
-// uv.lock (TOML): one [[package]] per resolved release; `source` says where it comes from. Only registry
-// releases count: the project itself (editable/virtual), paths, directories, git and direct URLs do not.
+// uv.lock (TOML): one [[package]] per resolved package; `source` says where it comes from: a registry, or a
+// git checkout, a local archive (path), a folder (directory) or a URL. The project itself and workspace
+// members (editable, virtual) are the code under test, not dependencies.
 import { LockfileError } from '../errors.ts';
 import { normalisePypiName } from '../shared/names.ts';
 import { parseTomlText } from '../shared/parse-data.ts';
 import { baseName } from '../shared/path.ts';
 import { packageLine, packageTables, type TomlTable } from '../shared/toml-packages.ts';
-import type { LockfileManager, ParseResult, ResolvedPackage } from '../types.ts';
+import { gitCommitOf, refOf } from '../shared/sources.ts';
+import type { LockfileManager, PackageSource, ParseResult, ResolvedPackage } from '../types.ts';
 
 const WHAT = 'uv.lock';
 
@@ -26,7 +28,13 @@ export const uvManager: LockfileManager = {
       const name = table.name as string;
       checkReferences(table, names, text, file);
       const source = table.source as TomlTable | undefined;
-      if (!source || typeof source !== 'object' || !('registry' in source)) continue;
+      if (!source || typeof source !== 'object') continue;
+      const from = 'registry' in source ? null : sourceOf(source);
+      if (!('registry' in source) && from === null) continue;
+      if (from && typeof table.version !== 'string') {
+        packages.push({ ecosystem: 'pypi', name: normalisePypiName(name), version: refOf(from), source: from });
+        continue;
+      }
       if (typeof table.version !== 'string') {
         throw new LockfileError(`package "${name}" has no "version" (not a valid ${WHAT})`, {
           file,
@@ -34,7 +42,7 @@ export const uvManager: LockfileManager = {
           line: packageLine(text, name),
         });
       }
-      packages.push({ ecosystem: 'pypi', name: normalisePypiName(name), version: table.version });
+      packages.push({ ecosystem: 'pypi', name: normalisePypiName(name), version: table.version, ...(from ? { source: from } : {}) });
     }
     return { packages, notes: [] };
   },
@@ -62,4 +70,16 @@ function checkReferences(table: TomlTable, names: Set<string>, text: string, fil
       }
     }
   }
+}
+
+/** git = "https://github.com/o/r?rev=v1#<commit>", path = "vendor/x-1.0.tar.gz", directory = "libs/x", url = "https://…". */
+function sourceOf(source: TomlTable): PackageSource | null {
+  if (typeof source.git === 'string') {
+    const commit = gitCommitOf(source.git);
+    return { kind: 'git', spec: source.git, ...(commit ? { commit } : {}) };
+  }
+  if (typeof source.path === 'string') return { kind: 'file', spec: source.path };
+  if (typeof source.directory === 'string') return { kind: 'directory', spec: source.directory };
+  if (typeof source.url === 'string') return { kind: 'url', spec: source.url };
+  return null;
 }

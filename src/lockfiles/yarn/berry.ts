@@ -3,6 +3,7 @@
 import { LockfileError } from '../errors.ts';
 import { looksLikeVersion, splitNameAt } from '../shared/names.ts';
 import { parseYamlText } from '../shared/parse-data.ts';
+import { isProjectLinkSpec, refOf, sourceOfSpec } from '../shared/sources.ts';
 import { findLine } from '../shared/text.ts';
 import type { ParseResult, ResolvedPackage } from '../types.ts';
 
@@ -43,27 +44,35 @@ export function parseBerry(text: string, file: string): ParseResult {
     }
     checkReferences(key, entry, names, text, file);
     const resolved = resolveEntry(entry.resolution, entry.version);
-    if (resolved) packages.push(resolved);
+    if (resolved) packages.push({ ...resolved, selectedBy: key.split(/,\s*/).map((descriptor) => descriptor.trim()) });
   }
   return { packages, notes: [] };
 }
 
 /**
  * The resolution names the real package and how it was fetched: "name@npm:1.2.3" is a registry release,
- * "name@patch:name@npm%3A1.2.3#..." a patched registry release (same version); workspace:, link:, portal:,
- * file:, exec: and git sources are not registry packages.
+ * "name@patch:name@npm%3A1.2.3#..." a patched registry release (same version); "name@file:…", git
+ * ("https://github.com/o/r.git#commit=<sha>") and URL resolutions are packages with a source; workspace:,
+ * link:, portal: and exec: are the project's own code.
  */
 function resolveEntry(resolution: string, version: unknown): ResolvedPackage | null {
   const parsed = splitNameAt(resolution);
-  if (!parsed || !looksLikeVersion(version)) return null;
+  if (!parsed) return null;
   let source = parsed.spec;
   if (source.startsWith('patch:')) {
     const inner = splitNameAt(decodeURIComponent(source.slice('patch:'.length).split('#')[0]));
     if (!inner) return null;
     source = inner.spec;
   }
-  if (!source.startsWith('npm:')) return null;
-  return { ecosystem: 'npm', name: parsed.name, version };
+  if (source.startsWith('npm:')) {
+    return looksLikeVersion(version) ? { ecosystem: 'npm', name: parsed.name, version } : null;
+  }
+  if (isProjectLinkSpec(source)) return null;
+  // "file:vendor/x.tgz#vendor/x.tgz::hash=…&locator=…": the part before "#" or "::" is what package.json says.
+  const readable = /^file:/.test(source) ? source.replace(/(#|::).*$/, '') : source.replace(/::.*$/, '');
+  const found = sourceOfSpec(readable);
+  if (!found) return null;
+  return { ecosystem: 'npm', name: parsed.name, version: looksLikeVersion(version) ? version : refOf(found), source: found };
 }
 
 /**

@@ -2,7 +2,8 @@
 // and dies with "Invalid string length" on an unterminated string (a truncated file), so we catch those first.
 import * as yarnLockfile from '@yarnpkg/lockfile';
 import { LockfileError } from '../errors.ts';
-import { isNonRegistrySpec, looksLikeVersion, splitNameAt } from '../shared/names.ts';
+import { looksLikeVersion, splitNameAt } from '../shared/names.ts';
+import { isProjectLinkSpec, refOf, sourceOfResolved, sourceOfSpec } from '../shared/sources.ts';
 import { findLine, lastLine } from '../shared/text.ts';
 import type { ParseResult, ResolvedPackage } from '../types.ts';
 
@@ -45,9 +46,9 @@ export function parseClassic(text: string, file: string): ParseResult {
   }
 
   const names = new Set(Object.keys(object).map((key) => splitNameAt(key)?.name ?? key));
-  const packages: ResolvedPackage[] = [];
-  // The library gives each range of a multi-range key ("a@^1.0.0, a@^1.1.0") its own key, same object.
-  const seen = new Set<ClassicEntry>();
+  // The library gives each range of a multi-range key ("a@^1.0.0, a@^1.1.0") its own key, same object:
+  // gather the keys of each entry, they are the descriptors that selected it.
+  const descriptors = new Map<ClassicEntry, string[]>();
   for (const [key, entry] of Object.entries(object)) {
     if (typeof entry !== 'object' || entry === null || typeof entry.version !== 'string') {
       throw new LockfileError('entry has no version (not a valid yarn.lock v1; the file may be truncated)', {
@@ -56,16 +57,24 @@ export function parseClassic(text: string, file: string): ParseResult {
         line: lineOfKey(text, key),
       });
     }
-    if (seen.has(entry)) continue;
-    seen.add(entry);
-    checkReferences(key, entry, names, text, file);
-    const resolved = resolveEntry(key, entry.version, typeof entry.resolved === 'string' ? entry.resolved : undefined);
-    if (resolved) packages.push(resolved);
+    const keys = descriptors.get(entry);
+    if (keys) keys.push(key);
+    else descriptors.set(entry, [key]);
+  }
+  const packages: ResolvedPackage[] = [];
+  for (const [entry, keys] of descriptors) {
+    checkReferences(keys[0], entry, names, text, file);
+    const resolved = resolveEntry(keys[0], entry.version as string, typeof entry.resolved === 'string' ? entry.resolved : undefined);
+    if (resolved) packages.push({ ...resolved, selectedBy: keys });
   }
   return { packages, notes: [] };
 }
 
-/** Every key is "name@range"; aliases are "alias@npm:real-name@range". */
+/**
+ * Every key is "name@range"; aliases are "alias@npm:real-name@range". A range that is a file, folder, git
+ * or URL spec (or an entry resolved from one) is a package with a source; its spec is the range for files
+ * and folders, and what yarn resolved (with the commit) for git and URLs.
+ */
 function resolveEntry(key: string, version: string, resolved: string | undefined): ResolvedPackage | null {
   const descriptor = splitNameAt(key);
   if (!descriptor) return null;
@@ -74,7 +83,17 @@ function resolveEntry(key: string, version: string, resolved: string | undefined
     const alias = splitNameAt(spec.slice(4));
     if (alias) ({ name, spec } = alias);
   }
-  if (isNonRegistrySpec(spec) || (resolved !== undefined && isNonRegistrySpec(resolved))) return null;
+  if (isProjectLinkSpec(spec)) return null;
+  const fromRange = sourceOfSpec(spec);
+  const fromResolved = resolved === undefined ? null : sourceOfResolved(resolved);
+  // A URL dependency has a URL range; a registry release may be fetched from a mirror of any shape, so only
+  // the range can say "url". A git or file resolution under a plain range comes from a "resolutions" override.
+  const kind = fromRange?.kind ?? (fromResolved?.kind === 'url' ? undefined : fromResolved?.kind);
+  if (kind !== undefined) {
+    const source =
+      (kind === 'git' || kind === 'url') && fromResolved ? { ...fromResolved, kind } : (fromRange ?? fromResolved)!;
+    return { ecosystem: 'npm', name, version: looksLikeVersion(version) ? version : refOf(source), source };
+  }
   if (!looksLikeVersion(version)) return null;
   return { ecosystem: 'npm', name, version };
 }

@@ -1,0 +1,181 @@
+// GitHub for end-to-end tests of the App: a local HTTP server playing the GitHub Enterprise API (the App
+// reaches it through GHE_HOST) that records every call, and `bumpbench serve` as a child process pointed at
+// it, with signed webhook deliveries.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../src/bench/ports.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = path.join(ROOT, 'bin', 'bumpbench.js');
+
+export interface ApiCall {
+  method: string;
+  path: string;
+  body: any;
+}
+
+export interface FakeRepo {
+  owner: string;
+  name: string;
+  cloneUrl: string;
+  /** The config the App reads from the base commit through the contents API. */
+  config: string;
+  baseSha: string;
+  headSha: string;
+  token: string;
+}
+
+export interface FakeGitHub {
+  readonly port: number;
+  readonly calls: ApiCall[];
+  readonly comments: { id: number; body: string; user: { login: string; type: string } }[];
+  readonly checkRunIds: number[];
+  pullRequest(): Record<string, unknown>;
+  /** Calls that created or updated check runs. */
+  checkCreates(): ApiCall[];
+  checkPatches(): ApiCall[];
+  completedFor(id: number): ApiCall | undefined;
+  close(): Promise<void>;
+}
+
+export async function startFakeGitHub(repo: FakeRepo, prNumber = 2): Promise<FakeGitHub> {
+  const api = `/api/v3/repos/${repo.owner}/${repo.name}`;
+  const calls: ApiCall[] = [];
+  const comments: FakeGitHub['comments'] = [];
+  const checkRunIds: number[] = [];
+  let nextId = 1000;
+
+  const pullRequest = () => {
+    const r = { full_name: `${repo.owner}/${repo.name}`, clone_url: repo.cloneUrl, html_url: `https://ghe.example/${repo.owner}/${repo.name}`, name: repo.name, owner: { login: repo.owner } };
+    return {
+      number: prNumber, state: 'open', user: { login: 'contributor', type: 'User' }, labels: [{ name: 'benchmark' }],
+      head: { ref: 'bump-lib', sha: repo.headSha, repo: r }, base: { ref: 'main', sha: repo.baseSha, repo: r },
+    };
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse, body: string): void => {
+    const url = new URL(req.url!, 'http://x');
+    const route = `${req.method} ${decodeURIComponent(url.pathname)}`;
+    calls.push({ method: req.method!, path: decodeURIComponent(url.pathname), body: body ? JSON.parse(body) : undefined });
+    const json = (status: number, data: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(data));
+    };
+    if (/^POST \/api\/v3\/app\/installations\/\d+\/access_tokens$/.test(route)) {
+      return json(201, { token: repo.token, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { contents: 'read' } });
+    }
+    if (route === 'GET /api/v3/app') return json(200, { id: 1, slug: 'bumpbench-e2e' });
+    if (route === `GET ${api}/contents/.github/bumpbench.yml` && url.searchParams.get('ref') === repo.baseSha) {
+      return json(200, { type: 'file', encoding: 'base64', content: Buffer.from(repo.config).toString('base64') });
+    }
+    if (route === `GET ${api}/collaborators/maintainer/permission`) return json(200, { permission: 'write', role_name: 'write' });
+    if (route === `GET ${api}/pulls/${prNumber}`) return json(200, pullRequest());
+    if (route === `POST ${api}/check-runs`) {
+      checkRunIds.push(nextId);
+      return json(201, { id: nextId++ });
+    }
+    if (req.method === 'PATCH' && url.pathname.startsWith(`${api}/check-runs/`)) return json(200, {});
+    if (route === `GET ${api}/issues/${prNumber}/comments`) return json(200, comments);
+    if (route === `POST ${api}/issues/${prNumber}/comments`) {
+      const comment = { id: nextId++, body: JSON.parse(body).body, user: { login: 'bumpbench-e2e[bot]', type: 'Bot' } };
+      comments.push(comment);
+      return json(201, comment);
+    }
+    const edit = /^PATCH \/api\/v3\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(route);
+    if (edit) {
+      const comment = comments.find((c) => c.id === Number(edit[1]));
+      if (!comment) return json(404, { message: 'Not Found' });
+      comment.body = JSON.parse(body).body;
+      return json(200, comment);
+    }
+    json(404, { message: `fake API: no route for ${route}` });
+  };
+
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => handle(req, res, body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const checkCreates = () => calls.filter((c) => c.method === 'POST' && c.path === `${api}/check-runs`);
+  const checkPatches = () => calls.filter((c) => c.method === 'PATCH' && c.path.startsWith(`${api}/check-runs/`));
+  return {
+    port: (server.address() as AddressInfo).port,
+    calls,
+    comments,
+    checkRunIds,
+    pullRequest,
+    checkCreates,
+    checkPatches,
+    completedFor: (id) => checkPatches().find((c) => c.path.endsWith(`/${id}`) && c.body.status === 'completed'),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export interface ServeProcess {
+  child: ChildProcess;
+  port: number;
+  output: () => string;
+}
+
+/** `bumpbench serve` against the fake GitHub, with exactly the environment given (plus PORT/HOST/GHE_*). */
+export async function startServe(opts: { dataDir: string; cwd: string; githubPort: number; env: Record<string, string>; args?: string[] }): Promise<ServeProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', opts.dataDir, ...(opts.args ?? [])], {
+    cwd: opts.cwd,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      GHE_HOST: `127.0.0.1:${opts.githubPort}`,
+      GHE_PROTOCOL: 'http',
+      LOG_LEVEL: 'debug',
+      LOG_FORMAT: 'json',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const serve = { child, port, output: () => out };
+  await until(async () => {
+    if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}:\n${out}`);
+    return fetch(`http://127.0.0.1:${port}/ping`).then((r) => r.ok, () => false);
+  }, 'serve to answer /ping', 60_000);
+  return serve;
+}
+
+export async function stopServe(serve: ServeProcess, signal: NodeJS.Signals): Promise<void> {
+  if (serve.child.exitCode !== null || serve.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => serve.child.once('exit', resolve));
+  serve.child.kill(signal);
+  await exited;
+}
+
+export async function until(check: () => boolean | Promise<boolean>, what: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export function sign(body: string, secret: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+export async function sendWebhook(serve: ServeProcess, event: string, payload: unknown, secret: string): Promise<number> {
+  const body = JSON.stringify(payload);
+  const res = await fetch(`http://127.0.0.1:${serve.port}/api/github/webhooks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': randomUUID(), 'x-hub-signature-256': sign(body, secret) },
+    body,
+  });
+  await res.text();
+  return res.status;
+}
