@@ -16,7 +16,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mountArgs, parentDirArgs, systemMounts, type Mount } from './filesystem.ts';
+import { mountArgs, systemMounts, type Mount } from './filesystem.ts';
 import { openJobNetwork, type JobNetwork } from './job-network.ts';
 import { DEFAULT_REGISTRY_HOSTS, HostAllowList, startRegistryProxy, type RegistryProxy } from './registry-proxy.ts';
 import { dropPrivileges, namespaceFlags, sandboxSupport, sandboxUid, type SandboxSupport } from './support.ts';
@@ -185,31 +185,33 @@ export class Sandbox {
     const viaProxy = spec.phase !== 'serve' && this.settings.network === 'loopback';
     const env: Record<string, string> = { ...spec.env, HOME: SANDBOX_HOME, TMPDIR: '/tmp' };
     // From our own PATH, not the command's: that one also names the project's .venv/bin, a job path.
-    const mounts: Mount[] = [...(this.system ??= systemMounts(process.env.PATH ?? ''))];
-    const systemCount = mounts.length;
-    let proxySocket: string | null = null;
+    const system = (this.system ??= systemMounts(process.env.PATH ?? ''));
+    // Private temp dirs before the job's paths: a job path under /tmp (tests keep data dirs there) goes on top.
+    const privateDirs: Mount[] = [
+      { kind: 'rw', from: dirs.tmp, path: '/tmp' },
+      { kind: 'rw', from: dirs.varTmp, path: '/var/tmp' },
+      { kind: 'rw', from: dirs.home, path: SANDBOX_HOME },
+    ];
+    const jobMounts: Mount[] = [
+      ...[...this.settings.readOnly, ...(spec.readOnly ?? [])].filter((p) => existsSync(p)).map((p): Mount => ({ kind: 'ro', path: p })),
+      ...spec.writable.map((p): Mount => ({ kind: 'rw', path: p })),
+    ];
     let inner = ['/bin/sh', '-c', spec.command];
     if (viaProxy) {
       const proxy = await this.registryProxy();
-      proxySocket = proxy.socketPath;
-      mounts.push({ kind: 'ro', path: helpersDir.replace(/\/$/, '') });
+      jobMounts.push({ kind: 'ro', path: helpersDir.replace(/\/$/, '') }, { kind: 'rw', from: proxy.socketPath, path: PROXY_SOCKET_INSIDE });
       inner = [process.execPath, bridgePath, PROXY_SOCKET_INSIDE, String(PROXY_PORT_INSIDE), '--', ...inner];
       Object.assign(env, proxyEnv(`http://127.0.0.1:${PROXY_PORT_INSIDE}`));
     }
-    for (const p of [...this.settings.readOnly, ...(spec.readOnly ?? [])]) if (existsSync(p)) mounts.push({ kind: 'ro', path: p });
-    for (const p of spec.writable) mounts.push({ kind: 'rw', path: p });
 
     const mounted = new Set<string>();
-    const bind = (kind: '--bind' | '--ro-bind', from: string, to: string) => [...parentDirArgs(to, mounted), kind, from, to, ...(mounted.add(to), [])];
     const bwrapArgs = [
-      ...namespaceFlags(this.asRoot, spec.phase === 'serve' ? 'inherit' : viaProxy ? 'none' : 'inherit'),
-      ...mountArgs(mounts.slice(0, systemCount), mounted),
+      ...namespaceFlags(this.asRoot, viaProxy ? 'none' : 'inherit'),
+      ...mountArgs(system, mounted),
       // A fresh /dev; its /dev/shm (POSIX shared memory, semaphores) private and writable by everyone, as usual.
       '--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/dev/shm',
-      // Private temp dirs first: a job path under /tmp (tests keep their data dirs there) goes on top.
-      ...bind('--bind', dirs.tmp, '/tmp'), ...bind('--bind', dirs.varTmp, '/var/tmp'), ...bind('--bind', dirs.home, SANDBOX_HOME),
-      ...mountArgs(mounts.slice(systemCount), mounted),
-      ...(proxySocket ? bind('--bind', proxySocket, PROXY_SOCKET_INSIDE) : []),
+      ...mountArgs(privateDirs, mounted),
+      ...mountArgs(jobMounts, mounted),
       '--chdir', spec.cwd,
       '--', ...dropPrivileges(this.asRoot), ...inner,
     ];
