@@ -7,6 +7,7 @@
 // machine, src/jobs/fleet.ts).
 import path from 'node:path';
 import { run, type ApplicationFunction, type Probot } from 'probot';
+import { declareShutdownOwner } from '../bench/index.ts';
 import { mountDashboard } from '../dashboard/server.ts';
 import { createApp } from '../github/app.ts';
 import { redactor, scrubSecretEnv } from '../github/redact.ts';
@@ -138,6 +139,8 @@ export async function runServe(args: string[], io: CliIo = processIo): Promise<n
     io.stdout(flags.help);
     return 0;
   }
+  // serve stops on SIGTERM/SIGINT in its own time (the running job goes back to the queue first).
+  declareShutdownOwner();
   loadDotEnv();
   const noSecret = missingWebhookSecret();
   if (noSecret) {

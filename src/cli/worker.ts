@@ -5,6 +5,7 @@
 //   the fleet (src/jobs/fleet.ts). It takes signed runs from Redis, measures, and sends signed progress and
 //   results back; the App reports them. It needs no GitHub credentials.
 import { createProbot } from 'probot';
+import { declareShutdownOwner } from '../bench/index.ts';
 import { redactor, scrubSecretEnv } from '../github/redact.ts';
 import { createGitHubWorker } from '../github/worker-setup.ts';
 import { startFleetRunner } from '../jobs/fleet.ts';
@@ -47,6 +48,8 @@ export async function runWorker(args: string[], io: CliIo = processIo): Promise<
     io.stdout(flags.help);
     return 0;
   }
+  // The worker stops on SIGTERM/SIGINT in its own time (its job goes back to the queue first).
+  declareShutdownOwner();
   const fleet = readFleetSettings(flags);
   if (typeof fleet === 'string') {
     io.stderr(`bumpbench worker: ${fleet}`);
