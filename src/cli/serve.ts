@@ -8,6 +8,8 @@
 import path from 'node:path';
 import { run, type ApplicationFunction, type Probot } from 'probot';
 import { declareShutdownOwner } from '../bench/index.ts';
+import type { SandboxRequirement } from '../pipeline/job-sandbox.ts';
+import { sandboxSupport, type SandboxSupport } from '../sandbox/support.ts';
 import { mountDashboard } from '../dashboard/server.ts';
 import { createApp } from '../github/app.ts';
 import { redactor, scrubSecretEnv } from '../github/redact.ts';
@@ -34,6 +36,10 @@ export const SERVE_SPEC = {
     'fleet-key-file': { type: 'string', value: 'PATH', help: 'a file holding the key the App and its runners share (default: $BUMPBENCH_FLEET_KEY)' },
     'fleet-slots': { type: 'string', value: 'N', help: 'fleet runs at once, 1 to 100 (default: 4)' },
     concurrency: { type: 'string', value: 'N', hidden: true, help: 'old name of --fleet-slots' },
+    'unsafe-no-sandbox': {
+      type: 'boolean',
+      help: "run the benchmarked repositories' code WITHOUT the sandbox, with this user's rights (docs/sandbox.md)",
+    },
     // Accepted only to be refused with a message that says what to do instead.
     redis: { type: 'string', value: 'URL', hidden: true, help: 'refused: the URL would be on the command line' },
   },
@@ -47,6 +53,8 @@ export const SERVE_SPEC = {
 export interface ServeFlags extends FleetFlags {
   dataDir: string;
   worker: boolean;
+  /** --unsafe-no-sandbox: the operator accepts running repositories' code unsandboxed. */
+  unsandboxed: boolean;
   /** Fleet runs at once (serve), or runs at once on this runner (worker). */
   slots: number;
 }
@@ -66,6 +74,7 @@ export function parseServeArgs(args: string[], spec: CommandSpec = SERVE_SPEC): 
     'fleet-key-file'?: string;
     'fleet-slots'?: string;
     concurrency?: string;
+    'unsafe-no-sandbox'?: boolean;
   };
   const usage = usageLine(spec);
   if (values.redis !== undefined) {
@@ -83,6 +92,7 @@ export function parseServeArgs(args: string[], spec: CommandSpec = SERVE_SPEC): 
   return {
     dataDir: path.resolve(values['data-dir'] ?? defaultDataDir()),
     worker: !values['no-worker'],
+    unsandboxed: values['unsafe-no-sandbox'] === true,
     slots,
     ...(values['redis-url-file'] ? { redisUrlFile: values['redis-url-file'] } : {}),
     ...(values['fleet-key-file'] ? { fleetKeyFile: values['fleet-key-file'] } : {}),
@@ -102,6 +112,23 @@ export function missingWebhookSecret(env: NodeJS.ProcessEnv = process.env): stri
     '(Probot would use the secret "development"). Set WEBHOOK_SECRET, in the environment or in .env, to the ' +
     "webhook secret of the App's settings on GitHub. See docs/deployment.md."
   );
+}
+
+/**
+ * Why this process must not run jobs, or null: a worker runs code nobody reviewed, so it refuses to start
+ * where the sandbox cannot work, unless the operator said --unsafe-no-sandbox.
+ */
+export function sandboxRefusal(flags: { unsandboxed: boolean }, support: SandboxSupport = sandboxSupport()): string | null {
+  if (flags.unsandboxed || support.ok) return null;
+  return (
+    `the sandbox for the code of benchmarked repositories does not work on this machine: ${support.reason}. ` +
+    'Fix that (docs/sandbox.md), or start with --unsafe-no-sandbox to run that code with this user\'s rights.'
+  );
+}
+
+/** The sandbox requirement a worker of this process passes to the engine. */
+export function sandboxRequirement(flags: { unsandboxed: boolean }): SandboxRequirement {
+  return flags.unsandboxed ? 'off' : 'required';
 }
 
 /** The Redis URL without its password, for logs. */
@@ -152,6 +179,12 @@ export async function runServe(args: string[], io: CliIo = processIo): Promise<n
     io.stderr(`bumpbench serve: ${fleetSettings}`);
     return 2;
   }
+  // Only a worker that measures here runs repositories' code; webhooks-only and fleet dispatch do not.
+  const refusal = flags.worker && !fleetSettings ? sandboxRefusal(flags) : null;
+  if (refusal) {
+    io.stderr(`bumpbench serve: ${refusal}`);
+    return 2;
+  }
   const queue = SqliteJobQueue.open(flags.dataDir);
   let probot: Probot | undefined;
   const workers: Worker[] = [];
@@ -190,7 +223,8 @@ export async function runServe(args: string[], io: CliIo = processIo): Promise<n
     for (const w of workers) await w.start();
     log.info({ slots, redis: redactUrl(fleetSettings.redisUrl) }, 'jobs run on the runner fleet');
   } else if (flags.worker) {
-    workers.push(createGitHubWorker({ probot, queue, dataDir: flags.dataDir, log: probot.log.child({ name: 'worker' }) }));
+    if (flags.unsandboxed) log.warn('--unsafe-no-sandbox: benchmarked repositories run their code with this user\'s rights, unsandboxed');
+    workers.push(createGitHubWorker({ probot, queue, dataDir: flags.dataDir, log: probot.log.child({ name: 'worker' }), sandbox: sandboxRequirement(flags) }));
     await workers[0].start();
   } else {
     log.info('--no-worker: jobs wait in the queue for `bumpbench worker`');

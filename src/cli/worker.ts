@@ -15,7 +15,7 @@ import type { CommandSpec } from './command-args.ts';
 import { loadDotEnv } from './env-file.ts';
 import { readFleetSettings, type FleetSettings } from './fleet-settings.ts';
 import { processIo, reportError, type CliIo } from './io.ts';
-import { parseServeArgs, redactUrl, SERVE_SPEC, untilSignal, type ServeFlags } from './serve.ts';
+import { parseServeArgs, redactUrl, sandboxRefusal, sandboxRequirement, SERVE_SPEC, untilSignal, type ServeFlags } from './serve.ts';
 
 export const WORKER_SPEC = {
   name: 'worker',
@@ -28,6 +28,7 @@ export const WORKER_SPEC = {
     'redis-url-file': SERVE_SPEC.flags['redis-url-file'],
     'fleet-key-file': SERVE_SPEC.flags['fleet-key-file'],
     concurrency: { type: 'string', value: 'N', help: 'runs at once on this runner, 1 to 100 (default: 1)' },
+    'unsafe-no-sandbox': SERVE_SPEC.flags['unsafe-no-sandbox'],
     redis: SERVE_SPEC.flags.redis,
   },
   notes:
@@ -55,6 +56,12 @@ export async function runWorker(args: string[], io: CliIo = processIo): Promise<
     io.stderr(`bumpbench worker: ${fleet}`);
     return 2;
   }
+  const refusal = sandboxRefusal(flags);
+  if (refusal) {
+    io.stderr(`bumpbench worker: ${refusal}`);
+    return 2;
+  }
+  if (flags.unsandboxed) io.stderr("bumpbench worker: --unsafe-no-sandbox: benchmarked repositories run their code with this user's rights, unsandboxed");
   if (fleet) return runFleetRunner(flags, fleet, io);
   if (!process.env.APP_ID || !(process.env.PRIVATE_KEY || process.env.PRIVATE_KEY_PATH)) {
     io.stderr('bumpbench worker: set APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH): the worker reports to GitHub as the App. See docs/deployment.md.');
@@ -65,7 +72,7 @@ export async function runWorker(args: string[], io: CliIo = processIo): Promise<
   scrubSecretEnv();
   const queue = SqliteJobQueue.open(flags.dataDir);
   const log = probot.log.child({ name: 'worker' });
-  const worker = createGitHubWorker({ probot, queue, dataDir: flags.dataDir, log });
+  const worker = createGitHubWorker({ probot, queue, dataDir: flags.dataDir, log, sandbox: sandboxRequirement(flags) });
   const stopped = untilSignal();
   await worker.start();
   log.info({ dataDir: flags.dataDir, queue: queue.path }, 'bumpbench worker started');
@@ -89,7 +96,7 @@ async function runFleetRunner(flags: ServeFlags, fleet: FleetSettings, io: CliIo
   const log = { info: line('info'), warn: line('warn') };
   const concurrency = flags.slots || 1;
   const stopped = untilSignal();
-  const runner = startFleetRunner({ redisUrl: fleet.redisUrl, key: fleet.key, dataDir: flags.dataDir, runJob, concurrency, log });
+  const runner = startFleetRunner({ redisUrl: fleet.redisUrl, key: fleet.key, dataDir: flags.dataDir, runJob, concurrency, log, sandbox: sandboxRequirement(flags) });
   log.info({ redis: redactUrl(fleet.redisUrl), dataDir: flags.dataDir, concurrency }, 'bumpbench fleet runner started');
   const signal = await stopped;
   log.info({ signal }, 'stopping: a running job goes back to the fleet queue for another runner');

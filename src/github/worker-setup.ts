@@ -3,6 +3,7 @@
 import type { Probot } from 'probot';
 import { localExecutor, type JobExecutor } from '../jobs/executor.ts';
 import type { JobQueue } from '../jobs/queue.ts';
+import type { SandboxRequirement } from '../pipeline/job-sandbox.ts';
 import { createWorker, type Log, type Worker } from '../jobs/worker.ts';
 import { gitHubOrigin } from './clone-url.ts';
 import { redactor } from './redact.ts';
@@ -21,6 +22,8 @@ export interface GitHubWorkerOptions {
   progressIntervalMs?: number;
   /** The dashboard's public URL; default BUMPBENCH_PUBLIC_URL. */
   publicUrl?: string;
+  /** Sandbox for the repositories' commands when the engine runs here: 'required' unless --unsafe-no-sandbox. */
+  sandbox?: SandboxRequirement;
 }
 
 export function createGitHubWorker(options: GitHubWorkerOptions): Worker {
@@ -31,7 +34,7 @@ export function createGitHubWorker(options: GitHubWorkerOptions): Worker {
     getJob: (id) => queue.get(id),
     setCheckRunId: (id, checkRunId) => queue.setCheckRunId(id, checkRunId),
     dataDir: options.dataDir,
-    execute: options.execute ?? localExecutor(),
+    execute: options.execute ?? localExecutor(undefined, options.sandbox ?? 'required'),
     gitHubOrigin: options.gitHubOrigin ?? gitHubOrigin(),
     progressIntervalMs: options.progressIntervalMs,
     publicUrl: options.publicUrl ?? (process.env.BUMPBENCH_PUBLIC_URL || undefined),

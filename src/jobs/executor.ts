@@ -3,6 +3,7 @@
 // is handed over only when the run really starts: the git token is minted then, not when the job is
 // queued or claimed, so no token waits in a queue and none outlives its run by more than its expiry.
 import type { JobRequest, JobResult } from '../model.ts';
+import type { SandboxRequirement } from '../pipeline/job-sandbox.ts';
 import { runJob, type RunJobOptions } from '../pipeline/run-job.ts';
 
 export interface RunAccess {
@@ -14,10 +15,16 @@ export interface RunAccess {
 
 export type JobExecutor = (request: JobRequest, options: RunJobOptions, access: RunAccess) => Promise<JobResult>;
 
-/** Runs the engine here, with a token minted right before the fetch. */
-export function localExecutor(engine: (request: JobRequest, options: RunJobOptions) => Promise<JobResult> = runJob): JobExecutor {
+/**
+ * Runs the engine here, with a token minted right before the fetch, and the repository's commands in the
+ * sandbox ('required' unless the operator turned it off with --unsafe-no-sandbox).
+ */
+export function localExecutor(
+  engine: (request: JobRequest, options: RunJobOptions) => Promise<JobResult> = runJob,
+  sandbox: SandboxRequirement = 'required',
+): JobExecutor {
   return async (request, options, access) => {
     const gitToken = access.mintToken ? await access.mintToken() : undefined;
-    return engine(request, { ...options, ...(gitToken ? { gitToken } : {}) });
+    return engine(request, { ...options, sandbox, ...(gitToken ? { gitToken } : {}) });
   };
 }

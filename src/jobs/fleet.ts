@@ -21,6 +21,7 @@ import { Redis } from 'ioredis';
 import { ConfigError, parseConfigText } from '../config/load.ts';
 import type { JobRequest, JobResult, ProgressEvent } from '../model.ts';
 import { CancelledError, UserFacingError } from '../pipeline/errors.ts';
+import type { SandboxRequirement } from '../pipeline/job-sandbox.ts';
 import type { RunJobOptions } from '../pipeline/run-job.ts';
 import type { JobExecutor, RunAccess } from './executor.ts';
 import type { FleetKey, SignedPurpose } from './fleet-key.ts';
@@ -257,6 +258,8 @@ export interface FleetRunnerOptions {
   tokenWaitMs?: number;
   /** Runs issued longer ago than this are refused. */
   maxRunAgeMs?: number;
+  /** Sandbox for the repositories' commands: 'required' unless the runner was started with --unsafe-no-sandbox. */
+  sandbox?: SandboxRequirement;
 }
 
 export function startFleetRunner(options: FleetRunnerOptions): FleetRunner {
@@ -320,6 +323,7 @@ export function startFleetRunner(options: FleetRunnerOptions): FleetRunner {
         const result = await options.runJob(run.request, {
           dataDir: options.dataDir,
           signal: abort.signal,
+          sandbox: options.sandbox ?? 'required',
           ...(config ? { config } : {}),
           ...(gitToken ? { gitToken } : {}),
           ...(run.keepSamples !== undefined ? { keepSamples: run.keepSamples } : {}),

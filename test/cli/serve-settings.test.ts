@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseServeArgs } from '../../src/cli/serve.ts';
+import { parseServeArgs, sandboxRefusal, sandboxRequirement } from '../../src/cli/serve.ts';
 import { readFleetSettings } from '../../src/cli/fleet-settings.ts';
 import { tempDir } from '../helpers/git-repo.ts';
 import { startRedis, type LocalRedis } from '../helpers/redis.ts';
@@ -65,6 +65,30 @@ describe('bumpbench serve refuses to start without its secrets', () => {
     const { code, stderr } = await cli(['serve', '--redis', 'redis://:pw@host:6379'], { ...APP, WEBHOOK_SECRET: 'whsec-0123456789' });
     expect(code).toBe(2);
     expect(stderr).toMatch(/--redis is not accepted.*BUMPBENCH_REDIS_URL.*--redis-url-file PATH/s);
+  });
+});
+
+describe('serve and worker refuse to run code unsandboxed', () => {
+  // A PATH without bubblewrap (nor a shell to find it with): the sandbox cannot work.
+  const noSandbox = { PATH: tempDir('bumpbench-empty-path-') };
+
+  it('serve and worker exit 2 where the sandbox does not work, saying why and what to do', async () => {
+    for (const args of [['serve', '--data-dir', tempDir()], ['worker', '--data-dir', tempDir()]]) {
+      const { code, stderr } = await cli(args, { ...APP, WEBHOOK_SECRET: 'whsec-0123456789', ...noSandbox });
+      expect(code, stderr).toBe(2);
+      expect(stderr).toMatch(/the sandbox for the code of benchmarked repositories does not work on this machine: .*not found/);
+      expect(stderr).toMatch(/--unsafe-no-sandbox/);
+    }
+  });
+
+  it('the refusal is lifted only by --unsafe-no-sandbox, and never needed where the sandbox works', () => {
+    const broken = { ok: false, reason: 'bwrap not found', asRoot: false, cgroups: null };
+    expect(sandboxRefusal({ unsandboxed: false }, broken)).toMatch(/bwrap not found/);
+    expect(sandboxRefusal({ unsandboxed: true }, broken)).toBeNull();
+    expect(sandboxRefusal({ unsandboxed: false }, { ...broken, ok: true, reason: undefined })).toBeNull();
+    expect(sandboxRequirement({ unsandboxed: false })).toBe('required');
+    expect(sandboxRequirement({ unsandboxed: true })).toBe('off');
+    expect((parseServeArgs(['--unsafe-no-sandbox']) as { unsandboxed: boolean }).unsandboxed).toBe(true);
   });
 });
 
