@@ -383,7 +383,7 @@ export function runPlan(plan: SpawnPlan, deadlineMs: number, signal?: AbortSigna
         if (finished) return;
         killAll();
         done();
-      }, 200).unref();
+      }, 200);
     });
   });
 }
