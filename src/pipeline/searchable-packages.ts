@@ -18,7 +18,9 @@ export function searchablePackages(
   const ecosystemOf = new Map<string, Ecosystem>();
   const sourceSpecs: SourceSpecs = new Map();
   const packages: PackageChange[] = [];
-  const updates = changes.filter((c): c is Change & { from: string; to: string } => {
+  // A runtime change is searched as one part from the runtimes each side resolved to (pipeline/runtime-parts.ts).
+  const packageChanges = changes.filter((c): c is Change & { ecosystem: Ecosystem } => c.ecosystem !== 'runtime');
+  const updates = packageChanges.filter((c): c is Change & { ecosystem: Ecosystem; from: string; to: string } => {
     if (c.from && c.to) return true;
     notes.push(`${c.name} was ${c.from ? 'removed' : 'added'}: it follows the packages that need it and is not searched on its own.`);
     return false;
