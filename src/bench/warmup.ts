@@ -32,17 +32,23 @@ export function warmupPlan(scenario: Pick<Scenario, 'warmup' | 'warmupMax'>): Wa
   return { sliceMs, minSlices, maxSlices: Math.max(minSlices, Math.floor(Math.max(scenario.warmup, scenario.warmupMax) / sliceMs)) };
 }
 
-/** Warm the server at `url` up for `scenario`; nothing when its warm-up is 0. */
-export async function warmUp(load: LoadGenerator, url: string, scenario: Scenario): Promise<WarmupOutcome> {
+/**
+ * Warm the server at `url` up for `scenario`; nothing when its warm-up is 0. `minRequests`: a count the
+ * warm-up must reach before it may settle (a JIT that compiles a request path only after so many runs of
+ * it; src/runtimes/ knows which runtimes need one), still within `warmupMax`.
+ */
+export async function warmUp(load: LoadGenerator, url: string, scenario: Scenario, opts: { minRequests?: number } = {}): Promise<WarmupOutcome> {
   if (scenario.warmup <= 0) return { seconds: 0, throughputs: [], settled: true };
   const plan = warmupPlan(scenario);
   const throughputs: number[] = [];
   const started = performance.now();
+  let requests = 0;
   let settled = false;
   while (throughputs.length < plan.maxSlices) {
     const run = await load.run(url, { ...scenario, duration: plan.sliceMs, warmup: 0 });
     throughputs.push(run.throughput);
-    if (throughputs.length >= plan.minSlices && warmedUp(throughputs)) {
+    requests += run.requests;
+    if (throughputs.length >= plan.minSlices && requests >= (opts.minRequests ?? 0) && warmedUp(throughputs)) {
       settled = true;
       break;
     }

@@ -20,9 +20,9 @@ function failedSample(side: 'base' | 'head', pair: number, scenario: Scenario, f
 }
 
 async function measureScenario(
-  url: string, serverPid: number, side: 'base' | 'head', pair: number, scenario: Scenario, load: LoadGenerator,
+  url: string, serverPid: number, side: 'base' | 'head', pair: number, scenario: Scenario, load: LoadGenerator, warmupRequests: number,
 ): Promise<RunSample> {
-  const warm = await warmUp(load, url, scenario);
+  const warm = await warmUp(load, url, scenario, { minRequests: warmupRequests });
   const monitor = monitorTree(serverPid, 100);
   let run: LoadRun;
   try {
@@ -101,6 +101,8 @@ export async function measureSample(opts: {
   const server = await startSideServer(prepared, config, `${side} server`, opts.serverCpus);
   const samples: RunSample[] = [];
   const trace = opts.onMemoryTrace ? traceMemory(server.pid) : null;
+  // A JIT runtime's own floor (PyPy), when the side runs on one.
+  const warmupRequests = Math.max(0, ...prepared.runtimes.map((r) => r.warmupRequests ?? 0));
   try {
     for (const scenario of config.scenarios) {
       if (server.exited) {
@@ -108,7 +110,7 @@ export async function measureSample(opts: {
         continue;
       }
       try {
-        samples.push(await measureScenario(server.url, server.pid, side, pair, scenario, opts.load));
+        samples.push(await measureScenario(server.url, server.pid, side, pair, scenario, opts.load, warmupRequests));
       } catch (err) {
         samples.push(failedSample(side, pair, scenario, (err as Error).message));
       }

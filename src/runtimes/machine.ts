@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { interpreterLabel, interpreterVersion } from './python-provision.ts';
+import { interpreterLabel, interpreterVersion, PYPY_WARMUP_REQUESTS } from './python-provision.ts';
 import type { ResolvedRuntime, RuntimeKind } from './types.ts';
 
 const run = promisify(execFile);
@@ -42,6 +42,7 @@ export async function machineRuntime(kind: RuntimeKind, pathVar: string, cwd: st
     return {
       kind, implementation: interpreter.implementation, version: interpreterVersion(interpreter), label: interpreterLabel(interpreter),
       requested: null, origin: 'PATH', executable, binDir: null, mounts: [],
+      ...(interpreter.implementation === 'pypy' ? { warmupRequests: PYPY_WARMUP_REQUESTS } : {}),
     };
   } catch {
     return null;

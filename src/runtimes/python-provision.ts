@@ -11,6 +11,14 @@ import { findPythonInterpreters, type PythonInterpreter } from './python-interpr
 import { describeWanted, parsePythonSpec, type PythonWanted } from './python-spec.ts';
 import { RuntimeUnavailableError, type ResolvedRuntime, type RuntimeRequest } from './types.ts';
 
+/**
+ * PyPy traces a loop or function once it has run 1,619 times (its default JIT `threshold`), so a request
+ * path is compiled only after a couple of thousand requests; before that its throughput sits on a plateau
+ * several times below its speed, long enough (seconds at a few hundred requests per second) to look
+ * settled. Its warm-up must cover two thresholds' worth of requests before the trend rule may stop it.
+ */
+export const PYPY_WARMUP_REQUESTS = 2 * 1_619;
+
 /** Directories every sandboxed command already sees read-only (src/sandbox/filesystem.ts mounts them). */
 const SYSTEM_PREFIXES = ['/usr/', '/bin/', '/lib/', '/lib64/', '/opt/', '/sbin/'];
 
@@ -67,7 +75,8 @@ export function installHint(wanted: PythonWanted): string {
 
 function summarise(interpreters: readonly PythonInterpreter[]): string {
   if (interpreters.length === 0) return 'no Python interpreter was found at all';
-  return `found ${interpreters.map((i) => `${interpreterLabel(i)} (${i.origin === 'pyenv' ? 'pyenv' : i.executable})`).join(', ')}`;
+  const sorted = [...interpreters].sort((a, b) => a.implementation.localeCompare(b.implementation) || compareNumeric(a.version, b.version));
+  return `found ${sorted.map((i) => `${interpreterLabel(i)} (${i.origin === 'pyenv' ? 'pyenv' : i.executable})`).join(', ')}`;
 }
 
 async function writeLaunchers(cacheDir: string, interpreter: PythonInterpreter): Promise<string> {
@@ -124,5 +133,6 @@ export async function provisionPython(request: RuntimeRequest, opts: { cacheDir:
     executable: interpreter.executable,
     binDir: path.join(root, 'bin'),
     mounts,
+    ...(interpreter.implementation === 'pypy' ? { warmupRequests: PYPY_WARMUP_REQUESTS } : {}),
   };
 }

@@ -65,6 +65,12 @@ export interface ResolvedRuntime {
   binDir: string | null;
   /** Paths the sandbox must mount read-only for the runtime to run (empty when the system mounts cover it). */
   mounts: string[];
+  /**
+   * Requests a warm-up must reach before its throughput may count as settled: a tracing JIT compiles a
+   * request path only after so many runs of it, and until then throughput sits on a plateau that looks
+   * flat. Unset: none (the time-based rule alone).
+   */
+  warmupRequests?: number;
 }
 
 /** A runtime that cannot be had: names what is missing and how to get it. */
