@@ -14,6 +14,8 @@ import { searchableChange, type SourceSpecs } from './source-pins.ts';
  */
 export function searchablePackages(
   changes: Change[], only: string | undefined, notes: string[],
+  /** Parts that are not packages (a runtime change, pipeline/runtime-parts.ts), searched like one. */
+  extraParts: PackageChange[] = [],
 ): { packages: PackageChange[]; ecosystemOf: Map<string, Ecosystem>; sourceSpecs: SourceSpecs } {
   const ecosystemOf = new Map<string, Ecosystem>();
   const sourceSpecs: SourceSpecs = new Map();
@@ -44,6 +46,7 @@ export function searchablePackages(
     ecosystemOf.set(c.name, c.ecosystem);
     if (specs) sourceSpecs.set(c.name, specs);
   }
+  packages.push(...extraParts);
   if (only !== undefined) {
     const chosen = packages.filter((p) => p.name === only);
     if (chosen.length === 0) {
