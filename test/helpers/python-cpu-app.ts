@@ -46,11 +46,16 @@ class Server(ThreadingHTTPServer):
 Server((os.environ.get("HOST", "127.0.0.1"), int(os.environ["PORT"])), Handler).serve_forever(poll_interval=0.2)
 `;
 
+/**
+ * Gated on CPU per request and median latency: what a CPU-bound endpoint's speed shows. The throughput of
+ * a Python server on a shared 2-core runner varies threefold from run to run with the other jobs there
+ * (measured: 70 to 675 req/s on one side of one compare), so gating on it leaves every verdict open.
+ */
 export function pythonCpuConfig(opts: { min?: number; max?: number } = {}): string {
   return `start: python server.py
 ready: /health
 repeats: { min: ${opts.min ?? 5}, max: ${opts.max ?? 8} }
-gatedMetrics: [throughput, latency_p50, cpu_per_request]
+gatedMetrics: [latency_p50, cpu_per_request]
 scenarios:
   - name: compute
     path: /compute
