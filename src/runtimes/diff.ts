@@ -19,6 +19,17 @@ function keyed(declarations: readonly RuntimeDeclaration[]): Map<string, Runtime
   return out;
 }
 
+/**
+ * A declaration's side of a change: as written, except that a Dockerfile FROM of the image named like the
+ * runtime reads as its tag ("python:3.12-slim" → "3.12-slim"), as Dependabot's "Bump python from 3.11-slim
+ * to 3.12-slim" says it; another image keeps its name ("pypy:3.10" for a Python runtime).
+ */
+function sideOf(d: RuntimeDeclaration): string {
+  if (d.source !== 'dockerfile') return d.spec;
+  const [image, tag] = d.spec.split(':');
+  return image === d.kind ? (tag ?? 'latest') : d.spec;
+}
+
 /** What changed between two sets of declarations (of the same files): one Change per declaration that differs. */
 export function diffDeclarations(before: readonly RuntimeDeclaration[], after: readonly RuntimeDeclaration[]): Change[] {
   const a = keyed(before);
@@ -30,7 +41,7 @@ export function diffDeclarations(before: readonly RuntimeDeclaration[], after: r
     if (from?.spec === to?.spec) continue;
     const d = (to ?? from)!;
     const field = d.source === 'dockerfile' ? undefined : d.field;
-    changes.push({ ecosystem: 'runtime', name: d.kind, from: from?.spec ?? null, to: to?.spec ?? null, lockfile: d.file, ...(field ? { field } : {}) });
+    changes.push({ ecosystem: 'runtime', name: d.kind, from: from ? sideOf(from) : null, to: to ? sideOf(to) : null, lockfile: d.file, ...(field ? { field } : {}) });
   }
   return changes;
 }

@@ -222,7 +222,7 @@ describe('bumpbench diff of runtime pins', () => {
     expect(JSON.parse(json.stdout)).toEqual([
       { ecosystem: 'pypi', name: 'six', from: '1.15.0', to: '1.16.0', lockfile: 'requirements.txt' },
       { ecosystem: 'runtime', name: 'python', from: '3.11', to: 'pypy3', lockfile: '.python-version' },
-      { ecosystem: 'runtime', name: 'python', from: 'python:3.11-slim', to: 'pypy:3.10-slim', lockfile: 'Dockerfile' },
+      { ecosystem: 'runtime', name: 'python', from: '3.11-slim', to: 'pypy:3.10-slim', lockfile: 'Dockerfile' },
     ]);
     const table = await run(['--repo', repo, '--base', 'main', '--head', 'bump']);
     expect(table.stdout).toMatch(/^python\s+3\.11\s+pypy3\s+\.python-version$/m);

@@ -88,8 +88,10 @@ describe('runtime declarations', () => {
     expect(diffRuntimeFile('package.json', pkg('>=18'), pkg('>=20'))).toEqual([
       { ecosystem: 'runtime', name: 'node', from: '>=18', to: '>=20', lockfile: 'package.json', field: 'engines.node' },
     ]);
+    // As Dependabot's "Bump python from 3.11-slim to 3.12-slim" says it; another image keeps its name.
     expect(diffRuntimeFile('Dockerfile', 'FROM python:3.11-slim\n', 'FROM python:3.12-slim\n')).toEqual([
-      { ecosystem: 'runtime', name: 'python', from: 'python:3.11-slim', to: 'python:3.12-slim', lockfile: 'Dockerfile' },
+      { ecosystem: 'runtime', name: 'python', from: '3.11-slim', to: '3.12-slim', lockfile: 'Dockerfile' },
     ]);
+    expect(diffRuntimeFile('Dockerfile', 'FROM python:3.11-slim\n', 'FROM pypy:3.10-slim\n')[0]).toMatchObject({ from: '3.11-slim', to: 'pypy:3.10-slim' });
   });
 });
