@@ -7,6 +7,7 @@ const MEASURING = ['test/integration/**/*.test.ts', 'test/bench/**/*.test.ts', '
 
 export default defineConfig({
   test: {
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     projects: [

@@ -250,7 +250,7 @@ export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): Application
         if (settings.auto === 'bots' && !DEPENDENCY_BOTS.includes(author)) {
           return log.info({ author }, `triggers.auto is "bots" and the author is not Dependabot or Renovate: not running`);
         }
-        if (!(await changesLockfile(context, pr.number))) return log.info('the PR changes no lockfile: not running');
+        if (!(await changesLockfile(context, pr.number))) return log.info('the PR changes no lockfile or runtime pin: not running');
       }
       await start({
         context,

@@ -1,10 +1,11 @@
 // The compare job, as numbered steps: resolve the commits, read the config from the base, read the
-// lockfile changes, prepare both sides, measure on an alternating schedule, analyse, store. Whatever
+// lockfile and runtime changes, find each side's runtime, prepare both sides, measure on an alternating schedule, analyse, store. Whatever
 // happens, every server, worktree and the load generator are gone when it returns.
 import os from 'node:os';
 import path from 'node:path';
 import { createLoadGenerator, type LoadGenerator } from '../bench/index.ts';
 import { overallVerdict } from '../bench/analysis.ts';
+import { combineTraces, type MemorySeries } from '../bench/memory-trace.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import type { JobRequest, JobResult, ProgressFn } from '../model.ts';
 import { ResultsStore } from '../store/results-store.ts';
@@ -13,6 +14,7 @@ import type { SandboxRequirement } from './job-sandbox.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
 import { prepareSide, type PreparedSide } from './prepare-side.ts';
+import { resolveSideRuntimes, runtimeSides } from './side-runtimes.ts';
 
 export interface RunJobOptions {
   /** Where caches (repos, installs, worktrees) and the SQLite store live. */
@@ -65,27 +67,37 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
   const sides: PreparedSide[] = [];
   let load: LoadGenerator | undefined;
   try {
-    // 4. Both sides, installed and built.
+    // 4. The runtime of each side (a runtime that cannot be had fails here, before any install).
+    const runtimes = await resolveSideRuntimes({
+      repoDir, baseSha, headSha, config, baseFlag: request.options?.baseRuntime, headFlag: request.options?.headRuntime, cacheDir, signal, onProgress: progress,
+    });
+    changes.push(...runtimes.changes);
+    notes.push(...runtimes.notes);
+    const sidesRuntimes = runtimeSides(runtimes.base, runtimes.head);
+
+    // 5. Both sides, installed and built.
     for (const [label, sha] of [['base', baseSha], ['head', headSha]] as const) {
       signal?.throwIfAborted();
       sides.push(
         await prepareSide({
           label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, sandbox, cacheScope: request.repo,
-          extraEnv: options.childEnv, onProgress: progress, signal,
+          extraEnv: options.childEnv, runtimes: runtimes[label], onProgress: progress, signal,
         }),
       );
     }
     const [base, head] = sides;
 
-    // 5. Measure.
+    // 6. Measure; on a runtime change, each server's memory over its life too.
     const cpus = cpuPlan(config);
     load = await createLoadGenerator({ cpus: cpus.load, enter: await sandbox.networkPrefix() });
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
+    const memoryTraces = sidesRuntimes.changed ? { base: [] as MemorySeries[], head: [] as MemorySeries[] } : undefined;
     const outcome = await measurePair({
-      base, head, config, load, serverCpus: cpus.server, calibration: store.getCalibration(request.repo), onProgress: progress, signal,
+      base, head, config, load, serverCpus: cpus.server, calibration: store.getCalibration(request.repo), memoryTraces, onProgress: progress, signal,
     });
+    if (memoryTraces) sidesRuntimes.memory = { base: combineTraces(memoryTraces.base), head: combineTraces(memoryTraces.head) };
 
-    // 6. Analyse and report.
+    // 7. Analyse and report.
     notes.push(...describeProblems(outcome.samples));
     const result: JobResult = {
       kind: 'compare',
@@ -97,12 +109,13 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
       scenarios: outcome.scenarios,
       culprit: null,
       soak: null,
+      runtimes: sidesRuntimes,
       notes,
       startedAt,
       finishedAt: new Date().toISOString(),
       samples: outcome.samples,
     };
-    // 7. Store.
+    // 8. Store.
     const id = store.saveResult(result, { runId: options.runId });
     store.close();
     progress({ phase: 'done', message: `result stored as #${id} in ${store.file}` });

@@ -1,5 +1,6 @@
-// Step: what the bump changed, read from every lockfile the two commits differ in (monorepos have several).
-// The lockfile is the truth; the bump's own words (commit messages, or the PR's title and body) are only
+// Step: what the bump changed, read from every lockfile the two commits differ in (monorepos have several),
+// and from every file that pins a runtime (.nvmrc, .python-version, engines, Dockerfile FROM, …): a runtime
+// bump is a change like a package bump. The lockfile is the truth; the bump's own words (commit messages, or the PR's title and body) are only
 // hints, and where they disagree with the lockfile the report says so. A lockfile we cannot read
 // becomes a note, not a failed job. Lockfiles come from the PR, so they are hostile input: a size cap,
 // and parsing in a worker thread with a deadline, so the App's event loop keeps answering webhooks.
@@ -8,6 +9,7 @@ import type { Change } from '../model.ts';
 import { compareHints, isLockfilePath, parseBumpMessage } from '../lockfiles/index.ts';
 import type { DiffRequest } from '../lockfiles/diff-worker.ts';
 import { changedFiles, commitMessages, readFileAt } from '../workspace/git.ts';
+import { runtimeFileChanges } from './runtime-files.ts';
 
 /** Larger than any real lockfile we have seen (big monorepos: ~20 MiB), small enough to parse in seconds. */
 export const MAX_LOCKFILE_BYTES = 32 * 1024 ** 2;
@@ -85,6 +87,7 @@ export async function lockfileChanges(
   } finally {
     await differ.close();
   }
+  changes.push(...(await runtimeFileChanges(repoDir, baseSha, headSha)));
   const messages = prText ? [prText] : await commitMessages(repoDir, baseSha, headSha);
   const hints = messages.flatMap((m) => parseBumpMessage(m));
   for (const disagreement of compareHints(hints, changes)) notes.push(disagreement.message);

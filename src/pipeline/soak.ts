@@ -8,7 +8,7 @@ import { analyseSoakSide, soakVerdict } from '../bench/soak-analysis.ts';
 import { runSoakSide } from '../bench/soak-run.ts';
 import { MAX_SOAK_MS } from '../config/schema.ts';
 import { formatDuration } from '../config/units.ts';
-import type { JobRequest, JobResult, SoakResult } from '../model.ts';
+import type { JobRequest, JobResult, RuntimeSides, SoakResult } from '../model.ts';
 import { ResultsStore } from '../store/results-store.ts';
 import { cpuPlan, type RunJobOptions } from './compare.ts';
 import { UserFacingError } from './errors.ts';
@@ -16,6 +16,7 @@ import { openJob, removeJobDir } from './job-config.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { startSideServer } from './measure-sample.ts';
 import { prepareSide, type PreparedSide } from './prepare-side.ts';
+import { resolveSideRuntimes, runtimeSides } from './side-runtimes.ts';
 
 const MIB = 1024 * 1024;
 
@@ -46,17 +47,24 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
   const { changes, notes } = await lockfileChanges(repoDir, baseSha, headSha, request.prText);
 
   const sides: PreparedSide[] = [];
+  let sidesRuntimes: RuntimeSides | null = null;
   const servers: ServerHandle[] = [];
   const loads: LoadGenerator[] = [];
   const onAbort = () => void Promise.all(loads.map((l) => l.close()));
   signal?.addEventListener('abort', onAbort);
   try {
+    const runtimes = await resolveSideRuntimes({
+      repoDir, baseSha, headSha, config, baseFlag: request.options?.baseRuntime, headFlag: request.options?.headRuntime, cacheDir, signal, onProgress: progress,
+    });
+    changes.push(...runtimes.changes);
+    notes.push(...runtimes.notes);
+    sidesRuntimes = runtimeSides(runtimes.base, runtimes.head);
     for (const [label, sha] of [['base', baseSha], ['head', headSha]] as const) {
       signal?.throwIfAborted();
       sides.push(
         await prepareSide({
           label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, sandbox, cacheScope: request.repo,
-          extraEnv: options.childEnv, onProgress: progress, signal,
+          extraEnv: options.childEnv, runtimes: runtimes[label], onProgress: progress, signal,
         }),
       );
     }
@@ -107,7 +115,7 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
     const result: JobResult = {
       kind: 'soak', verdict, repo: request.repo,
       base: { ref: request.base.ref, sha: baseSha }, head: { ref: request.head.ref, sha: headSha },
-      changes, scenarios: [], culprit: null, soak: soakResult, notes, startedAt, finishedAt: new Date().toISOString(),
+      changes, scenarios: [], culprit: null, soak: soakResult, runtimes: sidesRuntimes, notes, startedAt, finishedAt: new Date().toISOString(),
     };
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
     const id = store.saveResult(result, { runId: options.runId });

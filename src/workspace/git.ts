@@ -112,6 +112,17 @@ export async function readFileAt(repoDir: string, sha: string, file: string): Pr
   }
 }
 
+/** Names of the entries directly in `dir` (relative to the repo root; "" for the root) at a commit; [] when it is not there. */
+export async function filesInDirAt(repoDir: string, sha: string, dir: string): Promise<string[]> {
+  const clean = dir.replace(/^\.\/?/, '').replace(/\/$/, '');
+  try {
+    const out = await simpleGit(repoDir).raw(['ls-tree', '--name-only', clean ? `${sha}:${clean}` : sha]);
+    return out.split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
 export async function changedFiles(repoDir: string, fromSha: string, toSha: string): Promise<string[]> {
   const out = await simpleGit(repoDir).raw(['diff', '--name-only', '--no-renames', fromSha, toSha]);
   return out.split('\n').filter(Boolean);

@@ -1,5 +1,5 @@
 // Install and build one side of a compare. Installs are cached by a hash of everything that decides
-// their outcome (install command, lockfiles and manifests, runtime version), so a second compare of the
+// their outcome (install command, lockfiles and manifests, the side's exact runtimes), so a second compare of the
 // same commits, or an A/A compare, installs once. The installed tree (node_modules, .venv) lives in the
 // cache and is linked into each worktree.
 import { createHash } from 'node:crypto';
@@ -62,9 +62,9 @@ export function planInstall(projectDir: string, configured?: string): InstallPla
   return { kind: 'custom', command: configured ?? 'true', installedDir: null, inputs };
 }
 
-async function hashPlan(projectDir: string, plan: InstallPlan, extraKey: string): Promise<string> {
+async function hashPlan(projectDir: string, plan: InstallPlan, extraKey: string, runtimeKey: string): Promise<string> {
   const hash = createHash('sha256');
-  hash.update(`v1\0${plan.command}\0${process.version}\0${process.platform}-${process.arch}\0${extraKey}\0`);
+  hash.update(`v1\0${plan.command}\0${runtimeKey}\0${process.platform}-${process.arch}\0${extraKey}\0`);
   for (const file of plan.inputs) {
     hash.update(`${file}\0`);
     hash.update(await readFile(path.join(projectDir, file)));
@@ -115,12 +115,17 @@ export async function installWithCache(opts: {
   run: InstallRunner;
   /** Part of the cache key, e.g. a pinned version set during bisect, and the repository. */
   extraKey?: string;
+  /**
+   * The runtimes the install runs on, exactly ("node 22.23.5 …", "python pypy3.9-7.3.11 …"): native addons
+   * and venvs belong to one runtime, so another version never reuses them. Default: the Node running us.
+   */
+  runtimeKey?: string;
   /** Called with a directory the install must be able to write before it runs (the sandbox's uid takes it over). */
   prepareWritable?: (dir: string) => Promise<void>;
 }): Promise<InstallOutcome> {
   const started = Date.now();
   const { projectDir, plan } = opts;
-  const key = await hashPlan(projectDir, plan, opts.extraKey ?? '');
+  const key = await hashPlan(projectDir, plan, opts.extraKey ?? '', opts.runtimeKey ?? process.version);
   const entry = path.join(opts.cacheDir, 'installs', key);
   const done = path.join(entry, '.complete');
   const linkTo = plan.installedDir ? path.join(projectDir, plan.installedDir) : null;

@@ -62,8 +62,11 @@ describe('check run output', () => {
 });
 
 describe('lockfile paths', () => {
-  it('recognises lockfiles anywhere in the tree, and nothing else', () => {
-    for (const p of ['package-lock.json', 'apps/web/yarn.lock', 'pnpm-lock.yaml', 'poetry.lock', 'Pipfile.lock', 'uv.lock', 'requirements.txt', 'requirements-dev.txt', 'requirements/prod.txt', 'npm-shrinkwrap.json']) {
+  it('recognises lockfiles and runtime pin files anywhere in the tree, and nothing else', () => {
+    for (const p of [
+      'package-lock.json', 'apps/web/yarn.lock', 'pnpm-lock.yaml', 'poetry.lock', 'Pipfile.lock', 'uv.lock', 'requirements.txt', 'requirements-dev.txt', 'requirements/prod.txt', 'npm-shrinkwrap.json',
+      '.nvmrc', 'apps/web/.node-version', '.python-version', '.tool-versions', 'runtime.txt', 'Dockerfile', 'deploy/api.Dockerfile',
+    ]) {
       expect(isLockfileChange(p), p).toBe(true);
     }
     for (const p of ['package.json', 'pyproject.toml', 'README.md', 'docs/requirements.md', 'src/lock.ts']) {

@@ -69,6 +69,19 @@ describe('lockfile changes of a compare', () => {
     expect(changes).toEqual([]);
     expect(notes).toEqual([expect.stringMatching(/^Could not read package-lock\.json: .*package-lock\.json/)]);
   });
+
+  it('reads runtime pins the commits changed, and a bot\'s words about them agree', async () => {
+    const repo = createRepo({ 'Dockerfile': 'FROM python:3.11-slim\nCOPY . .\n', '.nvmrc': '20\n', 'package.json': JSON.stringify({ name: 'app', engines: { node: '>=18' } }) });
+    commitOnBranch(
+      repo, 'bump',
+      { 'Dockerfile': 'FROM python:3.12-slim\nCOPY . .\n', 'package.json': JSON.stringify({ name: 'app', version: '2.0.0', engines: { node: '>=18' } }) },
+      'Bump python from 3.11-slim to 3.12-slim\n\nBumps python from 3.11-slim to 3.12-slim.',
+    );
+    const { changes, notes } = await lockfileChanges(repo, git(repo, 'rev-parse', 'main'), git(repo, 'rev-parse', 'bump'));
+    // package.json changed, but not its pins: no runtime change from it.
+    expect(changes).toEqual([{ ecosystem: 'runtime', name: 'python', from: '3.11-slim', to: '3.12-slim', lockfile: 'Dockerfile' }]);
+    expect(notes).toEqual([]);
+  });
 });
 
 describe('hostile lockfiles', () => {
