@@ -81,6 +81,11 @@ export interface RunSample {
   loadGenCpu: number;
   /** True when the load generator itself was the bottleneck (>= 90% of a core). */
   loadGenBound: boolean;
+  /**
+   * Each service's own process tree during the measured run (config `services`), by service name: CPU
+   * seconds and peak RSS bytes. Never part of the server's figures above.
+   */
+  services?: Record<string, { cpuSeconds: number; peakRssBytes: number }>;
 }
 
 export interface MetricResult {

@@ -12,7 +12,7 @@ import { openJob, removeJobDir } from './job-config.ts';
 import type { SandboxRequirement } from './job-sandbox.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
-import { prepareSide, type PreparedSide } from './prepare-side.ts';
+import { prepareSide, releaseSide, type PreparedSide } from './prepare-side.ts';
 
 export interface RunJobOptions {
   /** Where caches (repos, installs, worktrees) and the SQLite store live. */
@@ -64,21 +64,21 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
 
   const sides: PreparedSide[] = [];
   let load: LoadGenerator | undefined;
+  const cpus = cpuPlan(config);
   try {
-    // 4. Both sides, installed and built.
+    // 4. Both sides, installed, built, and their services set up.
     for (const [label, sha] of [['base', baseSha], ['head', headSha]] as const) {
       signal?.throwIfAborted();
       sides.push(
         await prepareSide({
           label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, sandbox, cacheScope: request.repo,
-          extraEnv: options.childEnv, onProgress: progress, signal,
+          extraEnv: options.childEnv, serverCpus: cpus.server, onProgress: progress, signal,
         }),
       );
     }
     const [base, head] = sides;
 
     // 5. Measure.
-    const cpus = cpuPlan(config);
     load = await createLoadGenerator({ cpus: cpus.load, enter: await sandbox.networkPrefix() });
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
     const outcome = await measurePair({
@@ -110,6 +110,7 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
     return result;
   } finally {
     await load?.close();
+    for (const side of sides) await releaseSide(side);
     await removeJobDir(jobDir, sides.map((side) => side.worktree), sandbox);
   }
 }

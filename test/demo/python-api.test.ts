@@ -81,7 +81,7 @@ async function prepare(label: string, sha: string, pinTo?: string): Promise<{ di
     env = { ...env, ...pinned.env };
   }
   const run = (command: string) => runPlan({ file: '/bin/sh', args: ['-c', command], cwd: dir, env, release: async () => {}, spawned: () => {} }, 300_000);
-  await installWithCache({ projectDir: dir, plan: planInstall(dir, config.install), cacheDir: path.join(work, 'cache'), run, extraKey });
+  await installWithCache({ projectDir: dir, plan: planInstall(dir, config.install.command), cacheDir: path.join(work, 'cache'), run, extraKey });
   return { dir, env: childEnvFor(dir, config) };
 }
 
