@@ -182,7 +182,7 @@ const installSchema = z
        * package manager would (`true` says the same). `none`: neither (`false`).
        */
       scripts: z
-        .union([z.enum(['dependencies', 'all', 'none']), z.boolean()], { error: 'one of dependencies, all or none' })
+        .union([z.enum(['dependencies', 'all', 'none'], { error: 'one of dependencies, all or none' }), z.boolean()])
         .transform((v) => (v === true ? 'all' : v === false ? 'none' : v))
         .default('dependencies'),
     }),

@@ -36,6 +36,23 @@ function fromManifest(dir: string, command: string | null): { id: string | null;
   }
 }
 
+/**
+ * name@version of an installed path from package-lock.json: npm rolls a failed install back, so the
+ * package's own manifest is often gone by the time we read the output.
+ */
+function fromLockfile(projectDir: string, where: string): string | null {
+  const lock = path.join(projectDir, 'package-lock.json');
+  if (!existsSync(lock)) return null;
+  try {
+    const packages = (JSON.parse(readFileSync(lock, 'utf8')) as { packages?: Record<string, { version?: string; name?: string }> }).packages ?? {};
+    const key = path.relative(projectDir, path.resolve(projectDir, where)).split(path.sep).join('/');
+    const entry = packages[key];
+    return entry?.version ? `${entry.name ?? nameFromPath(key)}@${entry.version}` : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Whether an installed path is a dependency (under node_modules) rather than the project or one of its workspaces. */
 function isDependencyPath(where: string): boolean {
   return where.split(/[\\/]/).includes('node_modules');
@@ -60,7 +77,7 @@ export function findFailedScript(output: string, projectDir: string): FailedScri
     const banner = [...output.matchAll(new RegExp(`^> (\\S+) (${EVENTS})\\n> (.*)$`, 'gm'))].reverse().find((m) => m[3].trim() === command);
     if (!isDependencyPath(where)) return { package: null, event: banner?.[2] ?? fromManifest(where, command).event, command };
     const manifest = fromManifest(where, command);
-    return { package: manifest.id ?? banner?.[1] ?? nameFromPath(where), event: banner?.[2] ?? manifest.event, command };
+    return { package: manifest.id ?? banner?.[1] ?? fromLockfile(projectDir, where) ?? nameFromPath(where), event: banner?.[2] ?? manifest.event, command };
   }
   // npm 6 and pnpm's error line: "name@1.0.0 postinstall: `command`".
   const stated = lastMatch(output, new RegExp(`(\\S+@[^\\s:]+) (${EVENTS}): \`(.*)\``, 'm'));
@@ -101,7 +118,7 @@ export function findFailedScript(output: string, projectDir: string): FailedScri
 
 /** One clause for the error message, with what to do about it. */
 export function describeFailedScript(failed: FailedScript): string {
-  const script = failed.event ? `"${failed.event}" script` : 'lifecycle script';
+  const script = failed.event ? `"${failed.event}" script` : failed.package === null ? 'lifecycle script' : 'install script';
   const command = failed.command ? ` (\`${failed.command}\`)` : '';
   if (failed.package === null) {
     return (
