@@ -117,6 +117,17 @@ export interface ScenarioResult {
   metrics: Partial<Record<MetricName, MetricResult>>;
   failedRuns: number;
   loadGenBoundRuns: number;
+  /** Each service's own work in this scenario (config `services`), apart from the server's; reported, never gated. */
+  services?: ServiceUsageResult[];
+}
+
+/** A service's usage in one scenario: medians of the measured runs, and head/base of its CPU per request. */
+export interface ServiceUsageResult {
+  name: string;
+  base: { cpuPerRequestUs: number; peakRssMiB: number };
+  head: { cpuPerRequestUs: number; peakRssMiB: number };
+  /** Hodges-Lehmann head/base of its CPU per request, with its interval; null with fewer than 2 runs a side. */
+  cpuPerRequest: { ratio: number; ci: [number, number] } | null;
 }
 
 export interface BisectEvidence {
