@@ -126,7 +126,7 @@ describe('the Python demo repository', () => {
     expect(git(demo.dir, 'show', `${demo.headSha}:requirements.txt`)).toMatch(/^cloudsig==1\.9\.0$/m);
     expect(git(demo.dir, 'show', `${demo.baseSha}:pip.conf`)).toContain(`index-url = ${index.url}`);
     expect(config.env.PIP_CONFIG_FILE).toBe('pip.conf');
-    expect(config.install).toBeUndefined(); // the default venv + pip install
+    expect(config.install.command).toBeUndefined(); // the default venv + pip install
   });
 
   it(
