@@ -99,10 +99,6 @@ export class SideServices {
     return new SideServices(opts, entries, variables, exports);
   }
 
-  get names(): string[] {
-    return this.entries.map((e) => e.name);
-  }
-
   get empty(): boolean {
     return this.entries.length === 0;
   }
@@ -119,8 +115,8 @@ export class SideServices {
   async prepare(setup: () => Promise<void>, onStep?: (message: string) => void): Promise<void> {
     try {
       await this.initialise();
-      if (!this.empty) onStep?.(`${this.opts.label}: services ${this.entries.map((e) => e.recipe.title).join(', ')} up on ports ${this.entries.map((e) => e.port).join(', ')}`);
       await this.startAll(true);
+      if (!this.empty) onStep?.(`${this.opts.label}: services ${this.entries.map((e) => e.recipe.title).join(', ')} up on ports ${this.entries.map((e) => e.port).join(', ')}`);
       for (const e of this.entries) for (const command of e.recipe.afterFirstStart) await this.serviceCommand(e, command, 'creating its database');
       await setup();
       await this.stopAll();

@@ -35,7 +35,10 @@ async function prepare(config: Record<string, unknown>): Promise<PreparedSide> {
   return side;
 }
 
-const failureOf = (config: Record<string, unknown>) => prepare(config).catch((err: unknown) => err as Error);
+const failureOf = (config: Record<string, unknown>): Promise<Error> => prepare(config).then(
+  () => new Error('expected the side to be refused'),
+  (err: unknown) => err as Error,
+);
 
 describe('a side\'s environment', () => {
   it('layers env_file under env, expands ${...}, and gives ${PORT} to the server only', async () => {
