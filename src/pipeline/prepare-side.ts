@@ -119,7 +119,8 @@ async function installSide(opts: {
 }): Promise<InstallOutcome> {
   const { config, sandbox, projectDir, label } = opts;
   const plan = planInstall(projectDir, opts.installCommand, config.install.scripts);
-  opts.onProgress?.({ phase: 'install', message: `${label}: installing (${plan.command}${plan.scripts === 'all' ? '' : `; lifecycle scripts: ${plan.scripts === 'none' ? 'none' : "the dependencies' only"}`})` });
+  const scripts = plan.kind === 'python' || plan.scripts === 'all' ? '' : `; lifecycle scripts: ${plan.scripts === 'none' ? 'none' : "the dependencies' only"}`;
+  opts.onProgress?.({ phase: 'install', message: `${label}: installing (${plan.command}${scripts})` });
   let install: InstallOutcome;
   try {
     install = await installWithCache({
