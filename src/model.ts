@@ -90,6 +90,11 @@ export interface RunSample {
   loadGenCpu: number;
   /** True when the load generator itself was the bottleneck (>= 90% of a core). */
   loadGenBound: boolean;
+  /**
+   * Each service's own process tree during the measured run (config `services`), by service name: CPU
+   * seconds and peak RSS bytes. Never part of the server's figures above.
+   */
+  services?: Record<string, { cpuSeconds: number; peakRssBytes: number }>;
   /** Seconds of unmeasured load before the measured run (until successive slices stopped trending, or the bound). */
   warmupSec?: number;
   /** False when the warm-up reached its bound (`warmupMax`) still trending. */
@@ -136,6 +141,17 @@ export interface ScenarioResult {
   loadGenBoundRuns: number;
   /** Warm-up per side (a JIT runtime such as PyPy takes longer to reach its speed). */
   warmup?: { base: WarmupSummary; head: WarmupSummary };
+  /** Each service's own work in this scenario (config `services`), apart from the server's; reported, never gated. */
+  services?: ServiceUsageResult[];
+}
+
+/** A service's usage in one scenario: medians of the measured runs, and head/base of its CPU per request. */
+export interface ServiceUsageResult {
+  name: string;
+  base: { cpuPerRequestUs: number; peakRssMiB: number };
+  head: { cpuPerRequestUs: number; peakRssMiB: number };
+  /** Hodges-Lehmann head/base of its CPU per request, with its interval; null with fewer than 2 runs a side. */
+  cpuPerRequest: { ratio: number; ci: [number, number] } | null;
 }
 
 export interface BisectEvidence {

@@ -1,7 +1,7 @@
 // Turns the samples of a compare into verdicts: per scenario and metric, Mann-Whitney U and the
 // Hodges-Lehmann head/base ratio with its interval, judged against a threshold that is never below what
 // this runner's noise allows, then Holm across every gated test before anything is called a regression.
-import type { MetricName, MetricResult, RunSample, ScenarioResult, Verdict, WarmupSummary } from '../model.ts';
+import type { MetricName, MetricResult, RunSample, ScenarioResult, ServiceUsageResult, Verdict, WarmupSummary } from '../model.ts';
 import type { Thresholds } from '../config/schema.ts';
 import {
   coefficientOfVariation,
@@ -117,6 +117,29 @@ export function warmupSummary(runs: readonly RunSample[]): WarmupSummary | null 
   };
 }
 
+/**
+ * The services' own work per scenario: a database that does twice the work per request after a bump (an
+ * ORM issuing more queries) is worth seeing, but it is not the server's CPU, so it is reported apart.
+ */
+export function serviceUsage(base: RunSample[], head: RunSample[], confidence: number): ServiceUsageResult[] {
+  const names = [...new Set([...base, ...head].flatMap((s) => Object.keys(s.services ?? {})))];
+  const perRequest = (runs: RunSample[], name: string) =>
+    runs.filter((s) => s.services?.[name] && s.requests > 0).map((s) => (s.services![name].cpuSeconds / s.requests) * 1e6);
+  const rss = (runs: RunSample[], name: string) => runs.filter((s) => s.services?.[name]).map((s) => s.services![name].peakRssBytes / (1024 * 1024));
+  return names.map((name) => {
+    const b = perRequest(base, name);
+    const h = perRequest(head, name);
+    const positive = (values: number[]) => values.filter((v) => v > 0);
+    const ratio = positive(b).length >= 2 && positive(h).length >= 2 ? hodgesLehmannRatio(positive(b), positive(h), confidence) : null;
+    return {
+      name,
+      base: { cpuPerRequestUs: b.length ? median(b) : 0, peakRssMiB: rss(base, name).length ? median(rss(base, name)) : 0 },
+      head: { cpuPerRequestUs: h.length ? median(h) : 0, peakRssMiB: rss(head, name).length ? median(rss(head, name)) : 0 },
+      cpuPerRequest: ratio ? { ratio: ratio.ratio, ci: [ratio.lo, ratio.hi] } : null,
+    };
+  });
+}
+
 export function analyseSamples(scenarios: string[], samples: RunSample[], options: AnalysisOptions): ScenarioResult[] {
   const results = scenarios.map((name): ScenarioResult => {
     const mine = samples.filter((s) => s.scenario === name);
@@ -130,6 +153,7 @@ export function analyseSamples(scenarios: string[], samples: RunSample[], option
     }
     const warmBase = warmupSummary(base);
     const warmHead = warmupSummary(head);
+    const services = serviceUsage(base, head, options.confidence);
     return {
       name,
       verdict: 'inconclusive',
@@ -138,6 +162,7 @@ export function analyseSamples(scenarios: string[], samples: RunSample[], option
       failedRuns: mine.length - ok.length,
       loadGenBoundRuns: mine.filter((s) => s.loadGenBound).length,
       ...(warmBase && warmHead ? { warmup: { base: warmBase, head: warmHead } } : {}),
+      ...(services.length > 0 ? { services } : {}),
     };
   });
 

@@ -2,10 +2,13 @@
 import { createServer } from 'node:net';
 
 /**
- * Ask the kernel for an unused port on 127.0.0.1 and release it at once. Another process could take it
- * before our server binds it; startServer retries once on EADDRINUSE for that reason.
+ * Ports handed to services for the whole life of a side. They listen in the job's network namespace,
+ * where the host's kernel cannot see them, so a later freePort() here could pick one of them again for a
+ * server; it skips them instead.
  */
-export function freePort(): Promise<number> {
+const reserved = new Set<number>();
+
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -21,4 +24,26 @@ export function freePort(): Promise<number> {
       server.close((err) => (err ? reject(err) : resolve(port)));
     });
   });
+}
+
+/**
+ * Ask the kernel for an unused port on 127.0.0.1 and release it at once. Another process could take it
+ * before our server binds it; startServer retries once on EADDRINUSE for that reason.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await kernelPort();
+    if (!reserved.has(port) || attempt >= 20) return port;
+  }
+}
+
+/** A free port kept out of freePort()'s answers until releasePort(). */
+export async function reservePort(): Promise<number> {
+  const port = await freePort();
+  reserved.add(port);
+  return port;
+}
+
+export function releasePort(port: number): void {
+  reserved.delete(port);
 }

@@ -14,9 +14,9 @@ export interface StartServerOptions {
   /**
    * The WHOLE environment of the server: process.env is deliberately not merged in, so the App's own
    * secrets (GitHub private key, tokens) never reach code from a pull request. Start from baseChildEnv().
-   * PORT and HOST are added (and override).
+   * PORT and HOST are added (and override). A function gets the port first (for `${PORT}` in the config's env).
    */
-  env: Record<string, string>;
+  env: Record<string, string> | ((port: number) => Record<string, string>);
   /** Path polled until it answers 2xx, e.g. "/health". */
   readyPath: string;
   readyTimeoutMs: number;
@@ -142,7 +142,8 @@ async function startOnce(opts: StartServerOptions): Promise<ServerHandle> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const launcher = opts.launcher ?? plainLauncher;
-  const plan = await launcher.plan(opts.command, opts.cwd, { ...opts.env, PORT: String(port), HOST: '127.0.0.1' }, opts.cpus);
+  const env = typeof opts.env === 'function' ? opts.env(port) : opts.env;
+  const plan = await launcher.plan(opts.command, opts.cwd, { ...env, PORT: String(port), HOST: '127.0.0.1' }, opts.cpus);
 
   const output = new OutputTail();
   // detached: the child calls setsid(), so it leads a new process group whose id is its pid.

@@ -29,7 +29,25 @@ export function formatKeyPath(path: readonly PropertyKey[]): string {
   return out || '(top level)';
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/**
+ * The issue worth telling about. A union (`install: "npm ci"` or `{ command, scripts }`) fails in every
+ * branch; the branch that got past the type check is the one the user meant, so its issue is the one told.
+ * A record key (`services.my db`) fails with the key's own message.
+ */
+function innermost(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const meant = issue.errors.find((branch) => branch.length > 0 && !(branch[0].code === 'invalid_type' && branch[0].path.length === 0));
+    const inner = meant?.[0];
+    if (inner) return innermost({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue);
+  }
+  if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+    return { ...issue.issues[0], path: issue.path } as z.core.$ZodIssue;
+  }
+  return issue;
+}
+
+function describeIssue(original: z.core.$ZodIssue): string {
+  const issue = innermost(original);
   const where = formatKeyPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
     return issue.keys

@@ -1,6 +1,8 @@
 // The repo config `.github/bumpbench.yml`: one zod schema, the single source of truth for validation,
 // defaults (config/default.yml mirrors them) and the JSON schema editors use (config/schema.json).
 import { z } from 'zod';
+import { KNOWN_VARIABLES_HINT, referencesIn } from './interpolate.ts';
+import { defaultExports, kindHas, parseServiceReference, SERVICE_KINDS, serviceFields, type ServiceKind } from './service-vars.ts';
 import { parseDurationMs, parseFraction } from './units.ts';
 
 /** "10s", "500ms", "2m", "1h", or a number of seconds. Must be > 0. */
@@ -48,7 +50,7 @@ const nonNegativeDuration = z
 /** The longest soak a job may ask for: a runner busy for longer than half a day blocks every other PR. */
 export const MAX_SOAK_MS = 12 * 3_600_000;
 
-const TIMEOUT_DEFAULTS = { install: 20 * 60_000, build: 20 * 60_000 };
+const TIMEOUT_DEFAULTS = { install: 20 * 60_000, build: 20 * 60_000, setup: 20 * 60_000 };
 
 const SOAK_DEFAULTS = { duration: 2 * 3_600_000, rate: 100, connections: 10, sampleEvery: 5_000, warmup: 900_000, window: 600_000 };
 
@@ -101,6 +103,97 @@ const readySchema = z.union([
   }),
 ]);
 
+/** Environment values: strings, or numbers and booleans written plainly in YAML (`PORT_OFFSET: 2`). */
+const envValues = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name: letters, digits and "_", not starting with a digit'),
+  z.union([z.string(), z.number(), z.boolean()]).transform(String),
+);
+
+/**
+ * A service's readiness: a line its log prints (a regular expression), a command that succeeds once it
+ * answers (run in the job's network), or an HTTP path that answers 2xx. Without one, a known kind waits
+ * for its own "ready" line and a `start` command for its port to accept connections.
+ */
+const serviceReadySchema = z
+  .strictObject({
+    log: z.string().min(1).optional(),
+    command: z.string().min(1).optional(),
+    http: z.string().startsWith('/', 'must start with "/", e.g. /health').optional(),
+    timeout: duration.default(30_000),
+  })
+  .superRefine((ready, ctx) => {
+    const given = (['log', 'command', 'http'] as const).filter((k) => ready[k] !== undefined);
+    if (given.length > 1) ctx.addIssue({ code: 'custom', message: `give one of log, command or http, not ${given.join(' and ')}` });
+    if (ready.log !== undefined) {
+      try {
+        new RegExp(ready.log);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['log'], message: `not a regular expression (${(err as Error).message})` });
+      }
+    }
+  });
+
+/** How a service's state goes back to where setup left it before each sample. */
+const serviceResetSchema = z.union([
+  z.enum(['template', 'none']),
+  z.strictObject({ command: z.string().min(1) }),
+]);
+
+export const serviceSchema = z
+  .strictObject({
+    /** A server bumpbench knows how to start from the system's binaries. */
+    kind: z.enum(SERVICE_KINDS, { error: `one of ${SERVICE_KINDS.join(', ')}, or leave it out and give \`start\`` }).optional(),
+    /** Or a command that starts the service in the foreground; it gets PORT, HOST and DATA_DIR. */
+    start: z.string().min(1).optional(),
+    /** Extra arguments for a known kind's server, e.g. ["-c", "work_mem=64MB"] for postgres. */
+    args: z.array(z.string()).default([]),
+    user: z.string().regex(/^[A-Za-z_][\w-]*$/, 'letters, digits, "_" and "-"').optional(),
+    password: z.string().optional(),
+    database: z.string().regex(/^[A-Za-z_][\w-]*$/, 'letters, digits, "_" and "-"').optional(),
+    ready: serviceReadySchema.optional(),
+    /** What it exports into the app's environment; default: the kind's usual variables (DATABASE_URL, REDIS_URL, …). */
+    env: envValues.optional(),
+    /** `template` (default): its data as setup left it, restored before every sample; `none`; or a command run before every sample. */
+    reset: serviceResetSchema.default('template'),
+  })
+  .superRefine((service, ctx) => {
+    if ((service.kind === undefined) === (service.start === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: service.kind === undefined
+          ? `give a kind (${SERVICE_KINDS.join(', ')}) or a start command, e.g. kind: postgres`
+          : 'give a kind or a start command, not both',
+      });
+    }
+    for (const field of ['user', 'password', 'database'] as const) {
+      if (service[field] !== undefined && !kindHas(service.kind, field)) {
+        ctx.addIssue({ code: 'custom', path: [field], message: `only for ${SERVICE_KINDS.filter((k) => kindHas(k, field)).join(', ')}` });
+      }
+    }
+    if (service.args.length > 0 && service.kind === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['args'], message: 'only with a kind; put the arguments in `start`' });
+    }
+  });
+
+/** `install` as a command, or `{ command, scripts }`. */
+const installSchema = z
+  .union([
+    z.string().min(1),
+    z.strictObject({
+      command: z.string().min(1).optional(),
+      /**
+       * Lifecycle scripts during the install. `dependencies` (default): the dependencies' run (native
+       * modules build), the project's own (prepare, prepublish, postinstall, …) do not. `all`: both, as the
+       * package manager would (`true` says the same). `none`: neither (`false`).
+       */
+      scripts: z
+        .union([z.enum(['dependencies', 'all', 'none'], { error: 'one of dependencies, all or none' }), z.boolean()])
+        .transform((v) => (v === true ? 'all' : v === false ? 'none' : v))
+        .default('dependencies'),
+    }),
+  ])
+  .transform((v) => (typeof v === 'string' ? { command: v, scripts: 'dependencies' as const } : v));
+
 export const thresholdsSchema = z
   .strictObject({
     throughput: fraction.default(0.05),
@@ -116,12 +209,24 @@ const metricName = z.enum(['throughput', 'latency_p50', 'latency_p90', 'latency_
 
 export const configSchema = z.strictObject({
   /** Defaults from the lockfiles the repo has (package-lock.json → npm ci, requirements.txt → venv + pip, …). */
-  install: z.string().min(1).optional(),
+  install: installSchema.default({ scripts: 'dependencies' }),
   build: z.string().min(1).optional(),
   start: z.string({ error: 'the command that starts your server, e.g. "node server.js"' }).min(1),
   /** Working directory of install/build/start, relative to the repo root (monorepos). */
   cwd: z.string().default('.'),
-  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  /** Values may use ${PORT}, ${HOST}, other keys, env_file keys and ${services.NAME.FIELD}. */
+  env: envValues.default({}),
+  /** A dotenv file in the project (e.g. .env.example) read first; `env` and the services' exports win over it. */
+  env_file: z.string().min(1).optional(),
+  /** Servers the app needs (databases, caches), started for each side in its sandbox with their own data. */
+  services: z
+    .record(z.string().regex(/^[A-Za-z][\w-]*$/, 'a service name: a letter, then letters, digits, "_" or "-"'), serviceSchema)
+    .default({}),
+  /** Commands run once per side after install and build, against its services (migrate, seed). */
+  setup: z
+    .union([z.string().min(1), z.array(z.string().min(1))])
+    .default([])
+    .transform((v) => (typeof v === 'string' ? [v] : v)),
   ready: readySchema.default('/').transform((r) =>
     typeof r === 'string' ? { path: r, timeoutMs: 30_000 } : { path: r.path, timeoutMs: r.timeout },
   ),
@@ -168,7 +273,11 @@ export const configSchema = z.strictObject({
     .default([]),
   /** Deadlines of the repo's own commands; a command still running is killed and the job fails saying so. */
   timeouts: z
-    .strictObject({ install: duration.default(TIMEOUT_DEFAULTS.install), build: duration.default(TIMEOUT_DEFAULTS.build) })
+    .strictObject({
+      install: duration.default(TIMEOUT_DEFAULTS.install),
+      build: duration.default(TIMEOUT_DEFAULTS.build),
+      setup: duration.default(TIMEOUT_DEFAULTS.setup),
+    })
     .default(TIMEOUT_DEFAULTS),
   /**
    * Whether the App may put what the repository's own commands printed (the tail of a failed install, build
@@ -177,6 +286,7 @@ export const configSchema = z.strictObject({
    */
   publishLogs: z.boolean().default(false),
 }).superRefine((config, ctx) => {
+  checkReferences(config, ctx);
   const names = config.scenarios.map((s) => s.name);
   config.soak.scenarios?.forEach((name, i) => {
     if (!names.includes(name)) {
@@ -185,7 +295,69 @@ export const configSchema = z.strictObject({
   });
 });
 
+/**
+ * Every `${...}` in env values must name something that will exist: PORT, HOST, another env key, a
+ * service's field, a variable a service exports, or (only known once the file is read) an env_file key.
+ * And two services must not export the same variable unnoticed.
+ */
+function checkReferences(
+  config: { env: Record<string, string>; env_file?: string; services: Record<string, ServiceConfig> },
+  ctx: z.RefinementCtx,
+): void {
+  const services = config.services;
+  const exported = new Map<string, string>();
+  for (const [name, service] of Object.entries(services)) {
+    for (const [key, value] of Object.entries(service.env ?? {})) {
+      for (const ref of referencesIn(value)) {
+        const problem = ref === 'HOST' ? null : serviceReferenceProblem(ref, services);
+        if (problem !== null) {
+          ctx.addIssue({ code: 'custom', path: ['services', name, 'env', key], message: `\${${ref}} ${problem ?? ''}: a service's env may use \${HOST} and \${services.NAME.FIELD}`.replace(' :', ':') });
+        }
+      }
+    }
+    const exports = service.env ? Object.keys(service.env) : Object.keys(defaultExports(name, service.kind));
+    for (const key of exports) {
+      const other = exported.get(key);
+      if (other !== undefined && !service.env) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', name],
+          message: `exports ${key} like services.${other}; give one of them its own env, e.g. env: { ${name.toUpperCase().replace(/\W/g, '_')}_URL: "\${services.${name}.url}" }`,
+        });
+      }
+      exported.set(key, name);
+    }
+  }
+  for (const [key, value] of Object.entries(config.env)) {
+    for (const ref of referencesIn(value)) {
+      if (ref === 'PORT' || ref === 'HOST' || Object.hasOwn(config.env, ref) || exported.has(ref)) continue;
+      if (ref.startsWith('services.')) {
+        const problem = serviceReferenceProblem(ref, services);
+        if (problem) ctx.addIssue({ code: 'custom', path: ['env', key], message: `\${${ref}} ${problem}` });
+        continue;
+      }
+      // An env_file's keys are only known once the file is read at the commit being measured.
+      if (config.env_file !== undefined) continue;
+      ctx.addIssue({ code: 'custom', path: ['env', key], message: `\${${ref}} is not a known variable: ${KNOWN_VARIABLES_HINT}` });
+    }
+  }
+}
+
+/** Why `services.X.F` names nothing (null when it names a field of a service). */
+function serviceReferenceProblem(ref: string, services: Record<string, { kind?: ServiceKind }>): string | null {
+  const parsed = parseServiceReference(ref);
+  if (!parsed) return 'is not a known variable: write ${services.NAME.FIELD}, e.g. ${services.db.port}';
+  const service = services[parsed.service];
+  if (!service) {
+    const names = Object.keys(services);
+    return `names no service: ${names.length ? `the services are ${names.join(', ')}` : 'add it under `services:`'}`;
+  }
+  const fields = serviceFields(service.kind);
+  return fields.includes(parsed.field) ? null : `is not a field of services.${parsed.service}: use ${fields.join(', ')}`;
+}
+
 export type RepoConfig = z.output<typeof configSchema>;
+export type ServiceConfig = z.output<typeof serviceSchema>;
 export type Scenario = z.output<typeof scenarioSchema>;
 export type Thresholds = z.output<typeof thresholdsSchema>;
 export type SoakConfig = z.output<typeof soakSchema>;

@@ -22,3 +22,8 @@ export function examplePackagesDir(): string {
 export function nodeApiExampleDir(): string {
   return join(exampleRoot(), 'node-api');
 }
+
+/** `examples/blog-api/`: the example app that needs PostgreSQL and Redis (services, setup, login). */
+export function blogApiExampleDir(): string {
+  return join(exampleRoot(), 'blog-api');
+}

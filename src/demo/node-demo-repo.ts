@@ -1,4 +1,5 @@
-// Builds the demo's git repository: the example API (examples/node-api) on a `main` branch, and a head
+// Builds the demo's git repository: an example API (examples/node-api, or another example app that
+// depends on textkit, such as examples/blog-api) on a `main` branch, and a head
 // branch holding one Dependabot-style commit that bumps @bumpbench-examples/textkit (or, grouped, all
 // nine example libraries), changing only package.json and package-lock.json, as a real bump PR does.
 import { execFile } from 'node:child_process';
@@ -29,6 +30,8 @@ export interface NodeDemoRepoOptions {
   textkitTo?: string;
   /** Bump all nine example libraries in one grouped commit instead of textkit alone. */
   grouped?: boolean;
+  /** The example app to put in the repo (it must depend on textkit). Default examples/node-api. */
+  exampleDir?: string;
 }
 
 export interface NodeDemoRepo {
@@ -90,7 +93,7 @@ export async function createNodeDemoRepo(opts: NodeDemoRepoOptions): Promise<Nod
 
   const dir = opts.dir;
   await ensureEmptyDir(dir);
-  const source = nodeApiExampleDir();
+  const source = opts.exampleDir ?? nodeApiExampleDir();
   await cp(source, dir, {
     recursive: true,
     filter: (path) => !['node_modules', 'package-lock.json'].includes(basename(path)),

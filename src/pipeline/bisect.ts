@@ -24,7 +24,7 @@ import { openJob, removeJobDir } from './job-config.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
 import { measureSample } from './measure-sample.ts';
-import { prepareSide, type PreparedSide } from './prepare-side.ts';
+import { prepareSide, releaseSide, type PreparedSide } from './prepare-side.ts';
 import { searchablePackages } from './searchable-packages.ts';
 import { pinnedVersions, type SourceSpecs } from './source-pins.ts';
 import type { ResolvedRuntime } from '../runtimes/index.ts';
@@ -101,7 +101,8 @@ async function prepareCandidate(ctx: BisectContext, versions: VersionSet, label:
   const access = runtimeAccess(runtimes);
   return prepareSide({
     label, repoDir: ctx.repoDir, sha: ctx.baseSha, worktreeDir: dir, cacheDir: ctx.cacheDir, config: ctx.config,
-    sandbox, cacheScope: ctx.cacheScope, extraEnv, runtimes, installKey: installKeyOf(versions, ctx.ecosystemOf), onProgress: ctx.progress, signal: ctx.options.signal,
+    sandbox, cacheScope: ctx.cacheScope, extraEnv, runtimes, installKey: installKeyOf(versions, ctx.ecosystemOf), serverCpus: ctx.serverCpus,
+    onProgress: ctx.progress, signal: ctx.options.signal,
     beforeInstall: async (projectDir) => {
       const pinEnv: Record<string, string> = {};
       let installCommand: string | undefined;
@@ -128,6 +129,7 @@ async function prepareCandidate(ctx: BisectContext, versions: VersionSet, label:
 }
 
 async function dropCandidate(ctx: BisectContext, side: PreparedSide | undefined, dir?: string): Promise<void> {
+  await releaseSide(side);
   const target = side?.worktree ?? dir;
   if (!target) return;
   await removeWorktree(target);
@@ -290,19 +292,19 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
   try {
     if (packages.length === 0) throw new UserFacingError(`no package version or runtime changes between ${request.base.ref} and ${request.head.ref} that could be searched: nothing to bisect`);
 
-    // 4. Base and head, installed and built.
+    // 4. Base and head, installed, built, and their services set up.
+    const cpus = cpuPlan(config);
     for (const [label, sha] of [['base', baseSha], ['head', headSha]] as const) {
       signal?.throwIfAborted();
       sides.push(await prepareSide({
         label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, sandbox, cacheScope: request.repo,
-        extraEnv: options.childEnv, runtimes: runtimes[label], onProgress: progress, signal,
+        extraEnv: options.childEnv, runtimes: runtimes[label], serverCpus: cpus.server, onProgress: progress, signal,
       }));
     }
     const [base, head] = sides;
 
     // 5. Confirm the regression with the full compare method.
     const budget = new StepBudget(config.bisect.maxSteps);
-    const cpus = cpuPlan(config);
     load = await createLoadGenerator({ cpus: cpus.load, enter: await sandbox.networkPrefix() });
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
     const calibration = store.getCalibration(request.repo);
@@ -404,6 +406,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     return finish({ verdict, scenarios: confirmation.scenarios, culprit, notes, samples });
   } finally {
     await load?.close();
+    for (const side of sides) await releaseSide(side);
     await removeJobDir(jobDir, [...worktrees, ...sides.map((side) => side.worktree)], sandbox);
   }
 }

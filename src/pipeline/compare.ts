@@ -13,7 +13,7 @@ import { openJob, removeJobDir } from './job-config.ts';
 import type { SandboxRequirement } from './job-sandbox.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
-import { prepareSide, type PreparedSide } from './prepare-side.ts';
+import { prepareSide, releaseSide, type PreparedSide } from './prepare-side.ts';
 import { resolveSideRuntimes, runtimeSides } from './side-runtimes.ts';
 
 export interface RunJobOptions {
@@ -66,6 +66,7 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
 
   const sides: PreparedSide[] = [];
   let load: LoadGenerator | undefined;
+  const cpus = cpuPlan(config);
   try {
     // 4. The runtime of each side (a runtime that cannot be had fails here, before any install).
     const runtimes = await resolveSideRuntimes({
@@ -75,20 +76,19 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
     notes.push(...runtimes.notes);
     const sidesRuntimes = runtimeSides(runtimes.base, runtimes.head);
 
-    // 5. Both sides, installed and built.
+    // 5. Both sides, installed, built, and their services set up.
     for (const [label, sha] of [['base', baseSha], ['head', headSha]] as const) {
       signal?.throwIfAborted();
       sides.push(
         await prepareSide({
           label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, sandbox, cacheScope: request.repo,
-          extraEnv: options.childEnv, runtimes: runtimes[label], onProgress: progress, signal,
+          extraEnv: options.childEnv, runtimes: runtimes[label], serverCpus: cpus.server, onProgress: progress, signal,
         }),
       );
     }
     const [base, head] = sides;
 
     // 6. Measure; on a runtime change, each server's memory over its life too.
-    const cpus = cpuPlan(config);
     load = await createLoadGenerator({ cpus: cpus.load, enter: await sandbox.networkPrefix() });
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
     const memoryTraces = sidesRuntimes.changed ? { base: [] as MemorySeries[], head: [] as MemorySeries[] } : undefined;
@@ -123,6 +123,7 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
     return result;
   } finally {
     await load?.close();
+    for (const side of sides) await releaseSide(side);
     await removeJobDir(jobDir, sides.map((side) => side.worktree), sandbox);
   }
 }

@@ -1,12 +1,16 @@
-// One sample of one side: a fresh server process, then every scenario once (an unmeasured warm-up until
-// the server is warm, then the measured run) while the server's process tree is watched for CPU and memory.
+// One sample of one side: its services started from their template, a fresh server process, then every
+// scenario once (an unmeasured warm-up until the server is warm, then the measured run) while the server's process tree is
+// watched for CPU and memory — and each service's tree apart, so a database's work never counts as the
+// server's.
 import type { RepoConfig, Scenario } from '../config/schema.ts';
 import type { RunSample } from '../model.ts';
 import { monitorTree, ServerStartError, startServer, type LoadGenerator, type LoadRun, type ServerHandle } from '../bench/index.ts';
 import { traceMemory, type MemorySeries } from '../bench/memory-trace.ts';
 import { warmUp } from '../bench/warmup.ts';
+import type { SideServices } from '../services/index.ts';
 import { UserFacingError } from './errors.ts';
 import type { PreparedSide } from './prepare-side.ts';
+import { startServicesForSample } from './side-setup.ts';
 
 /** A run whose load generator used this much of a core measured the generator, not the server. */
 const LOAD_GEN_BOUND = 0.9;
@@ -20,19 +24,25 @@ function failedSample(side: 'base' | 'head', pair: number, scenario: Scenario, f
 }
 
 async function measureScenario(
-  url: string, serverPid: number, side: 'base' | 'head', pair: number, scenario: Scenario, load: LoadGenerator, warmupRequests: number,
+  url: string, serverPid: number, side: 'base' | 'head', pair: number, scenario: Scenario, load: LoadGenerator, services: SideServices | null,
+  warmupRequests: number,
 ): Promise<RunSample> {
   const warm = await warmUp(load, url, scenario, { minRequests: warmupRequests });
   const monitor = monitorTree(serverPid, 100);
+  const serviceMonitor = services?.monitor();
   let run: LoadRun;
   try {
     run = await load.run(url, { ...scenario, warmup: 0 });
   } catch (err) {
     monitor.stop();
+    serviceMonitor?.stop();
     throw err;
   }
   const usage = monitor.stop();
+  const serviceUsage = serviceMonitor?.stop();
   const problems: string[] = [];
+  const crashed = services?.crashed();
+  if (crashed) problems.push(crashed);
   if (run.errors > 0) problems.push(`${run.errors} connection errors`);
   if (run.timeouts > 0) problems.push(`${run.timeouts} timeouts`);
   if (run.non2xx > 0) problems.push(`${run.non2xx} non-2xx responses`);
@@ -55,6 +65,7 @@ async function measureScenario(
     loadGenBound: run.loadGenCpu >= LOAD_GEN_BOUND,
     warmupSec: warm.seconds,
     warmupSettled: warm.settled,
+    ...(serviceUsage && Object.keys(serviceUsage).length > 0 ? { services: serviceUsage } : {}),
   };
 }
 
@@ -64,7 +75,7 @@ export async function startSideServer(prepared: PreparedSide, config: RepoConfig
     return await startServer({
       command: config.start,
       cwd: prepared.projectDir,
-      env: prepared.env,
+      env: (port) => prepared.serverEnv(port),
       readyPath: config.ready.path,
       readyTimeoutMs: config.ready.timeoutMs,
       cpus,
@@ -98,26 +109,31 @@ export async function measureSample(opts: {
   onMemoryTrace?: (series: MemorySeries) => void;
 }): Promise<RunSample[]> {
   const { prepared, config, side, pair } = opts;
-  const server = await startSideServer(prepared, config, `${side} server`, opts.serverCpus);
   const samples: RunSample[] = [];
-  const trace = opts.onMemoryTrace ? traceMemory(server.pid) : null;
   // A JIT runtime's own floor (PyPy), when the side runs on one.
   const warmupRequests = Math.max(0, ...prepared.runtimes.map((r) => r.warmupRequests ?? 0));
   try {
-    for (const scenario of config.scenarios) {
-      if (server.exited) {
-        samples.push(failedSample(side, pair, scenario, `the server exited:\n${server.outputTail()}`));
-        continue;
+    await startServicesForSample(prepared, prepared.env, config);
+    const server = await startSideServer(prepared, config, `${side} server`, opts.serverCpus);
+    const trace = opts.onMemoryTrace ? traceMemory(server.pid) : null;
+    try {
+      for (const scenario of config.scenarios) {
+        if (server.exited) {
+          samples.push(failedSample(side, pair, scenario, `the server exited:\n${server.outputTail()}`));
+          continue;
+        }
+        try {
+          samples.push(await measureScenario(server.url, server.pid, side, pair, scenario, opts.load, prepared.services, warmupRequests));
+        } catch (err) {
+          samples.push(failedSample(side, pair, scenario, (err as Error).message));
+        }
       }
-      try {
-        samples.push(await measureScenario(server.url, server.pid, side, pair, scenario, opts.load, warmupRequests));
-      } catch (err) {
-        samples.push(failedSample(side, pair, scenario, (err as Error).message));
-      }
+      if (trace) opts.onMemoryTrace!(trace.stop());
+    } finally {
+      await server.stop();
     }
   } finally {
-    if (trace) opts.onMemoryTrace!(trace.stop());
-    await server.stop();
+    await prepared.services?.stopAll();
   }
   return samples;
 }

@@ -15,8 +15,9 @@ import { UserFacingError } from './errors.ts';
 import { openJob, removeJobDir } from './job-config.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { startSideServer } from './measure-sample.ts';
-import { prepareSide, type PreparedSide } from './prepare-side.ts';
+import { prepareSide, releaseSide, type PreparedSide } from './prepare-side.ts';
 import { resolveSideRuntimes, runtimeSides } from './side-runtimes.ts';
+import { startServicesForSample } from './side-setup.ts';
 
 const MIB = 1024 * 1024;
 
@@ -52,6 +53,8 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
   const loads: LoadGenerator[] = [];
   const onAbort = () => void Promise.all(loads.map((l) => l.close()));
   signal?.addEventListener('abort', onAbort);
+  // Both servers share the server CPUs and both load generators the load CPU: the same conditions.
+  const cpus = cpuPlan(config);
   try {
     const runtimes = await resolveSideRuntimes({
       repoDir, baseSha, headSha, config, baseFlag: request.options?.baseRuntime, headFlag: request.options?.headRuntime, cacheDir, signal, onProgress: progress,
@@ -64,12 +67,12 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
       sides.push(
         await prepareSide({
           label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, sandbox, cacheScope: request.repo,
-          extraEnv: options.childEnv, runtimes: runtimes[label], onProgress: progress, signal,
+          extraEnv: options.childEnv, runtimes: runtimes[label], serverCpus: cpus.server, onProgress: progress, signal,
         }),
       );
     }
-    // Both servers share the server CPUs and both load generators the load CPU: the same conditions.
-    const cpus = cpuPlan(config);
+    // One server per side for the whole soak, so its services too, from the state setup left.
+    for (const side of sides) await startServicesForSample(side, side.env, config);
     for (const side of sides) servers.push(await startSideServer(side, config, `${side.label} server`, cpus.server));
     const enter = await sandbox.networkPrefix();
     for (let i = 0; i < 2; i++) loads.push(await createLoadGenerator({ cpus: cpus.load, enter }));
@@ -126,6 +129,7 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
     signal?.removeEventListener('abort', onAbort);
     await Promise.all(loads.map((l) => l.close()));
     await Promise.all(servers.map((s) => s.stop()));
+    for (const side of sides) await releaseSide(side);
     await removeJobDir(jobDir, sides.map((side) => side.worktree), sandbox);
   }
 }

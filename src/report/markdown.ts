@@ -174,6 +174,13 @@ function scenarioTable(s: ScenarioResult): string {
     if (m.verdict === 'inconclusive' && m.pairsNeeded) verdict += `: ~${m.pairsNeeded} pairs would settle it`;
     rows.push(`| ${spec.label} (${spec.unit}) | ${formatValue(m.base)} | ${formatValue(m.head)} | ${formatChange(m.ratio)} | ${interval} | ${p} | ${verdict} |`);
   }
+  for (const u of s.services ?? []) {
+    const cpu = u.cpuPerRequest;
+    rows.push(
+      `| Service \`${u.name}\`: CPU per request (µs) | ${formatValue(u.base.cpuPerRequestUs)} | ${formatValue(u.head.cpuPerRequestUs)} | ${cpu ? formatChange(cpu.ratio) : '—'} | ${cpu ? `${formatChange(cpu.ci[0])} … ${formatChange(cpu.ci[1])}` : '—'} | — | reported only |`,
+      `| Service \`${u.name}\`: peak RSS (MiB) | ${formatValue(u.base.peakRssMiB)} | ${formatValue(u.head.peakRssMiB)} | — | — | — | reported only |`,
+    );
+  }
   const thresholds = (Object.entries(s.metrics) as [MetricName, MetricResult][])
     .filter(([, m]) => m.gated)
     .map(([n, m]) => `${metricLabel(n).label.toLowerCase()} ±${(m.threshold * 100).toFixed(1)}%`);

@@ -13,6 +13,8 @@ export interface JobNetwork {
   readonly enter: string[];
   /** GET url from inside the namespace: the status, or null when nothing answered within timeoutMs. */
   probe(url: string, timeoutMs: number): Promise<number | null>;
+  /** Whether host:port accepts a TCP connection inside the namespace (a database that speaks no HTTP). */
+  connects(host: string, port: number, timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -107,25 +109,29 @@ export async function openJobNetwork(asRoot: boolean): Promise<JobNetwork> {
     return ready;
   };
 
+  /** Sends one question to the prober and resolves with its answer (null after timeoutMs + 1 s). */
+  const ask = async (question: Record<string, unknown>, timeoutMs: number): Promise<number | null> => {
+    const child = prober ?? (await startProber());
+    const id = ++nextId;
+    return new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => finish(null), timeoutMs + 1_000);
+      const onMessage = (m: { type?: string; id?: number; status?: number | null }) => {
+        if (m?.type === 'status' && m.id === id) finish(m.status ?? null);
+      };
+      const finish = (status: number | null) => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        resolve(status);
+      };
+      child.on('message', onMessage);
+      child.send({ ...question, id, timeoutMs });
+    });
+  };
+
   return {
     enter,
-    async probe(url, timeoutMs) {
-      const child = prober ?? (await startProber());
-      const id = ++nextId;
-      return new Promise<number | null>((resolve) => {
-        const timer = setTimeout(() => finish(null), timeoutMs + 1_000);
-        const onMessage = (m: { type?: string; id?: number; status?: number | null }) => {
-          if (m?.type === 'status' && m.id === id) finish(m.status ?? null);
-        };
-        const finish = (status: number | null) => {
-          clearTimeout(timer);
-          child.off('message', onMessage);
-          resolve(status);
-        };
-        child.on('message', onMessage);
-        child.send({ type: 'probe', id, url, timeoutMs });
-      });
-    },
+    probe: (url, timeoutMs) => ask({ type: 'probe', url }, timeoutMs),
+    connects: async (host, port, timeoutMs) => (await ask({ type: 'connect', host, port }, timeoutMs)) !== null,
     async close() {
       const p = prober as ChildProcess | null;
       p?.kill('SIGKILL');

@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, rmdirSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mountArgs, systemMounts, type Mount } from './filesystem.ts';
@@ -108,6 +109,8 @@ export class Sandbox {
   private readonly allowList: HostAllowList;
   private commands = 0;
   private system: Mount[] | null = null;
+  /** This job's /etc/passwd and /etc/group, written once: the sandbox's uid has a name in them. */
+  private identity: Promise<{ passwd: string; group: string }> | null = null;
   /** Process groups of plans spawned and not yet released: what close() kills, and nothing of other jobs. */
   private readonly live = new Set<number>();
 
@@ -151,6 +154,12 @@ export class Sandbox {
   async probe(url: string, timeoutMs: number): Promise<number | null> {
     if (!this.enabled || this.settings.network === 'host') return probeHere(url, timeoutMs);
     return (await this.jobNetwork()).probe(url, timeoutMs);
+  }
+
+  /** Whether 127.0.0.1:port accepts a TCP connection where the servers listen (a service without HTTP). */
+  async connects(port: number, timeoutMs: number): Promise<boolean> {
+    if (!this.enabled || this.settings.network === 'host') return connectsHere('127.0.0.1', port, timeoutMs);
+    return (await this.jobNetwork()).connects('127.0.0.1', port, timeoutMs);
   }
 
   private jobNetwork(): Promise<JobNetwork> {
@@ -204,10 +213,13 @@ export class Sandbox {
       Object.assign(env, proxyEnv(`http://127.0.0.1:${PROXY_PORT_INSIDE}`));
     }
 
+    const identity = await this.identityFiles();
     const mounted = new Set<string>();
     const bwrapArgs = [
       ...namespaceFlags(this.asRoot, viaProxy ? 'none' : 'inherit'),
       ...mountArgs(system, mounted),
+      // Over the system's: programs that look their own uid up (initdb, postgres, whoami, getpass) find it.
+      ...mountArgs([{ kind: 'ro', from: identity.passwd, path: '/etc/passwd' }, { kind: 'ro', from: identity.group, path: '/etc/group' }], mounted),
       // A fresh /dev; its /dev/shm (POSIX shared memory, semaphores) private and writable by everyone, as usual.
       '--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/dev/shm',
       ...mountArgs(privateDirs, mounted),
@@ -236,6 +248,25 @@ export class Sandbox {
         await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
       },
     });
+  }
+
+  /**
+   * The accounts a sandboxed command sees: root, nobody and its own uid (`bumpbench`). The host's own list
+   * stays out (it names the App's user and the machine's services), and a database server that refuses to
+   * run under a uid without a name (PostgreSQL's initdb and postgres) runs.
+   */
+  private identityFiles(): Promise<{ passwd: string; group: string }> {
+    this.identity ??= (async () => {
+      const dir = path.join(this.settings.scratchDir, 'identity');
+      await mkdir(dir, { recursive: true });
+      const id = sandboxUid();
+      const passwd = path.join(dir, 'passwd');
+      const group = path.join(dir, 'group');
+      await writeFile(passwd, `root:x:0:0:root:/root:/usr/sbin/nologin\nbumpbench:x:${id}:${id}:bumpbench sandbox:${SANDBOX_HOME}:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`, { mode: 0o644 });
+      await writeFile(group, `root:x:0:\nbumpbench:x:${id}:\nnogroup:x:65534:\n`, { mode: 0o644 });
+      return { passwd, group };
+    })();
+    return this.identity;
   }
 
   /** The plan, with its process group remembered from spawn to release. */
@@ -310,6 +341,7 @@ export class Sandbox {
     const proxy = this.proxy;
     this.network = null;
     this.proxy = null;
+    this.identity = null;
     await (await network?.catch(() => null))?.close();
     await (await proxy?.catch(() => null))?.close();
     await rm(this.settings.scratchDir, { recursive: true, force: true }).catch(() => undefined);
@@ -385,6 +417,20 @@ export function runPlan(plan: SpawnPlan, deadlineMs: number, signal?: AbortSigna
         done();
       }, 200);
     });
+  });
+}
+
+/** Whether host:port accepts a TCP connection from here within timeoutMs. */
+export function connectsHere(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    const answer = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.once('connect', () => answer(true));
+    socket.once('timeout', () => answer(false));
+    socket.once('error', () => answer(false));
   });
 }
 

@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { touchCacheEntry } from './disk-budget.ts';
+import { describeFailedScript, findFailedScript, type FailedScript } from './install-failure.ts';
+import { noScriptsEnv, stripOwnScripts, type ScriptsPolicy } from './lifecycle-scripts.ts';
 
 export class InstallError extends Error {
   constructor(
@@ -15,6 +17,8 @@ export class InstallError extends Error {
     /** Hosts the sandbox refused while it ran (not package registries it may reach). */
     readonly refusedHosts: readonly string[] = [],
     readonly timedOut = false,
+    /** The lifecycle script that failed, when the output names one. */
+    readonly failedScript: FailedScript | null = null,
   ) {
     super(message);
     this.name = 'InstallError';
@@ -29,13 +33,19 @@ export interface InstallPlan {
   installedDir: string | null;
   /** Files whose content decides the install (relative to the project dir). */
   inputs: string[];
+  /** Whose lifecycle scripts run (npm, pnpm, yarn; a custom command too): lifecycle-scripts.ts. */
+  scripts: ScriptsPolicy;
 }
 
 const NODE_INPUTS = ['package.json', 'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', '.npmrc', '.yarnrc.yml', '.yarnrc'];
 const PYTHON_INPUTS = ['requirements.txt', 'requirements.lock', 'poetry.lock', 'pyproject.toml', 'Pipfile.lock', 'uv.lock', 'pip.conf'];
 
 /** The default install for a project directory, from the lockfiles it has; `configured` overrides the command. */
-export function planInstall(projectDir: string, configured?: string): InstallPlan {
+export function planInstall(projectDir: string, configured?: string, scripts: ScriptsPolicy = 'dependencies'): InstallPlan {
+  return { ...planCommand(projectDir, configured), scripts };
+}
+
+function planCommand(projectDir: string, configured?: string): Omit<InstallPlan, 'scripts'> {
   const has = (f: string) => existsSync(path.join(projectDir, f));
   const inputs = [...NODE_INPUTS, ...PYTHON_INPUTS].filter(has);
   if (has('package-lock.json') || has('npm-shrinkwrap.json')) {
@@ -64,7 +74,7 @@ export function planInstall(projectDir: string, configured?: string): InstallPla
 
 async function hashPlan(projectDir: string, plan: InstallPlan, extraKey: string, runtimeKey: string): Promise<string> {
   const hash = createHash('sha256');
-  hash.update(`v1\0${plan.command}\0${runtimeKey}\0${process.platform}-${process.arch}\0${extraKey}\0`);
+  hash.update(`v1\0${plan.command}\0${plan.scripts}\0${runtimeKey}\0${process.platform}-${process.arch}\0${extraKey}\0`);
   for (const file of plan.inputs) {
     hash.update(`${file}\0`);
     hash.update(await readFile(path.join(projectDir, file)));
@@ -87,8 +97,8 @@ export interface InstallMounts {
   readOnly: string[];
 }
 
-/** Runs one command of the install in the project dir (in the job's sandbox): its exit code and output tail. */
-export type InstallRunner = (command: string, mounts: InstallMounts) => Promise<{ code: number | null; output: string; timedOut?: boolean; refusedHosts?: string[] }>;
+/** Runs one command of the install in the project dir (in the job's sandbox), with `env` added: its exit code and output tail. */
+export type InstallRunner = (command: string, mounts: InstallMounts, env: Record<string, string>) => Promise<{ code: number | null; output: string; timedOut?: boolean; refusedHosts?: string[] }>;
 
 export function tailLines(text: string, lines = 30): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
@@ -151,11 +161,21 @@ export async function installWithCache(opts: {
     await opts.prepareWritable?.(entry);
     mounts.writable.push(entry);
   }
-  const result = await opts.run(command, mounts);
+  // Python installs have no lifecycle scripts; for the Node package managers, see lifecycle-scripts.ts.
+  const node = plan.kind !== 'python';
+  const own = node && plan.scripts !== 'all' ? await stripOwnScripts(projectDir) : null;
+  let result: Awaited<ReturnType<InstallRunner>>;
+  try {
+    result = await opts.run(command, mounts, node && plan.scripts === 'none' ? noScriptsEnv() : {});
+  } finally {
+    await own?.restore();
+  }
   if (result.code !== 0) {
     if (plan.kind === 'python') await rm(entry, { recursive: true, force: true });
     const how = result.timedOut ? 'did not finish within its deadline (`timeouts.install`) and was killed' : `exited with ${result.code}`;
-    throw new InstallError(`install failed (\`${plan.command}\` ${how})`, tailLines(result.output), result.refusedHosts ?? [], result.timedOut ?? false);
+    const failed = result.timedOut || !node ? null : findFailedScript(result.output, projectDir);
+    const cause = failed ? `: ${describeFailedScript(failed)}` : '';
+    throw new InstallError(`install failed (\`${plan.command}\` ${how})${cause}`, tailLines(result.output), result.refusedHosts ?? [], result.timedOut ?? false, failed);
   }
   await mkdir(entry, { recursive: true });
   if (plan.installedDir && linkTo && plan.kind !== 'python') {

@@ -81,7 +81,7 @@ async function prepare(label: string, sha: string, pinTo?: string): Promise<{ di
     env = { ...env, ...pinned.env };
   }
   const run = (command: string) => runPlan({ file: '/bin/sh', args: ['-c', command], cwd: dir, env, release: async () => {}, spawned: () => {} }, 300_000);
-  await installWithCache({ projectDir: dir, plan: planInstall(dir, config.install), cacheDir: path.join(work, 'cache'), run, extraKey });
+  await installWithCache({ projectDir: dir, plan: planInstall(dir, config.install.command), cacheDir: path.join(work, 'cache'), run, extraKey });
   return { dir, env: childEnvFor(dir, config) };
 }
 
@@ -126,7 +126,7 @@ describe('the Python demo repository', () => {
     expect(git(demo.dir, 'show', `${demo.headSha}:requirements.txt`)).toMatch(/^cloudsig==1\.9\.0$/m);
     expect(git(demo.dir, 'show', `${demo.baseSha}:pip.conf`)).toContain(`index-url = ${index.url}`);
     expect(config.env.PIP_CONFIG_FILE).toBe('pip.conf');
-    expect(config.install).toBeUndefined(); // the default venv + pip install
+    expect(config.install.command).toBeUndefined(); // the default venv + pip install
   });
 
   it(
