@@ -40,7 +40,12 @@ export interface Change {
   source?: { from: PackageSource | null; to: PackageSource | null };
 }
 
-export type Verdict = 'regression' | 'improvement' | 'unchanged' | 'inconclusive';
+/**
+ * regression: worse by δ, as far as the runs can tell (the gate fails); below-threshold: a real change the
+ * gate does not act on (worse but shown to be under δ, or better but not by δ); unchanged: not worse by δ
+ * and no change shown; inconclusive: cannot tell whether it is worse by δ (docs/methodology.md §4).
+ */
+export type Verdict = 'regression' | 'improvement' | 'below-threshold' | 'unchanged' | 'inconclusive';
 
 /** Which way a metric is good: throughput up is good, latency/CPU/RSS up is bad. */
 export type Direction = 'higher-is-better' | 'lower-is-better';
@@ -83,26 +88,43 @@ export interface RunSample {
   loadGenBound: boolean;
 }
 
+/** The run-to-run noise a metric was judged against. */
+export interface MetricNoise {
+  /** This compare's runs: robust coefficient of variation (1.4826 · MAD / median), mean of base's and head's. */
+  observed: number;
+  /** From `bumpbench calibrate` on this runner, when stored: the interval was never narrower than this noise allows. */
+  calibrated?: { cv: number; runs: number };
+}
+
 export interface MetricResult {
   /** Medians of the per-run values. Units: req/s, µs, CPU µs per request, MiB. */
   base: number;
   head: number;
   /** Hodges-Lehmann estimate of head/base. */
   ratio: number;
+  /** The interval the gate reads: each end a one-sided bound at (1 + confidence) / 2. */
   ci: [number, number];
-  /** Confidence level of `ci` (0.95 or the stricter sequential level). */
+  /** Two-sided confidence level of `ci` (0.90 by default). */
   confidence: number;
+  /** Two-sided Mann-Whitney p of any change at all. */
   p: number;
-  /** p after Holm correction across every gated test of the job. */
+  /**
+   * Holm-adjusted (across every gated test of the job) one-sided p of "head is worse by at most `harmless`"
+   * (or better, when the estimate points that way): below α, the change is clearly past the harmless edge.
+   */
   pAdjusted?: number;
   verdict: Verdict;
-  /** The practical threshold used (fraction, e.g. 0.05), after noise calibration. */
+  /** δ: the change the gate asks about ("worse by δ or more?"), as configured (fraction, e.g. 0.05). */
   threshold: number;
+  /** The harmless edge of the indifference zone (fraction): nothing under it is ever called a regression. */
+  harmless?: number;
   gated: boolean;
-  /** Smallest change this runner can see for this metric with the pairs measured (fraction). */
+  /** Smallest change the gate calls a regression 4 times in 5 with this noise and these pairs (fraction). */
   minDetectable?: number;
-  /** For inconclusive: roughly how many pairs in total would settle it. */
+  /** For inconclusive: pairs a side after which it is settled 4 times in 5 if the estimate holds; absent when out of reach. */
   pairsNeeded?: number;
+  /** The noise the metric was judged against. */
+  noise?: MetricNoise;
 }
 
 export interface ScenarioResult {

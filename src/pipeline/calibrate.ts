@@ -4,7 +4,8 @@
 import path from 'node:path';
 import type { MetricName, RunSample } from '../model.ts';
 import { METRICS } from '../bench/metrics.ts';
-import { coefficientOfVariation, minDetectableChange } from '../stats/index.ts';
+import type { Thresholds } from '../config/schema.ts';
+import { coefficientOfVariation, detectableChange } from '../stats/index.ts';
 import { ResultsStore } from '../store/results-store.ts';
 import { openRepo, resolveRef } from '../workspace/git.ts';
 import { runCompare, type RunJobOptions } from './compare.ts';
@@ -15,13 +16,15 @@ export interface CalibrationRow {
   metric: MetricName;
   cv: number;
   runs: number;
-  /** Smallest change a compare with `repeats.min` pairs can see at this CV. */
+  /** Smallest change a compare with `repeats.min` pairs calls a regression 4 times in 5 at this CV. */
   minDetectable: number;
 }
 
-export function calibrationFromSamples(samples: RunSample[], pairsForCompare: number): CalibrationRow[] {
+export function calibrationFromSamples(samples: RunSample[], pairsForCompare: number, thresholds: Thresholds, gatedMetrics: readonly MetricName[]): CalibrationRow[] {
   const rows: CalibrationRow[] = [];
   const scenarios = [...new Set(samples.map((s) => s.scenario))];
+  // Holm's first step over every gated test of a compare of this repo.
+  const gatedFamily = Math.max(1, scenarios.length * gatedMetrics.length);
   for (const scenario of scenarios) {
     const ok = samples.filter((s) => s.scenario === scenario && s.ok);
     for (const metric of METRICS) {
@@ -29,7 +32,9 @@ export function calibrationFromSamples(samples: RunSample[], pairsForCompare: nu
       const values = ok.map(metric.read).filter((v) => Number.isFinite(v) && v > 0);
       if (values.length < 4) continue;
       const cv = coefficientOfVariation(values);
-      rows.push({ scenario, metric: metric.name, cv, runs: values.length, minDetectable: minDetectableChange(cv, pairsForCompare) });
+      // The spread of a log-ratio per pair is about √2 · CV (two runs, one a side).
+      const minDetectable = detectableChange(cv * Math.SQRT2, pairsForCompare, thresholds[metric.name], metric.direction, gatedFamily);
+      rows.push({ scenario, metric: metric.name, cv, runs: values.length, minDetectable });
     }
   }
   return rows;
@@ -45,7 +50,7 @@ export async function runCalibrate(
   const { config } = await loadJobConfig(repoDir, sha, request, options.config);
   const pairs = opts.pairs ?? Math.max(10, config.repeats.min);
   const result = await runCompare(request, { ...options, config: { ...config, repeats: { min: pairs, max: pairs } }, keepSamples: true });
-  const rows = calibrationFromSamples(result.samples ?? [], config.repeats.min);
+  const rows = calibrationFromSamples(result.samples ?? [], config.repeats.min, config.thresholds, config.gatedMetrics);
   const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
   try {
     for (const row of rows) store.saveCalibration(opts.repo, row.scenario, row.metric, row.cv, row.runs);

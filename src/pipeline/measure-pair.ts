@@ -45,14 +45,19 @@ export function measurePair(options: MeasurePairOptions): Promise<ScheduleOutcom
   const scenarioNames = config.scenarios.map((s) => s.name);
   const analysisOptions = { thresholds: config.thresholds, gatedMetrics: config.gatedMetrics, calibration: options.calibration };
   return runSchedule({
+    scenarios: scenarioNames,
     minPairs: repeats.min,
     maxPairs: repeats.max,
     signal: options.signal,
-    measure: (side, pair) =>
-      measureSample({ prepared: side === 'base' ? base : head, side, pair, config, load, serverCpus: options.serverCpus }),
-    analyse: (samples, confidence) => analyseSamples(scenarioNames, samples, { ...analysisOptions, confidence }),
-    onPair: (pair, planned, order) =>
-      progress({ phase: 'measure', message: `${base.label} vs ${head.label}: pair ${pair} of ${planned} done (${order.join(' then ')})`, step: pair, total: planned }),
+    measure: (side, pair, scenarios) =>
+      measureSample({ prepared: side === 'base' ? base : head, side, pair, config, load, serverCpus: options.serverCpus, scenarios }),
+    analyse: (samples) => analyseSamples(scenarioNames, samples, analysisOptions),
+    onPair: (pair, planned, order, scenarios) =>
+      progress({
+        phase: 'measure',
+        message: `${base.label} vs ${head.label}: pair ${pair} of ${planned} done (${order.join(' then ')}${scenarios.length < scenarioNames.length ? `; still open: ${scenarios.join(', ')}` : ''})`,
+        step: pair, total: planned,
+      }),
     onLook: (pairs, results) =>
       progress({ phase: 'analyse', message: `after ${pairs} pairs: ${results.map((r) => `${r.name} ${r.verdict}`).join(', ')}` }),
   });

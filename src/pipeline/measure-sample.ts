@@ -90,12 +90,15 @@ export async function measureSample(opts: {
   config: RepoConfig;
   load: LoadGenerator;
   serverCpus?: string;
+  /** Only these scenarios (by name; default every scenario): later batches measure the still-open ones. */
+  scenarios?: readonly string[];
 }): Promise<RunSample[]> {
   const { prepared, config, side, pair } = opts;
+  const scenarios = opts.scenarios ? config.scenarios.filter((s) => opts.scenarios!.includes(s.name)) : config.scenarios;
   const server = await startSideServer(prepared, config, `${side} server`, opts.serverCpus);
   const samples: RunSample[] = [];
   try {
-    for (const scenario of config.scenarios) {
+    for (const scenario of scenarios) {
       if (server.exited) {
         samples.push(failedSample(side, pair, scenario, `the server exited:\n${server.outputTail()}`));
         continue;

@@ -10,13 +10,15 @@ import { bisectChart, compareChart, soakChart } from './charts.ts';
 const VERDICT_LABEL: Record<Verdict, string> = {
   regression: '🔴 regression',
   improvement: '🟢 improvement',
+  'below-threshold': '🔵 below threshold',
   unchanged: '⚪ unchanged',
-  inconclusive: '🟡 inconclusive',
+  inconclusive: '🟡 cannot tell',
 };
 
 const TITLE: Record<Verdict, string> = {
   regression: 'Performance regression',
   improvement: 'Performance improvement',
+  'below-threshold': 'No regression (a change below the threshold)',
   unchanged: 'No significant change',
   inconclusive: 'Inconclusive',
 };
@@ -24,6 +26,7 @@ const TITLE: Record<Verdict, string> = {
 const SOAK_TITLE: Record<Verdict, string> = {
   regression: 'Memory leak',
   improvement: 'Memory leak fixed',
+  'below-threshold': 'No new memory growth',
   unchanged: 'No new memory growth',
   inconclusive: 'Memory soak inconclusive',
 };
@@ -86,13 +89,18 @@ export function summaryLine(result: JobResult): string {
       parts.push(`\`${s.name}\` ${s.verdict}: ${detail}`);
     }
   }
+  const below = result.scenarios.filter((s) => s.verdict === 'below-threshold');
+  for (const s of below) {
+    const entries = gatedEntries(s, 'below-threshold');
+    parts.push(`\`${s.name}\` below the threshold: ${entries.map(([n, m]) => metricPhrase(n, m)).join(', ')}`);
+  }
   const quiet = result.scenarios.filter((s) => s.verdict === 'unchanged').map((s) => `\`${s.name}\``);
   const unsure = result.scenarios.filter((s) => s.verdict === 'inconclusive').map((s) => `\`${s.name}\``);
   if (parts.length === 0 && unsure.length === 0) {
     return `No significant change in ${result.scenarios.length} scenario(s).`;
   }
   if (quiet.length) parts.push(`no significant change in ${quiet.join(', ')}`);
-  if (unsure.length) parts.push(`inconclusive for ${unsure.join(', ')} (the interval still spans the threshold)`);
+  if (unsure.length) parts.push(`cannot tell yet whether ${unsure.join(', ')} ${unsure.length > 1 ? 'are' : 'is'} worse by the threshold`);
   const line = parts.join('; ');
   return line.charAt(0).toUpperCase() + line.slice(1) + '.';
 }
@@ -119,6 +127,30 @@ function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|');
 }
 
+const pctText = (f: number) => `${(f * 100).toFixed(1)}%`;
+
+/**
+ * The noise each gated metric was judged against, so a reader knows what "cannot tell" or "unchanged"
+ * rests on: the runs' own variation, and the calibrated one where `bumpbench calibrate` stored it.
+ */
+function noiseSentence(gated: [MetricName, MetricResult][]): string {
+  const parts = gated.filter(([, m]) => m.noise).map(([n, m]) => {
+    const cal = m.noise!.calibrated;
+    const observed = Number.isFinite(m.noise!.observed) ? pctText(m.noise!.observed) : 'n/a';
+    return `${metricLabel(n).label.toLowerCase()} ${observed}${cal ? ` (calibrated ${pctText(cal.cv)} over ${cal.runs} runs)` : ''}`;
+  });
+  if (parts.length === 0) return '';
+  const calibrated = gated.some(([, m]) => m.noise?.calibrated);
+  const detectable = gated
+    .filter(([, m]) => m.minDetectable !== undefined && Number.isFinite(m.minDetectable))
+    .map(([n, m]) => `${metricLabel(n).label.toLowerCase()} ${pctText(m.minDetectable!)}`);
+  return (
+    `Judged against run-to-run noise (robust CV) of ${parts.join(', ')}` +
+    `${calibrated ? '; intervals are never narrower than the calibrated noise allows' : '; no calibration stored for this repository on this runner'}.` +
+    (detectable.length ? ` Smallest change called a regression 4 times in 5 here: ${detectable.join(', ')}.` : '')
+  );
+}
+
 function scenarioTable(s: ScenarioResult): string {
   const header = `### \`${s.name}\`: ${VERDICT_LABEL[s.verdict]} (${s.pairs} pairs${s.failedRuns ? `, ${s.failedRuns} failed runs` : ''})`;
   const rows: string[] = ['| Metric | Base | Head | Change | Interval | p (Holm) | Verdict |', '|---|---:|---:|---:|---|---:|---|'];
@@ -127,16 +159,15 @@ function scenarioTable(s: ScenarioResult): string {
     if (!m) continue;
     const interval = `${formatChange(m.ci[0])} … ${formatChange(m.ci[1])} (${Math.round(m.confidence * 100)}%)`;
     const p = m.pAdjusted !== undefined ? `${formatP(m.p)} (${formatP(m.pAdjusted)})` : formatP(m.p);
-    let verdict = m.gated ? VERDICT_LABEL[m.verdict] : `${m.verdict} (not gated)`;
-    if (m.verdict === 'inconclusive' && m.pairsNeeded) verdict += `: ~${m.pairsNeeded} pairs would settle it`;
+    let verdict = m.gated ? VERDICT_LABEL[m.verdict] : `${m.verdict === 'inconclusive' ? 'cannot tell' : m.verdict.replace('-', ' ')} (not gated)`;
+    if (m.verdict === 'inconclusive' && m.gated) verdict += m.pairsNeeded ? `: ~${m.pairsNeeded} pairs would settle it` : ': more pairs than is practical would be needed';
     rows.push(`| ${spec.label} (${spec.unit}) | ${formatValue(m.base)} | ${formatValue(m.head)} | ${formatChange(m.ratio)} | ${interval} | ${p} | ${verdict} |`);
   }
-  const thresholds = (Object.entries(s.metrics) as [MetricName, MetricResult][])
-    .filter(([, m]) => m.gated)
-    .map(([n, m]) => `${metricLabel(n).label.toLowerCase()} ±${(m.threshold * 100).toFixed(1)}%`);
-  const detectable = thresholds.length ? `\n\nSmallest change this runner can call here: ${thresholds.join(', ')}.` : '';
+  const gated = (Object.entries(s.metrics) as [MetricName, MetricResult][]).filter(([, m]) => m.gated);
+  const thresholds = gated.map(([n, m]) => `${metricLabel(n).label.toLowerCase()} ${(m.threshold * 100).toFixed(1)}%`);
+  const judged = thresholds.length ? `\n\nThe gate asks whether head is worse by: ${thresholds.join(', ')}. ${noiseSentence(gated)}` : '';
   const bound = s.loadGenBoundRuns ? `\n\n⚠️ ${s.loadGenBoundRuns} runs were load-generator bound: throughput here measures autocannon, not the server.` : '';
-  return `${header}\n\n${rows.join('\n')}${detectable}${bound}`;
+  return `${header}\n\n${rows.join('\n')}${judged}${bound}`;
 }
 
 const EVIDENCE_VERDICT: Record<string, string> = {
@@ -218,7 +249,7 @@ export function renderMarkdown(result: JobResult, opts: { maxChars?: number } = 
     ...result.scenarios.map(scenarioTable),
     result.notes.length ? `**Notes**\n\n${result.notes.map((n) => `- ${n}`).join('\n')}` : '',
     result.scenarios.length
-      ? `<sub>Each pair runs base and head on fresh servers in random order; intervals are Hodges-Lehmann on the head/base ratio, p from Mann-Whitney U with Holm across gated metrics. See docs/methodology.md.</sub>`
+      ? `<sub>Each pair runs base and head on fresh servers in random order; intervals are Hodges-Lehmann on the head/base ratio; a regression is a change clearly past half the threshold (Mann-Whitney, Holm across gated metrics) that the interval cannot show is under the threshold. See docs/methodology.md.</sub>`
       : '',
   ].filter(Boolean);
   let text = sections.join('\n\n');

@@ -1,6 +1,6 @@
 // Noise calibration end to end: real git repo, real servers, real autocannon, a real SQLite file. A/A pairs
-// store each scenario and metric's CV; the next compare of that repo never uses a threshold below the
-// noise floor that CV allows.
+// store each scenario and metric's CV; the next compare of that repo judges every metric against it: its
+// interval is never narrower than that noise allows, and the report says which noise it was.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -9,14 +9,14 @@ import { METRICS } from '../../src/bench/metrics.ts';
 import { runCalibrate, type CalibrationRow } from '../../src/pipeline/calibrate.ts';
 import { runJob } from '../../src/pipeline/run-job.ts';
 import { renderMarkdown } from '../../src/report/markdown.ts';
-import { coefficientOfVariation, minDetectableChange } from '../../src/stats/index.ts';
+import { detectableChange, GATE_RULE, normalQuantile } from '../../src/stats/index.ts';
 import { cpuAppConfig, cpuAppFiles } from '../helpers/cpu-app.ts';
 import { commitOnBranch, createRepo, git, tempDir } from '../helpers/git-repo.ts';
 import { serverPidsUnder } from '../helpers/processes.ts';
 
 const WORK = 1_500_000;
 const PAIRS = 4;
-// Thresholds far below any real noise, so the noise floor (observed or calibrated) is what decides.
+// Thresholds far below any real noise, so the noise (observed or calibrated) is what decides.
 const config = cpuAppConfig({
   min: PAIRS,
   max: PAIRS,
@@ -47,7 +47,9 @@ describe('bumpbench calibrate', () => {
       expect(r.runs).toBe(2 * PAIRS);
       expect(r.cv).toBeGreaterThan(0);
       expect(r.cv).toBeLessThan(1);
-      expect(r.minDetectable).toBeCloseTo(minDetectableChange(r.cv, PAIRS), 12);
+      const spec = METRICS.find((m) => m.name === r.metric)!;
+      // Two scenarios × the four default gated metrics: Holm's first step divides α by 8.
+      expect(r.minDetectable).toBeCloseTo(detectableChange(r.cv * Math.SQRT2, PAIRS, 0.001, spec.direction, 8), 12);
     }
 
     const db = new Database(dbFile, { readonly: true });
@@ -64,33 +66,26 @@ describe('bumpbench calibrate', () => {
     expect(git(repo, 'worktree', 'list').split('\n')).toHaveLength(1);
   });
 
-  it('a following compare of the repo never uses a threshold below the calibrated noise floor', async () => {
+  it('a following compare of the repo is judged against the calibrated noise, and its report says so', async () => {
     expect(rows.length).toBeGreaterThan(0);
     const result = await runJob({ kind: 'compare', repo, base: { ref: 'main' }, head: { ref: 'more-work' } }, { dataDir, keepSamples: true });
     const samples = result.samples!;
-    let bindingCalibrations = 0;
+    const z = normalQuantile(1 - GATE_RULE.beta);
     for (const scenario of result.scenarios) {
       for (const spec of METRICS) {
         const m = scenario.metrics[spec.name];
         if (!m) continue;
         const calibrated = rows.find((r) => r.scenario === scenario.name && r.metric === spec.name)!;
-        const side = (s: 'base' | 'head') =>
-          samples.filter((x) => x.ok && x.scenario === scenario.name && x.side === s).map(spec.read);
-        const n = Math.min(side('base').length, side('head').length);
-        const floor = minDetectableChange(calibrated.cv, n);
-        expect(m.threshold, `${scenario.name}/${spec.name}`).toBeGreaterThanOrEqual(floor - 1e-12);
-        // The threshold is the larger of the two noise floors: this run's own CV, or the calibrated one.
-        const observed = (coefficientOfVariation(side('base')) + coefficientOfVariation(side('head'))) / 2;
-        expect(m.threshold).toBeCloseTo(Math.max(0.001, minDetectableChange(Math.max(observed, calibrated.cv), n)), 10);
-        if (calibrated.cv > observed) bindingCalibrations++;
+        expect(m.noise?.calibrated, `${scenario.name}/${spec.name}`).toEqual({ cv: calibrated.cv, runs: calibrated.runs });
+        const side = (s: 'base' | 'head') => samples.filter((x) => x.ok && x.scenario === scenario.name && x.side === s).map(spec.read);
+        // The interval is never narrower than the calibrated noise allows for these run counts.
+        const floor = 2 * z * calibrated.cv * Math.sqrt(1 / side('base').length + 1 / side('head').length);
+        expect(Math.log(m.ci[1] / m.ci[0])).toBeGreaterThanOrEqual(floor - 1e-9);
       }
     }
-    // Twelve scenario × metric pairs: the calibration was the larger noise for some of them, so this test
-    // would fail if the compare ignored it.
-    expect(bindingCalibrations).toBeGreaterThan(0);
-    // The report states the smallest change this runner can call, per scenario.
+    // The report states the calibrated noise it judged against.
     const work = result.scenarios.find((s) => s.name === 'work')!;
-    const cpuThreshold = work.metrics.cpu_per_request!.threshold;
-    expect(renderMarkdown(result)).toContain(`CPU per request ±${(cpuThreshold * 100).toFixed(1)}%`.toLowerCase());
+    const cpu = work.metrics.cpu_per_request!;
+    expect(renderMarkdown(result)).toContain(`calibrated ${(cpu.noise!.calibrated!.cv * 100).toFixed(1)}% over ${cpu.noise!.calibrated!.runs} runs`);
   });
 });
