@@ -82,10 +82,20 @@ export interface RunSample {
   cpuPerRequest: number;
   /** Peak RSS of the server's process tree during the run, bytes. */
   peakRssBytes: number;
-  /** Fraction of one core the load generator used during the run (0..1+). */
+  /** Fraction of one core the load generator's busiest worker (its main thread) used during the run (0..1+). */
   loadGenCpu: number;
-  /** True when the load generator itself was the bottleneck (>= 90% of a core). */
+  /**
+   * True when the load generator, not the server, was the limit: the generator saturated (>= 90% of a
+   * core) while the server was not (its busiest thread and its CPUs under 80%). Such a run's throughput is
+   * not gated.
+   */
   loadGenBound: boolean;
+  /** The server tree's busiest thread over the run, fraction of a core. */
+  serverBusiestThread?: number;
+  /** The server tree's CPU over the run, in cores. */
+  serverCores?: number;
+  /** Load-generator workers that drove the run (more than 1 after scaling out). */
+  loadGenWorkers?: number;
 }
 
 /** The run-to-run noise a metric was judged against. */
@@ -119,6 +129,11 @@ export interface MetricResult {
   /** The harmless edge of the indifference zone (fraction): nothing under it is ever called a regression. */
   harmless?: number;
   gated: boolean;
+  /**
+   * Why a metric listed in gatedMetrics was not gated here: "load-generator-bound" (throughput of a
+   * scenario with runs the load generator, not the server, limited).
+   */
+  ungated?: 'load-generator-bound';
   /** Smallest change the gate calls a regression 4 times in 5 with this noise and these pairs (fraction). */
   minDetectable?: number;
   /** For inconclusive: pairs a side after which it is settled 4 times in 5 if the estimate holds; absent when out of reach. */

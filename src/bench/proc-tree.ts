@@ -25,6 +25,8 @@ export interface ProcStat {
 export interface TreeSample {
   /** CPU seconds of the tree: run time of each live thread (ns) plus time of the children reaped (ticks). */
   cpuSeconds: number;
+  /** CPU seconds of each live thread so far, by "pid/tid" (for the busiest thread over a window). */
+  threads: Map<string, number>;
   rssBytes: number;
   rssAnonBytes: number;
   /** Live (non-zombie) processes in the tree. */
@@ -33,6 +35,13 @@ export interface TreeSample {
 
 export interface TreeUsage {
   cpuSeconds: number;
+  /** Wall time between the first and the last sample, seconds. */
+  wallSeconds: number;
+  /**
+   * CPU seconds of the tree's busiest thread over the window: a single-threaded server (Node's event
+   * loop) is saturated when this nears the wall time, however many CPUs it may use.
+   */
+  busiestThreadSeconds: number;
   peakRssBytes: number;
   peakRssAnonBytes: number;
 }
@@ -205,7 +214,7 @@ function threadCpuNs(pid: number, tid: string): number | null {
  * takes its nanoseconds with it; servers keep their threads (Node's pool, V8's helpers) for their life.
  * Without schedstat (a kernel without CONFIG_SCHED_INFO) the process's own ticks are used.
  */
-function processCpuSeconds(member: TreeMember, ticks: number): number {
+function processCpuSeconds(member: TreeMember, ticks: number, threads: Map<string, number>): number {
   const { stat, tasks } = member;
   const reaped = (stat.cutime + stat.cstime) / ticks;
   if (stat.state === 'Z' || tasks.length === 0) return (stat.utime + stat.stime) / ticks + reaped;
@@ -214,6 +223,7 @@ function processCpuSeconds(member: TreeMember, ticks: number): number {
     const t = threadCpuNs(stat.pid, tid);
     if (t === null) return (stat.utime + stat.stime) / ticks + reaped;
     ns += t;
+    threads.set(`${stat.pid}/${tid}`, t / 1e9);
   }
   return ns / 1e9 + reaped;
 }
@@ -257,8 +267,9 @@ export function sampleTree(rootPid: number): TreeSample {
   let rssBytes = 0;
   let rssAnonBytes = 0;
   let pids = 0;
+  const threads = new Map<string, number>();
   for (const member of treeMembers(rootPid)) {
-    cpuSeconds += processCpuSeconds(member, ticks);
+    cpuSeconds += processCpuSeconds(member, ticks, threads);
     if (member.stat.state === 'Z') continue;
     const mem = readMemory(member.stat.pid);
     if (!mem) continue; // vanished between the two reads
@@ -266,7 +277,7 @@ export function sampleTree(rootPid: number): TreeSample {
     rssAnonBytes += mem.rssAnon;
     pids += 1;
   }
-  return { cpuSeconds, rssBytes, rssAnonBytes, pids };
+  return { cpuSeconds, threads, rssBytes, rssAnonBytes, pids };
 }
 
 /**
@@ -276,7 +287,9 @@ export function sampleTree(rootPid: number): TreeSample {
  */
 export function monitorTree(rootPid: number, intervalMs = 200): TreeMonitor {
   const first = sampleTree(rootPid);
+  const startedAt = performance.now();
   let last = first;
+  let lastAt = startedAt;
   let peakRssBytes = first.rssBytes;
   let peakRssAnonBytes = first.rssAnonBytes;
   let stopped = false;
@@ -286,6 +299,7 @@ export function monitorTree(rootPid: number, intervalMs = 200): TreeMonitor {
     const sample = sampleTree(rootPid);
     if (sample.pids === 0 && sample.cpuSeconds === 0) return; // root gone: keep the last real sample
     last = sample;
+    lastAt = performance.now();
     peakRssBytes = Math.max(peakRssBytes, sample.rssBytes);
     peakRssAnonBytes = Math.max(peakRssAnonBytes, sample.rssAnonBytes);
   };
@@ -300,8 +314,13 @@ export function monitorTree(rootPid: number, intervalMs = 200): TreeMonitor {
       stopped = true;
       clearInterval(timer);
       take();
+      let busiest = 0;
+      // A thread born during the window ran only inside it: all of its time counts.
+      for (const [id, seconds] of last.threads) busiest = Math.max(busiest, seconds - (first.threads.get(id) ?? 0));
       result = {
         cpuSeconds: Math.max(0, last.cpuSeconds - first.cpuSeconds),
+        wallSeconds: (lastAt - startedAt) / 1000,
+        busiestThreadSeconds: busiest,
         peakRssBytes,
         peakRssAnonBytes,
       };

@@ -5,6 +5,7 @@
 // the pinned version set, and whatever happens every server and worktree is gone when it returns.
 import path from 'node:path';
 import { createLoadGenerator, killAllServers, type LoadGenerator } from '../bench/index.ts';
+import { whilePinned } from '../bench/self-affinity.ts';
 import { overallVerdict } from '../bench/analysis.ts';
 import { metricSpec } from '../bench/metrics.ts';
 import {
@@ -58,6 +59,8 @@ interface BisectContext {
   head: PreparedSide;
   load: LoadGenerator;
   serverCpus?: string;
+  /** Where this process runs while it measures (off the server's CPUs); installs in between run unpinned. */
+  selfCpus?: string;
   decisive: DecisiveMetric;
   ecosystemOf: Map<string, Ecosystem>;
   sourceSpecs: SourceSpecs;
@@ -152,7 +155,7 @@ function makeOracle(ctx: BisectContext): Oracle {
           return { versions, label, position: null, ratio: null, ci: null, pairs: 0, installError: why.split('\n')[0] };
         }
         const sides: Record<TrioRole, PreparedSide> = { base: ctx.base, candidate, head: ctx.head };
-        const trio = await runTrio({
+        const trio = await whilePinned(ctx.selfCpus, () => runTrio({
           minRounds: rounds.min,
           maxRounds: rounds.max,
           judge,
@@ -170,7 +173,7 @@ function makeOracle(ctx: BisectContext): Oracle {
             return valueOf(ctx, samples);
           },
           onRound: (round, planned) => ctx.progress({ phase: 'measure', message: `${label}: round ${round} of ${planned} (base, candidate, head)`, step: round, total: planned }),
-        }).catch((err: unknown) => {
+        })).catch((err: unknown) => {
           if (err instanceof CandidateBroken) return err;
           throw err;
         });
@@ -197,10 +200,10 @@ function makeOracle(ctx: BisectContext): Oracle {
           if (why === null) throw err;
           return { versions: to, label, position: null, ratio: null, ci: null, pairs: 0, installError: why.split('\n')[0] };
         }
-        const outcome = await measurePair({
+        const outcome = await whilePinned(ctx.selfCpus, () => measurePair({
           base: prepared[0], head: prepared[1], config: ctx.stepConfig, load: ctx.load, serverCpus: ctx.serverCpus,
           repeats: recheckRepeats(ctx.config), onProgress: ctx.progress, signal: ctx.options.signal,
-        });
+        }));
         ctx.samples.push(...outcome.samples);
         const m = outcome.scenarios.find((s) => s.name === ctx.decisive.scenario)?.metrics[ctx.decisive.metric];
         if (!m) return { versions: to, label, position: null, ratio: null, ci: null, pairs: outcome.pairs, installError: 'the re-check runs failed' };
@@ -279,7 +282,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     // 5. Confirm the regression with the full compare method.
     const budget = new StepBudget(config.bisect.maxSteps);
     const cpus = cpuPlan(config);
-    load = await createLoadGenerator({ cpus: cpus.load, enter: await sandbox.networkPrefix() });
+    load = await createLoadGenerator({ cpus: cpus.load, spareCpus: cpus.spareLoad, enter: await sandbox.networkPrefix() });
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
     const calibration = store.getCalibration(request.repo);
     store.close();
@@ -291,7 +294,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
       confirmation = { scenarios: prior.scenarios, pairs: Math.max(0, ...prior.scenarios.map((sc) => sc.pairs)) };
     } else {
       progress({ phase: 'bisect', message: `step 1/${budget.max}: confirming the regression (base vs head)`, step: 1, total: budget.max });
-      const measured = await measurePair({ base, head, config, load, serverCpus: cpus.server, calibration, onProgress: progress, signal });
+      const measured = await whilePinned(cpus.load, () => measurePair({ base, head, config, load: load!, serverCpus: cpus.server, calibration, onProgress: progress, signal }));
       samples.push(...measured.samples);
       notes.push(...describeProblems(measured.samples));
       confirmation = measured;
@@ -314,7 +317,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     // 6. Search. Each step measures only the deciding scenario.
     const stepConfig: RepoConfig = { ...config, scenarios: config.scenarios.filter((s) => s.name === decisive.scenario) };
     const ctx: BisectContext = {
-      repoDir, cacheScope: request.repo, baseSha, jobDir, cacheDir, config, stepConfig, base, head, load, serverCpus: cpus.server, decisive,
+      repoDir, cacheScope: request.repo, baseSha, jobDir, cacheDir, config, stepConfig, base, head, load, serverCpus: cpus.server, selfCpus: cpus.load, decisive,
       ecosystemOf, sourceSpecs, options, progress, samples, worktrees,
     };
     const ecoContext = (): EcosystemContext => ({ projectDir: base.projectDir, repoRoot: base.worktree, env: base.env, signal });

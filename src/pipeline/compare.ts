@@ -4,6 +4,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { createLoadGenerator, killAllServers, type LoadGenerator } from '../bench/index.ts';
+import { whilePinned } from '../bench/self-affinity.ts';
 import { overallVerdict } from '../bench/analysis.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import type { JobRequest, JobResult, ProgressFn } from '../model.ts';
@@ -41,11 +42,28 @@ export interface RunJobOptions {
   confirmedBy?: JobResult;
 }
 
-/** CPU sets for the server and the load generator when the machine has room to separate them. */
-export function cpuPlan(config: RepoConfig): { server?: string; load?: string } {
-  const cpus = os.availableParallelism();
+export interface CpuPlan {
+  /** taskset list of the server. */
+  server?: string;
+  /** taskset list of the first load-generator worker, and of this process while it measures. */
+  load?: string;
+  /** One CPU per extra load-generator worker the pool may scale out to. */
+  spareLoad?: string[];
+}
+
+/**
+ * CPU sets for the server and the load generator when the machine has room to separate them: the first
+ * third of the CPUs (at least one) for the load generator (its first worker on CPU 0, the others spare,
+ * for scaling out when a run is generator-bound), the rest for the server. 2 CPUs: generator 0, server 1.
+ */
+export function cpuPlan(config: RepoConfig, cpus = os.availableParallelism()): CpuPlan {
   if (!config.pinCpus || cpus < 2) return {};
-  return { load: '0', server: `1-${cpus - 1}` };
+  const generators = Math.max(1, Math.floor(cpus / 3));
+  return {
+    load: '0',
+    spareLoad: Array.from({ length: generators - 1 }, (_, i) => String(i + 1)),
+    server: generators === cpus - 1 ? String(generators) : `${generators}-${cpus - 1}`,
+  };
 }
 
 export async function runCompare(request: JobRequest, options: RunJobOptions): Promise<JobResult> {
@@ -77,11 +95,13 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
 
     // 5. Measure.
     const cpus = cpuPlan(config);
-    load = await createLoadGenerator({ cpus: cpus.load, enter: await sandbox.networkPrefix() });
+    load = await createLoadGenerator({ cpus: cpus.load, spareCpus: cpus.spareLoad, enter: await sandbox.networkPrefix() });
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
-    const outcome = await measurePair({
-      base, head, config, load, serverCpus: cpus.server, calibration: store.getCalibration(request.repo), onProgress: progress, signal,
-    });
+    const calibration = store.getCalibration(request.repo);
+    // The sampler and the schedule run here: keep them off the server's CPUs while it is measured.
+    const outcome = await whilePinned(cpus.load, () =>
+      measurePair({ base, head, config, load: load!, serverCpus: cpus.server, calibration, onProgress: progress, signal }),
+    );
 
     // 6. Analyse and report.
     notes.push(...describeProblems(outcome.samples));

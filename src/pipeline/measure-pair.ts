@@ -25,9 +25,11 @@ export function describeProblems(samples: RunSample[]): string[] {
   const notes: string[] = [];
   const bound = samples.filter((s) => s.loadGenBound).length;
   if (bound > 0) {
+    const workers = Math.max(1, ...samples.map((s) => s.loadGenWorkers ?? 1));
     notes.push(
-      `${bound} of ${samples.length} runs were load-generator bound (autocannon used ≥ 90% of a core): ` +
-        `those throughput figures measure the load generator, not the server. Add work per request or fewer connections.`,
+      `${bound} of ${samples.length} runs were load-generator bound (autocannon's event loop saturated while the server's busiest thread and CPUs were under 80%)` +
+        `${workers > 1 ? `, even with ${workers} load-generator workers` : ' and no spare CPU was left to scale out to'}: ` +
+        `those scenarios' throughput measures the load generator, not the server, and does not gate. Run on a machine with more CPUs, or give each request more work.`,
     );
   }
   const failed = samples.filter((s) => !s.ok);

@@ -159,14 +159,17 @@ function scenarioTable(s: ScenarioResult): string {
     if (!m) continue;
     const interval = `${formatChange(m.ci[0])} … ${formatChange(m.ci[1])} (${Math.round(m.confidence * 100)}%)`;
     const p = m.pAdjusted !== undefined ? `${formatP(m.p)} (${formatP(m.pAdjusted)})` : formatP(m.p);
-    let verdict = m.gated ? VERDICT_LABEL[m.verdict] : `${m.verdict === 'inconclusive' ? 'cannot tell' : m.verdict.replace('-', ' ')} (not gated)`;
+    const why = m.ungated === 'load-generator-bound' ? 'not gated: load-generator bound' : 'not gated';
+    let verdict = m.gated ? VERDICT_LABEL[m.verdict] : `${m.verdict === 'inconclusive' ? 'cannot tell' : m.verdict.replace('-', ' ')} (${why})`;
     if (m.verdict === 'inconclusive' && m.gated) verdict += m.pairsNeeded ? `: ~${m.pairsNeeded} pairs would settle it` : ': more pairs than is practical would be needed';
     rows.push(`| ${spec.label} (${spec.unit}) | ${formatValue(m.base)} | ${formatValue(m.head)} | ${formatChange(m.ratio)} | ${interval} | ${p} | ${verdict} |`);
   }
   const gated = (Object.entries(s.metrics) as [MetricName, MetricResult][]).filter(([, m]) => m.gated);
   const thresholds = gated.map(([n, m]) => `${metricLabel(n).label.toLowerCase()} ${(m.threshold * 100).toFixed(1)}%`);
   const judged = thresholds.length ? `\n\nThe gate asks whether head is worse by: ${thresholds.join(', ')}. ${noiseSentence(gated)}` : '';
-  const bound = s.loadGenBoundRuns ? `\n\n⚠️ ${s.loadGenBoundRuns} runs were load-generator bound: throughput here measures autocannon, not the server.` : '';
+  const bound = s.loadGenBoundRuns
+    ? `\n\n⚠️ ${s.loadGenBoundRuns} runs were load-generator bound (autocannon saturated while the server had room): throughput here measures autocannon, not the server, so it does not gate.`
+    : '';
   return `${header}\n\n${rows.join('\n')}${judged}${bound}`;
 }
 
