@@ -235,6 +235,18 @@ export interface SoakResult {
   scenarios: string[];
 }
 
+/** Which noise calibration a job looked for, and whether one was stored (docs/result-json.md). */
+export interface JobCalibration {
+  /** The repository's identity the calibration is keyed by: its normalised remote URL, e.g. "github.com/acme/api". */
+  repo: string;
+  /** The runner's persistent id (BUMPBENCH_RUNNER_ID, or the id in the data dir). */
+  runner: string;
+  /** When `bumpbench calibrate` measured it (ISO); null when none is stored for this repository on this runner. */
+  measuredAt: string | null;
+  /** Scenario × metric values stored. */
+  metrics: number;
+}
+
 export interface JobResult {
   kind: 'compare' | 'bisect' | 'soak';
   verdict: Verdict;
@@ -247,6 +259,8 @@ export interface JobResult {
   soak: SoakResult | null;
   /** Human-readable notes: load-generator bound runs, message vs lockfile disagreements, … */
   notes: string[];
+  /** The noise calibration looked up for this repository on this runner (compare and bisect). */
+  calibration?: JobCalibration;
   startedAt: string;
   finishedAt: string;
   /** Raw samples, for the store and for charts; left out of the PR comment. */

@@ -31,7 +31,7 @@ export async function runCalibrateCommand(args: string[], io: CliIo): Promise<nu
     const pairs = flags.pairs === undefined ? undefined : Number(flags.pairs);
     if (pairs !== undefined && !(Number.isInteger(pairs) && pairs >= 4)) throw new UsageError(`--pairs must be a whole number >= 4\n${usageLine(CALIBRATE_SPEC)}`);
     const repo = path.resolve(flags.repo);
-    const rows = await runCalibrate(
+    const { rows, key } = await runCalibrate(
       { repo, ref: flags.ref, pairs, configFile: flags.config ? path.resolve(flags.config) : undefined },
       { dataDir: path.resolve(flags['data-dir'] ?? defaultDataDir()), dbFile: flags.db && path.resolve(flags.db), onProgress: progressPrinter(io), signal: interrupt.signal, ...sandboxOptions(flags) },
     );
@@ -39,7 +39,7 @@ export async function runCalibrateCommand(args: string[], io: CliIo): Promise<nu
     for (const r of rows) {
       io.stdout(`| ${r.scenario} | ${r.metric} | ${(r.cv * 100).toFixed(2)}% | ${r.runs} | ${(r.minDetectable * 100).toFixed(1)}% |`);
     }
-    io.stdout(`\nStored for ${repo}; compares of this repo on this machine now use it.`);
+    io.stdout(`\nStored for ${key.repoId} on runner ${key.runner}; compares and App jobs of this repository on this runner now use it.`);
     return 0;
   } catch (err) {
     return reportError(err, io);

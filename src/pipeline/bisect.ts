@@ -20,6 +20,7 @@ import { removeWorktree } from '../workspace/git.ts';
 import { childEnvFor } from './child-env.ts';
 import { cpuPlan, type RunJobOptions } from './compare.ts';
 import { UserFacingError } from './errors.ts';
+import { loadCalibration } from './job-calibration.ts';
 import { openJob, removeJobDir } from './job-config.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
@@ -253,10 +254,11 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
   const worktrees = new Set<string>();
   const samples: RunSample[] = [];
   let load: LoadGenerator | undefined;
+  let calibrationSummary: JobResult['calibration'];
   const finish = (result: Omit<JobResult, 'finishedAt' | 'kind' | 'repo' | 'base' | 'head' | 'changes' | 'soak' | 'startedAt'>): JobResult => {
     const full: JobResult = {
       kind: 'bisect', repo: request.repo, base: { ref: request.base.ref, sha: baseSha }, head: { ref: request.head.ref, sha: headSha },
-      changes, soak: null, startedAt, finishedAt: new Date().toISOString(), ...result,
+      changes, soak: null, startedAt, finishedAt: new Date().toISOString(), ...(calibrationSummary ? { calibration: calibrationSummary } : {}), ...result,
     };
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
     const id = store.saveResult(full);
@@ -283,9 +285,9 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     const budget = new StepBudget(config.bisect.maxSteps);
     const cpus = cpuPlan(config);
     load = await createLoadGenerator({ cpus: cpus.load, spareCpus: cpus.spareLoad, enter: await sandbox.networkPrefix() });
-    const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
-    const calibration = store.getCalibration(request.repo);
-    store.close();
+    const loaded = await loadCalibration(request.repo, options);
+    const calibration = loaded.byMetric;
+    calibrationSummary = loaded.summary;
     const prior = options.confirmedBy;
     const reuse = prior?.kind === 'compare' && prior.base.sha === baseSha && prior.head.sha === headSha;
     let confirmation: { scenarios: ScenarioResult[]; pairs: number };

@@ -9,6 +9,7 @@ import { coefficientOfVariation, detectableChange } from '../stats/index.ts';
 import { ResultsStore } from '../store/results-store.ts';
 import { openRepo, resolveRef } from '../workspace/git.ts';
 import { runCompare, type RunJobOptions } from './compare.ts';
+import { calibrationKey, type CalibrationKey } from './job-calibration.ts';
 import { loadJobConfig } from './job-config.ts';
 
 export interface CalibrationRow {
@@ -43,7 +44,7 @@ export function calibrationFromSamples(samples: RunSample[], pairsForCompare: nu
 export async function runCalibrate(
   opts: { repo: string; ref: string; pairs?: number; configFile?: string },
   options: RunJobOptions,
-): Promise<CalibrationRow[]> {
+): Promise<{ rows: CalibrationRow[]; key: CalibrationKey }> {
   const repoDir = await openRepo(opts.repo, path.join(options.dataDir, 'cache'));
   const sha = await resolveRef(repoDir, opts.ref);
   const request = { kind: 'compare' as const, repo: opts.repo, base: { ref: opts.ref, sha }, head: { ref: opts.ref, sha }, options: { configFile: opts.configFile } };
@@ -51,11 +52,14 @@ export async function runCalibrate(
   const pairs = opts.pairs ?? Math.max(10, config.repeats.min);
   const result = await runCompare(request, { ...options, config: { ...config, repeats: { min: pairs, max: pairs } }, keepSamples: true });
   const rows = calibrationFromSamples(result.samples ?? [], config.repeats.min, config.thresholds, config.gatedMetrics);
+  // Keyed by who the repository is and which runner measured it, so an App job on the same repository
+  // (reached by its clone URL) on this runner finds it, and a restarted container keeps it.
+  const key = await calibrationKey(opts.repo, options.dataDir);
   const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
   try {
-    for (const row of rows) store.saveCalibration(opts.repo, row.scenario, row.metric, row.cv, row.runs);
+    for (const row of rows) store.saveCalibration(key, row.scenario, row.metric, row.cv, row.runs);
   } finally {
     store.close();
   }
-  return rows;
+  return { rows, key };
 }

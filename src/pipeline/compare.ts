@@ -9,6 +9,7 @@ import { overallVerdict } from '../bench/analysis.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import type { JobRequest, JobResult, ProgressFn } from '../model.ts';
 import { ResultsStore } from '../store/results-store.ts';
+import { loadCalibration } from './job-calibration.ts';
 import { openJob, removeJobDir } from './job-config.ts';
 import type { SandboxRequirement } from './job-sandbox.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
@@ -96,11 +97,10 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
     // 5. Measure.
     const cpus = cpuPlan(config);
     load = await createLoadGenerator({ cpus: cpus.load, spareCpus: cpus.spareLoad, enter: await sandbox.networkPrefix() });
-    const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
-    const calibration = store.getCalibration(request.repo);
+    const calibration = await loadCalibration(request.repo, options);
     // The sampler and the schedule run here: keep them off the server's CPUs while it is measured.
     const outcome = await whilePinned(cpus.load, () =>
-      measurePair({ base, head, config, load: load!, serverCpus: cpus.server, calibration, onProgress: progress, signal }),
+      measurePair({ base, head, config, load: load!, serverCpus: cpus.server, calibration: calibration.byMetric, onProgress: progress, signal }),
     );
 
     // 6. Analyse and report.
@@ -116,11 +116,13 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
       culprit: null,
       soak: null,
       notes,
+      calibration: calibration.summary,
       startedAt,
       finishedAt: new Date().toISOString(),
       samples: outcome.samples,
     };
     // 7. Store.
+    const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
     const id = store.saveResult(result);
     store.close();
     progress({ phase: 'done', message: `result stored as #${id} in ${store.file}` });

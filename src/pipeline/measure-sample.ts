@@ -66,7 +66,7 @@ async function measureOnce(
  * scales out to a spare CPU (if it has one) and the scenario is measured again on the same server, so
  * the run that counts is one the server, not autocannon, decided. The scale-out stays for the job.
  */
-async function measureScenario(
+export async function measureScenario(
   url: string, serverPid: number, side: 'base' | 'head', pair: number, scenario: Scenario, load: LoadGenerator, serverCpus: string | undefined,
 ): Promise<RunSample> {
   let sample = await measureOnce(url, serverPid, side, pair, scenario, load, serverCpus);

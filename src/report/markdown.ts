@@ -238,6 +238,15 @@ function soakSection(soak: SoakResult | null): string {
   return [head, rows.join('\n'), soakChart(soak), ...crashes, method].filter(Boolean).join('\n\n');
 }
 
+/** Which noise the job was judged against, for the whole job: the calibration found (or not) and its key. */
+function calibrationLine(result: JobResult): string {
+  const c = result.calibration;
+  if (!c || result.scenarios.length === 0) return '';
+  return c.measuredAt
+    ? `<sub>Noise: judged against the calibration of \`${c.repo}\` on runner \`${c.runner}\` (${c.metrics} values, measured ${c.measuredAt.slice(0, 10)}) and this compare's own runs, whichever is noisier.</sub>`
+    : `<sub>Noise: judged against this compare's own runs; no calibration is stored for \`${c.repo}\` on runner \`${c.runner}\` (\`bumpbench calibrate\` measures it).</sub>`;
+}
+
 export function renderMarkdown(result: JobResult, opts: { maxChars?: number } = {}): string {
   const title = `## bumpbench: ${(result.soak ? SOAK_TITLE : TITLE)[result.verdict]}`;
   const commits = `\`${result.base.ref}\` (${result.base.sha.slice(0, 7)}) → \`${result.head.ref}\` (${result.head.sha.slice(0, 7)})`;
@@ -251,6 +260,7 @@ export function renderMarkdown(result: JobResult, opts: { maxChars?: number } = 
     compareChart(result.scenarios),
     ...result.scenarios.map(scenarioTable),
     result.notes.length ? `**Notes**\n\n${result.notes.map((n) => `- ${n}`).join('\n')}` : '',
+    calibrationLine(result),
     result.scenarios.length
       ? `<sub>Each pair runs base and head on fresh servers in random order; intervals are Hodges-Lehmann on the head/base ratio; a regression is a change clearly past half the threshold (Mann-Whitney, Holm across gated metrics) that the interval cannot show is under the threshold. See docs/methodology.md.</sub>`
       : '',

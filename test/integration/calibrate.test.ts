@@ -1,6 +1,8 @@
-// Noise calibration end to end: real git repo, real servers, real autocannon, a real SQLite file. A/A pairs
-// store each scenario and metric's CV; the next compare of that repo judges every metric against it: its
-// interval is never narrower than that noise allows, and the report says which noise it was.
+// Noise calibration end to end: real git repo, real servers, real autocannon, a real SQLite file. `calibrate`
+// on a local clone stores each scenario and metric's CV under the repository's identity (its origin) and
+// this runner's id; the next job on that repository — here reached as the App reaches it, by its clone
+// URL — judges every metric against it: its interval is never narrower than that noise allows, and the
+// report says which noise it was.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -26,6 +28,9 @@ const dataDir = tempDir('bumpbench-calibrate-data-');
 const dbFile = path.join(dataDir, 'bumpbench.db');
 const repo = createRepo(cpuAppFiles(WORK, config));
 commitOnBranch(repo, 'more-work', { 'work.json': JSON.stringify({ work: Math.round(WORK * 1.3) }) }, 'Do 30% more work');
+// The clone a user calibrates in came from GitHub; the App knows the repository by that URL.
+const CLONE_URL = 'https://github.com/acme/cpu-app.git';
+git(repo, 'remote', 'add', 'origin', 'git@github.com:acme/cpu-app.git');
 
 afterAll(() => {
   const left = serverPidsUnder(repo);
@@ -39,7 +44,10 @@ describe('bumpbench calibrate', () => {
   let rows: CalibrationRow[] = [];
 
   it('measures A/A pairs and stores a CV per scenario and metric in the SQLite file', async () => {
-    rows = await runCalibrate({ repo, ref: 'main', pairs: PAIRS }, { dataDir });
+    const calibrated = await runCalibrate({ repo, ref: 'main', pairs: PAIRS }, { dataDir });
+    rows = calibrated.rows;
+    expect(calibrated.key.repoId).toBe('github.com/acme/cpu-app');
+    expect(calibrated.key.runner).toMatch(/^runner-/);
     const keys = rows.map((r) => `${r.scenario}/${r.metric}`).sort();
     expect(keys).toEqual(['other', 'work'].flatMap((s) => METRICS.map((m) => `${s}/${m.name}`)).sort());
     for (const r of rows) {
@@ -53,7 +61,7 @@ describe('bumpbench calibrate', () => {
     }
 
     const db = new Database(dbFile, { readonly: true });
-    const stored = db.prepare('SELECT scenario, metric, cv, runs FROM calibrations WHERE repo = ?').all(repo) as
+    const stored = db.prepare('SELECT scenario, metric, cv, runs FROM calibrations WHERE repo_id = ?').all('github.com/acme/cpu-app') as
       { scenario: string; metric: string; cv: number; runs: number }[];
     db.close();
     expect(stored).toHaveLength(rows.length);
@@ -68,7 +76,13 @@ describe('bumpbench calibrate', () => {
 
   it('a following compare of the repo is judged against the calibrated noise, and its report says so', async () => {
     expect(rows.length).toBeGreaterThan(0);
-    const result = await runJob({ kind: 'compare', repo, base: { ref: 'main' }, head: { ref: 'more-work' } }, { dataDir, keepSamples: true });
+    // As the App runs it: the repository by its clone URL (fetched here from the local clone).
+    const result = await runJob(
+      { kind: 'compare', repo: CLONE_URL, base: { ref: 'main' }, head: { ref: 'more-work' } },
+      { dataDir, keepSamples: true, authCloneUrl: repo },
+    );
+    expect(result.calibration).toMatchObject({ repo: 'github.com/acme/cpu-app', metrics: rows.length });
+    expect(result.calibration!.measuredAt).not.toBeNull();
     const samples = result.samples!;
     const z = normalQuantile(1 - GATE_RULE.beta);
     for (const scenario of result.scenarios) {
@@ -86,6 +100,8 @@ describe('bumpbench calibrate', () => {
     // The report states the calibrated noise it judged against.
     const work = result.scenarios.find((s) => s.name === 'work')!;
     const cpu = work.metrics.cpu_per_request!;
-    expect(renderMarkdown(result)).toContain(`calibrated ${(cpu.noise!.calibrated!.cv * 100).toFixed(1)}% over ${cpu.noise!.calibrated!.runs} runs`);
+    const text = renderMarkdown(result);
+    expect(text).toContain(`calibrated ${(cpu.noise!.calibrated!.cv * 100).toFixed(1)}% over ${cpu.noise!.calibrated!.runs} runs`);
+    expect(text).toContain('judged against the calibration of `github.com/acme/cpu-app` on runner `runner-');
   });
 });
