@@ -16,7 +16,7 @@ import type { RepoConfig } from '../config/schema.ts';
 import { ecosystems, PinInstallError, PinUnsupportedError, type EcosystemContext } from '../ecosystems/index.ts';
 import type { BisectEvidence, Culprit, Ecosystem, JobRequest, JobResult, ProgressFn, RunSample, ScenarioResult } from '../model.ts';
 import { ResultsStore } from '../store/results-store.ts';
-import { removeWorktree } from '../workspace/git.ts';
+import { readFileAt, removeWorktree } from '../workspace/git.ts';
 import { childEnvFor } from './child-env.ts';
 import { cpuPlan, type RunJobOptions } from './compare.ts';
 import { UserFacingError } from './errors.ts';
@@ -52,6 +52,7 @@ interface BisectContext {
   /** Who the install cache belongs to (the repository). */
   cacheScope: string;
   baseSha: string;
+  headSha: string;
   jobDir: string;
   cacheDir: string;
   config: RepoConfig;
@@ -106,6 +107,8 @@ async function prepareCandidate(ctx: BisectContext, versions: VersionSet, label:
       for (const [eco, set] of byEcosystem) {
         const pinned = await ecosystems[eco].pin(projectDir, set, {
           env: childEnvFor(projectDir, ctx.config, { ...extraEnv, ...pinEnv }), repoRoot: dir, signal: ctx.options.signal,
+          // Head's lockfile and manifest, so the candidate takes the pinned packages' entries as head locked them.
+          headFile: (relative) => readFileAt(ctx.repoDir, ctx.headSha, path.posix.join(ctx.config.cwd, relative)),
           run: (command, args, cwd, env) =>
             sandbox.run({
               command: shellCommand([command, ...args]), cwd, env, phase: 'install', writable: [dir],
@@ -319,7 +322,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     // 6. Search. Each step measures only the deciding scenario.
     const stepConfig: RepoConfig = { ...config, scenarios: config.scenarios.filter((s) => s.name === decisive.scenario) };
     const ctx: BisectContext = {
-      repoDir, cacheScope: request.repo, baseSha, jobDir, cacheDir, config, stepConfig, base, head, load, serverCpus: cpus.server, selfCpus: cpus.load, decisive,
+      repoDir, cacheScope: request.repo, baseSha, headSha, jobDir, cacheDir, config, stepConfig, base, head, load, serverCpus: cpus.server, selfCpus: cpus.load, decisive,
       ecosystemOf, sourceSpecs, options, progress, samples, worktrees,
     };
     const ecoContext = (): EcosystemContext => ({ projectDir: base.projectDir, repoRoot: base.worktree, env: base.env, signal });

@@ -44,7 +44,7 @@ export async function prepareSide(opts: {
   /**
    * Runs after checkout and before install, e.g. to pin versions during a bisect. What it returns joins
    * the install: extra environment (e.g. PIP_CONSTRAINT) and, when the project's own install would refuse
-   * the edited tree, the install command to use instead.
+   * the edited tree, the install command to use instead (it wins over the configured one).
    */
   beforeInstall?: (projectDir: string) => Promise<{ env?: Record<string, string>; installCommand?: string } | void>;
   installKey?: string;
@@ -58,7 +58,10 @@ export async function prepareSide(opts: {
   await sandbox.handOver(worktree);
   const adjust = (await opts.beforeInstall?.(projectDir)) ?? {};
   const extraEnv = { ...opts.extraEnv, ...adjust.env };
-  const plan = planInstall(projectDir, config.install ?? adjust.installCommand);
+  // A pin that could not write the state into the lockfile needs the package manager to resolve it
+  // (an unfrozen install): that wins over the configured `install:`, which would refuse the edited tree.
+  // Otherwise the configured install runs, frozen, on the lockfile the pin wrote.
+  const plan = planInstall(projectDir, adjust.installCommand ?? config.install);
   opts.onProgress?.({ phase: 'install', message: `${label}: installing (${plan.command})` });
   let install: InstallOutcome;
   try {
