@@ -48,11 +48,10 @@ async function fetchTool(manager: Exclude<Manager, 'npm'>): Promise<string | und
   const dir = path.join(TOOLS, manager);
   if (!existsSync(path.join(dir, bin))) {
     mkdirSync(dir, { recursive: true });
-    try {
-      await run('npm', ['install', '--prefix', dir, '--no-save', '--no-audit', '--no-fund', '--registry=https://registry.npmjs.org', TOOL_PACKAGES[manager]], dir);
-    } catch {
-      return undefined;
-    }
+    // Its own npm cache: the tests' shared one may be busy with other suites.
+    const args = ['install', '--prefix', dir, '--no-save', '--no-audit', '--no-fund', '--registry=https://registry.npmjs.org', '--cache', path.join(TOOLS, 'cache'), TOOL_PACKAGES[manager]];
+    for (let attempt = 0; attempt < 2 && !existsSync(path.join(dir, bin)); attempt++) await run('npm', args, dir).catch(() => undefined);
+    if (!existsSync(path.join(dir, bin))) return undefined;
   }
   return path.join(dir, bin);
 }
