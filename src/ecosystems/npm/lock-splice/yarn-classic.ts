@@ -4,7 +4,7 @@
 // at head). A release neither side locks is made from the registry's manifest; what it asks for resolves
 // to a locked release that satisfies it (head's first), else the newest one that does. Requests only the
 // old release made are dropped. `yarn install --frozen-lockfile` then installs exactly this.
-import lockfile from '@yarnpkg/lockfile';
+import * as lockfile from '@yarnpkg/lockfile';
 import semver from 'semver';
 import { admits } from './manifest-specs.ts';
 import { SpliceUnsupported, type RegistryView } from './types.ts';
@@ -70,12 +70,15 @@ export async function spliceYarnClassic(
   const specs = new Map<string, string>();
   const baseManifest = JSON.parse(base.manifest) as Record<string, unknown>;
   const requestsOf = (lock: YarnLock, name: string) => Object.keys(lock).filter((k) => requestName(k) === name);
+  /** The candidate's own object for a release when it already has one: requests of one release share an entry. */
+  const shared = (name: string, entry: YarnEntry): YarnEntry =>
+    requestsOf(cand, name).map((k) => cand[k]).find((e) => sameRelease(e, entry)) ?? entry;
 
   /** Head's entry for a request, and head's entries for what it asks for, unless base already locks the same. */
   const takeFromHead = (key: string, seen: Set<string>): void => {
     if (seen.has(key) || !headLock[key]) return;
     seen.add(key);
-    if (!sameRelease(cand[key], headLock[key])) cand[key] = headLock[key];
+    if (!sameRelease(cand[key], headLock[key])) cand[key] = shared(requestName(key), headLock[key]);
     for (const [d, r] of wanted(headLock[key])) takeFromHead(`${d}@${r}`, seen);
   };
 
@@ -90,7 +93,7 @@ export async function spliceYarnClassic(
         .filter((e) => semver.valid(e.version) !== null && admits(range, e.version))
         .sort((a, b) => semver.rcompare(a.version, b.version));
       if (locked.length > 0) {
-        cand[request] = locked[0];
+        cand[request] = shared(dep, locked[0]);
         continue;
       }
       const best = semver.maxSatisfying(await registry.versions(dep), range);
