@@ -8,7 +8,11 @@ import { REPO_FLAG, SANDBOX_FLAGS, sandboxOptions, STORE_FLAGS } from './job-com
 
 export const CALIBRATE_SPEC = {
   name: 'calibrate',
-  summary: "Measures this machine's run-to-run noise with A/A pairs (the same commit against itself) and stores it;\nlater compares of the repo on this machine never use a threshold below it.",
+  summary:
+    "Measures this runner's run-to-run noise with A/A pairs (the same commit against itself) and stores it for the\n" +
+    "repository's identity (its remote URL, e.g. github.com/acme/api) and this runner's id (BUMPBENCH_RUNNER_ID or\n" +
+    "<data-dir>/runner-id); later compares and App jobs of that repository on this runner never judge a metric\n" +
+    'against less noise than this.',
   flags: {
     ...REPO_FLAG,
     ref: { type: 'string', value: 'REF', default: 'HEAD', help: 'the commit to measure against itself' },
