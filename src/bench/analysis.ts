@@ -69,7 +69,6 @@ function measureMetric(
     threshold,
     harmless: rule.margin * threshold,
     gated: options.gatedMetrics.includes(spec.name),
-    minDetectable: detectableChange(evidence.spread, evidence.pairs, threshold, spec.direction, 1, rule),
     noise: { observed, ...(calibrated ? { calibrated: { cv: calibrated.cv, runs: calibrated.runs } } : {}) },
   };
   // A run the load generator limited measured autocannon's throughput, not the server's: such a
