@@ -49,7 +49,12 @@ export interface Change {
   source?: { from: PackageSource | null; to: PackageSource | null };
 }
 
-export type Verdict = 'regression' | 'improvement' | 'unchanged' | 'inconclusive';
+/**
+ * regression: worse by δ, as far as the runs can tell (the gate fails); below-threshold: a real change the
+ * gate does not act on (worse but shown to be under δ, or better but not by δ); unchanged: not worse by δ
+ * and no change shown; inconclusive: cannot tell whether it is worse by δ (docs/methodology.md §4).
+ */
+export type Verdict = 'regression' | 'improvement' | 'below-threshold' | 'unchanged' | 'inconclusive';
 
 /** Which way a metric is good: throughput up is good, latency/CPU/RSS up is bad. */
 export type Direction = 'higher-is-better' | 'lower-is-better';
@@ -86,9 +91,13 @@ export interface RunSample {
   cpuPerRequest: number;
   /** Peak RSS of the server's process tree during the run, bytes. */
   peakRssBytes: number;
-  /** Fraction of one core the load generator used during the run (0..1+). */
+  /** Fraction of one core the load generator's busiest worker (its main thread) used during the run (0..1+). */
   loadGenCpu: number;
-  /** True when the load generator itself was the bottleneck (>= 90% of a core). */
+  /**
+   * True when the load generator, not the server, was the limit: the generator saturated (>= 90% of a
+   * core) while the server was not (its busiest thread and its CPUs under 80%). Such a run's throughput is
+   * not gated.
+   */
   loadGenBound: boolean;
   /**
    * Each service's own process tree during the measured run (config `services`), by service name: CPU
@@ -99,6 +108,12 @@ export interface RunSample {
   warmupSec?: number;
   /** False when the warm-up reached its bound (`warmupMax`) still trending. */
   warmupSettled?: boolean;
+  /** The server tree's busiest thread over the run, fraction of a core. */
+  serverBusiestThread?: number;
+  /** The server tree's CPU over the run, in cores. */
+  serverCores?: number;
+  /** Load-generator workers that drove the run (more than 1 after scaling out). */
+  loadGenWorkers?: number;
 }
 
 /** How long one side's servers took to warm up in one scenario, over its runs. */
@@ -110,26 +125,48 @@ export interface WarmupSummary {
   unsettled: number;
 }
 
+/** The run-to-run noise a metric was judged against. */
+export interface MetricNoise {
+  /** This compare's runs: robust coefficient of variation (1.4826 · MAD / median), mean of base's and head's. */
+  observed: number;
+  /** From `bumpbench calibrate` on this runner, when stored: the interval was never narrower than this noise allows. */
+  calibrated?: { cv: number; runs: number };
+}
+
 export interface MetricResult {
   /** Medians of the per-run values. Units: req/s, µs, CPU µs per request, MiB. */
   base: number;
   head: number;
   /** Hodges-Lehmann estimate of head/base. */
   ratio: number;
+  /** The interval the gate reads: each end a one-sided bound at (1 + confidence) / 2. */
   ci: [number, number];
-  /** Confidence level of `ci` (0.95 or the stricter sequential level). */
+  /** Two-sided confidence level of `ci` (0.90 by default). */
   confidence: number;
+  /** Two-sided Mann-Whitney p of any change at all. */
   p: number;
-  /** p after Holm correction across every gated test of the job. */
+  /**
+   * Holm-adjusted (across every gated test of the job) one-sided p of "head is worse by at most `harmless`"
+   * (or better, when the estimate points that way): below α, the change is clearly past the harmless edge.
+   */
   pAdjusted?: number;
   verdict: Verdict;
-  /** The practical threshold used (fraction, e.g. 0.05), after noise calibration. */
+  /** δ: the change the gate asks about ("worse by δ or more?"), as configured (fraction, e.g. 0.05). */
   threshold: number;
+  /** The harmless edge of the indifference zone (fraction): nothing under it is ever called a regression. */
+  harmless?: number;
   gated: boolean;
-  /** Smallest change this runner can see for this metric with the pairs measured (fraction). */
+  /**
+   * Why a metric listed in gatedMetrics was not gated here: "load-generator-bound" (throughput of a
+   * scenario with runs the load generator, not the server, limited).
+   */
+  ungated?: 'load-generator-bound';
+  /** Smallest change the gate calls a regression 4 times in 5 with this noise and these pairs (fraction). */
   minDetectable?: number;
-  /** For inconclusive: roughly how many pairs in total would settle it. */
+  /** For inconclusive: pairs a side after which it is settled 4 times in 5 if the estimate holds; absent when out of reach. */
   pairsNeeded?: number;
+  /** The noise the metric was judged against. */
+  noise?: MetricNoise;
 }
 
 export interface ScenarioResult {
@@ -266,6 +303,18 @@ export interface RuntimeSides {
   memory?: { base: [number, number][]; head: [number, number][] };
 }
 
+/** Which noise calibration a job looked for, and whether one was stored (docs/result-json.md). */
+export interface JobCalibration {
+  /** The repository's identity the calibration is keyed by: its normalised remote URL, e.g. "github.com/acme/api". */
+  repo: string;
+  /** The runner's persistent id (BUMPBENCH_RUNNER_ID, or the id in the data dir). */
+  runner: string;
+  /** When `bumpbench calibrate` measured it (ISO); null when none is stored for this repository on this runner. */
+  measuredAt: string | null;
+  /** Scenario × metric values stored. */
+  metrics: number;
+}
+
 export interface JobResult {
   kind: 'compare' | 'bisect' | 'soak';
   verdict: Verdict;
@@ -280,6 +329,8 @@ export interface JobResult {
   runtimes?: RuntimeSides | null;
   /** Human-readable notes: load-generator bound runs, message vs lockfile disagreements, … */
   notes: string[];
+  /** The noise calibration looked up for this repository on this runner (compare and bisect). */
+  calibration?: JobCalibration;
   startedAt: string;
   finishedAt: string;
   /** Raw samples, for the store and for charts; left out of the PR comment. */

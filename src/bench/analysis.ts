@@ -1,28 +1,40 @@
-// Turns the samples of a compare into verdicts: per scenario and metric, Mann-Whitney U and the
-// Hodges-Lehmann head/base ratio with its interval, judged against a threshold that is never below what
-// this runner's noise allows, then Holm across every gated test before anything is called a regression.
+// Turns the samples of a compare into verdicts: per scenario and metric, the gate's question "is head
+// worse by δ or more?" (stats/decision.ts: Hodges-Lehmann ratio and interval, one-sided tests against the
+// edges of the indifference zone), Holm across every gated test before anything is called a regression or
+// an improvement, and a failed-runs rule for heads whose requests fail.
 import type { MetricName, MetricResult, RunSample, ScenarioResult, ServiceUsageResult, Verdict, WarmupSummary } from '../model.ts';
 import type { Thresholds } from '../config/schema.ts';
 import {
   coefficientOfVariation,
-  decideVerdict,
+  decideGate,
+  detectableChange,
+  fisherExactGreater,
+  GATE_RULE,
+  gateEvidence,
   hodgesLehmannRatio,
   holm,
   mannWhitneyU,
-  minDetectableChange,
-  normalQuantile,
-  pairsNeededFor,
+  pairsToSettle,
+  type GateEvidence,
+  type GateRule,
 } from '../stats/index.ts';
-import { METRICS } from './metrics.ts';
+import { METRICS, type MetricSpec } from './metrics.ts';
 
 export interface AnalysisOptions {
   thresholds: Thresholds;
   gatedMetrics: readonly MetricName[];
-  /** Confidence level of the intervals: 0.99 when the schedule may look more than once. */
-  confidence: number;
+  /** The decision rule's levels (default GATE_RULE). */
+  rule?: GateRule;
   /** Calibrated run-to-run CV per `${scenario}/${metric}` (from `bumpbench calibrate`). */
   calibration?: Map<string, { cv: number; runs: number }>;
 }
+
+/**
+ * Failed runs: head's requests fail (errors, non-2xx, no response) in at least half its runs, and more
+ * often than base's by Fisher's exact test at this level. One flaky base run weakens that evidence (10 of
+ * 10 head runs failing against 1 of 10 base runs is still p < 0.001) instead of switching the rule off.
+ */
+export const FAILED_RUNS_ALPHA = 0.05;
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -30,79 +42,75 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-/** Pairs needed for the interval to settle on one side of the decision boundary, roughly. */
-function estimatePairsNeeded(cv: number, logRatio: number, threshold: number): number {
-  const distance = Math.max(Math.abs(Math.abs(logRatio) - Math.log1p(threshold)), 0.25 * threshold);
-  const z = 2.58;
-  return Math.min(1000, Math.ceil(2 * ((z * cv) / distance) ** 2));
+interface Measured {
+  result: MetricResult;
+  evidence: GateEvidence;
+  spec: MetricSpec;
 }
 
-function analyseMetric(
-  scenario: string,
-  metric: (typeof METRICS)[number],
-  base: RunSample[],
-  head: RunSample[],
-  options: AnalysisOptions,
-): MetricResult | undefined {
-  const b = base.map(metric.read).filter((v) => Number.isFinite(v) && v > 0);
-  const h = head.map(metric.read).filter((v) => Number.isFinite(v) && v > 0);
+function measureMetric(
+  scenario: string, spec: MetricSpec, base: RunSample[], head: RunSample[], options: AnalysisOptions, boundRuns: number,
+): Measured | undefined {
+  const b = base.map(spec.read).filter((v) => Number.isFinite(v) && v > 0);
+  const h = head.map(spec.read).filter((v) => Number.isFinite(v) && v > 0);
   if (b.length < 2 || h.length < 2) return undefined;
-  const gated = options.gatedMetrics.includes(metric.name);
-  const configured = options.thresholds[metric.name];
-  const observedCv = (coefficientOfVariation(b) + coefficientOfVariation(h)) / 2;
-  const calibrated = options.calibration?.get(`${scenario}/${metric.name}`)?.cv;
-  const cv = calibrated !== undefined ? Math.max(calibrated, observedCv) : observedCv;
-  const n = Math.min(b.length, h.length);
-  const minDetectable = minDetectableChange(cv, n);
-  const threshold = Math.max(configured, minDetectable);
-  const test = mannWhitneyU(h, b);
-  const hl = hodgesLehmannRatio(b, h, options.confidence);
-  let verdict = decideVerdict(hl, threshold, metric.direction);
-  // The noise floor raises the bar for calling a change (no false alarms from a noisy runner), but it must
-  // not lower the bar for "unchanged": that still means the whole interval lies inside the configured ±δ.
-  // Otherwise a runner with 60% noise would call a 20% slowdown "unchanged" because ±57% was its floor.
-  const demoted = verdict === 'unchanged' && threshold > configured && decideVerdict(hl, configured, metric.direction) !== 'unchanged';
-  if (demoted) verdict = 'inconclusive';
+  const rule = options.rule ?? GATE_RULE;
+  const threshold = options.thresholds[spec.name];
+  const calibrated = options.calibration?.get(`${scenario}/${spec.name}`);
+  const evidence = gateEvidence(b, h, threshold, spec.direction, rule, calibrated ? { cv: calibrated.cv } : undefined);
+  const observed = (coefficientOfVariation(b) + coefficientOfVariation(h)) / 2;
   const result: MetricResult = {
     base: median(b),
     head: median(h),
-    ratio: hl.ratio,
-    ci: [hl.lo, hl.hi],
-    confidence: options.confidence,
-    p: test.p,
-    verdict,
+    ratio: evidence.ratio,
+    ci: [evidence.lo, evidence.hi],
+    confidence: 1 - 2 * rule.beta,
+    p: mannWhitneyU(h, b).p,
+    verdict: 'inconclusive',
     threshold,
-    gated,
-    minDetectable,
+    harmless: rule.margin * threshold,
+    gated: options.gatedMetrics.includes(spec.name),
+    noise: { observed, ...(calibrated ? { calibrated: { cv: calibrated.cv, runs: calibrated.runs } } : {}) },
   };
-  pairsOf.set(result, n);
-  if (verdict === 'inconclusive') {
-    result.pairsNeeded = Math.max(n + 1, demoted ? Math.min(1000, pairsNeededFor(cv, configured)) : estimatePairsNeeded(cv, Math.log(hl.ratio), threshold));
+  // A run the load generator limited measured autocannon's throughput, not the server's: such a
+  // scenario's throughput is shown but never gates.
+  if (result.gated && spec.name === 'throughput' && boundRuns > 0) {
+    result.gated = false;
+    result.ungated = 'load-generator-bound';
   }
-  return result;
+  return { result, evidence, spec };
+}
+
+/** Whether the metric's estimate points the bad way (a slower head). */
+function pointsWorse(m: MetricResult, spec: MetricSpec): boolean {
+  return spec.direction === 'lower-is-better' ? m.ratio > 1 : m.ratio < 1;
 }
 
 /**
- * A change past the threshold whose p-value did not survive Holm: pairs needed, roughly, for p to fall
- * below α divided by the same Holm factor (z grows with √n for a fixed effect).
+ * The order in which one metric's verdict decides a scenario (and a scenario's the job): a regression
+ * fails the gate; "cannot tell" comes next because it is the open question; a real change under δ in the
+ * bad direction is worth a reader's eye before an improvement; then improvements, other changes, nothing.
  */
-function pairsForHolm(p: number, pAdjusted: number, alpha: number, n: number): number {
-  const factor = pAdjusted / Math.max(p, Number.MIN_VALUE);
-  const zSeen = normalQuantile(1 - Math.max(p, 1e-300) / 2);
-  const zNeeded = normalQuantile(1 - alpha / factor / 2);
-  return Math.min(1000, Math.max(n + 1, Math.ceil(n * (zNeeded / zSeen) ** 2)));
+const RANK = { regression: 0, inconclusive: 1, 'below-threshold-worse': 2, improvement: 3, 'below-threshold': 4, unchanged: 5 } as const;
+type Ranked = keyof typeof RANK;
+
+function rankOf(verdict: Verdict, worse: boolean): Ranked {
+  return verdict === 'below-threshold' && worse ? 'below-threshold-worse' : verdict;
 }
 
-/** Pairs behind each metric result, for estimates made after the per-metric step. */
-const pairsOf = new WeakMap<MetricResult, number>();
+function worst(ranked: Ranked[]): Ranked | undefined {
+  return ranked.sort((a, b) => RANK[a] - RANK[b])[0];
+}
 
-function scenarioVerdict(metrics: MetricResult[]): Verdict {
-  const gated = metrics.filter((m) => m.gated);
-  if (gated.length === 0) return 'inconclusive';
-  if (gated.some((m) => m.verdict === 'regression')) return 'regression';
-  if (gated.some((m) => m.verdict === 'inconclusive')) return 'inconclusive';
-  if (gated.some((m) => m.verdict === 'improvement')) return 'improvement';
-  return 'unchanged';
+const verdictOfRank = (r: Ranked): Verdict => (r === 'below-threshold-worse' ? 'below-threshold' : r);
+
+/** The verdict-deciding rank of a scenario: its worst gated metric (a below-threshold change keeps its direction). */
+function scenarioRank(s: ScenarioResult): Ranked {
+  if (s.verdict !== 'below-threshold') return s.verdict;
+  const worse = (Object.entries(s.metrics) as [MetricName, MetricResult][]).some(
+    ([name, m]) => m.gated && m.verdict === 'below-threshold' && pointsWorse(m, METRICS.find((x) => x.name === name)!),
+  );
+  return worse ? 'below-threshold-worse' : 'below-threshold';
 }
 
 /** How long one side's runs warmed up; null when none recorded a warm-up. */
@@ -121,7 +129,7 @@ export function warmupSummary(runs: readonly RunSample[]): WarmupSummary | null 
  * The services' own work per scenario: a database that does twice the work per request after a bump (an
  * ORM issuing more queries) is worth seeing, but it is not the server's CPU, so it is reported apart.
  */
-export function serviceUsage(base: RunSample[], head: RunSample[], confidence: number): ServiceUsageResult[] {
+export function serviceUsage(base: RunSample[], head: RunSample[], confidence = 0.95): ServiceUsageResult[] {
   const names = [...new Set([...base, ...head].flatMap((s) => Object.keys(s.services ?? {})))];
   const perRequest = (runs: RunSample[], name: string) =>
     runs.filter((s) => s.services?.[name] && s.requests > 0).map((s) => (s.services![name].cpuSeconds / s.requests) * 1e6);
@@ -141,58 +149,94 @@ export function serviceUsage(base: RunSample[], head: RunSample[], confidence: n
 }
 
 export function analyseSamples(scenarios: string[], samples: RunSample[], options: AnalysisOptions): ScenarioResult[] {
+  const rule = options.rule ?? GATE_RULE;
+  const measured = new Map<string, Measured[]>();
   const results = scenarios.map((name): ScenarioResult => {
     const mine = samples.filter((s) => s.scenario === name);
     const ok = mine.filter((s) => s.ok);
     const base = ok.filter((s) => s.side === 'base');
     const head = ok.filter((s) => s.side === 'head');
     const metrics: ScenarioResult['metrics'] = {};
-    for (const metric of METRICS) {
-      const r = analyseMetric(name, metric, base, head, options);
-      if (r) metrics[metric.name] = r;
+    const list: Measured[] = [];
+    const boundRuns = mine.filter((s) => s.loadGenBound).length;
+    for (const spec of METRICS) {
+      const m = measureMetric(name, spec, base, head, options, boundRuns);
+      if (!m) continue;
+      metrics[spec.name] = m.result;
+      list.push(m);
     }
+    measured.set(name, list);
     const warmBase = warmupSummary(base);
     const warmHead = warmupSummary(head);
-    const services = serviceUsage(base, head, options.confidence);
+    const services = serviceUsage(base, head);
     return {
       name,
       verdict: 'inconclusive',
       pairs: Math.min(base.length, head.length),
       metrics,
       failedRuns: mine.length - ok.length,
-      loadGenBoundRuns: mine.filter((s) => s.loadGenBound).length,
+      loadGenBoundRuns: boundRuns,
       ...(warmBase && warmHead ? { warmup: { base: warmBase, head: warmHead } } : {}),
       ...(services.length > 0 ? { services } : {}),
     };
   });
 
-  // Holm over every gated test of the job: many scenarios × metrics must not multiply false alarms.
-  const gatedTests = results.flatMap((r) => Object.values(r.metrics).filter((m): m is MetricResult => !!m && m.gated));
-  const adjusted = holm(gatedTests.map((m) => m.p));
-  const alpha = 1 - options.confidence;
-  gatedTests.forEach((m, i) => {
-    m.pAdjusted = adjusted[i];
-    if ((m.verdict === 'regression' || m.verdict === 'improvement') && adjusted[i] >= alpha) {
-      m.verdict = 'inconclusive';
-      m.pairsNeeded = pairsForHolm(m.p, adjusted[i], alpha, pairsOf.get(m) ?? 2);
+  // Holm over every gated test of the job: many scenarios × metrics must not multiply false claims. Each
+  // test is the one-sided test in the direction its estimate points (the other side's p is >= 1/2).
+  const all = [...measured.values()].flat();
+  const gated = all.filter((m) => m.result.gated);
+  const adjusted = holm(gated.map((m) => Math.min(m.evidence.pWorse, m.evidence.pBetter)));
+  const adjustedOf = new Map(gated.map((m, i) => [m, adjusted[i]]));
+  // "A real change" is a claim too: held to the same family correction, or an A/A job with eight gated
+  // tests would show one "below threshold" change in three.
+  const changeAdjusted = holm(gated.map((m) => m.result.p));
+  const changeAdjustedOf = new Map(gated.map((m, i) => [m, changeAdjusted[i]]));
+  for (const m of all) {
+    const { evidence, result, spec } = m;
+    const worseSide = evidence.pWorse <= evidence.pBetter;
+    // Metrics that are not gated are reported on their own p: no claim of theirs fails a check.
+    const adj = adjustedOf.get(m) ?? Math.min(evidence.pWorse, evidence.pBetter);
+    if (result.gated) result.pAdjusted = adj;
+    result.verdict = decideGate(
+      {
+        ratio: evidence.ratio, lo: evidence.lo, hi: evidence.hi,
+        pWorseAdjusted: worseSide ? adj : 1, pBetterAdjusted: worseSide ? 1 : adj, pChangeAdjusted: changeAdjustedOf.get(m) ?? result.p,
+      },
+      result.threshold, spec.direction, rule,
+    );
+    // The family decides how hard a regression is to call: both estimates use Holm's first step.
+    const family = result.gated ? Math.max(1, gated.length) : 1;
+    result.minDetectable = detectableChange(evidence.spread, evidence.pairs, result.threshold, spec.direction, family, rule);
+    if (result.verdict === 'inconclusive') {
+      const n = pairsToSettle(evidence, result.threshold, spec.direction, family, rule);
+      if (n !== null) result.pairsNeeded = n;
     }
-  });
+  }
 
   for (const r of results) {
-    const failedHead = samples.filter((s) => s.scenario === r.name && s.side === 'head' && !s.ok).length;
-    const failedBase = samples.filter((s) => s.scenario === r.name && s.side === 'base' && !s.ok).length;
-    const headRuns = samples.filter((s) => s.scenario === r.name && s.side === 'head').length;
+    const runs = samples.filter((s) => s.scenario === r.name);
+    const headRuns = runs.filter((s) => s.side === 'head');
+    const baseRuns = runs.filter((s) => s.side === 'base');
+    const failedHead = headRuns.filter((s) => !s.ok).length;
+    const failedBase = baseRuns.filter((s) => !s.ok).length;
     // Errors are not speed: a head that fails where base does not is a regression whatever the timings say.
-    if (headRuns > 0 && failedHead >= Math.ceil(headRuns / 2) && failedBase === 0) r.verdict = 'regression';
-    else r.verdict = scenarioVerdict(Object.values(r.metrics).filter((m): m is MetricResult => !!m));
+    const failing =
+      headRuns.length > 0 &&
+      failedHead >= Math.ceil(headRuns.length / 2) &&
+      fisherExactGreater(failedHead, headRuns.length, failedBase, baseRuns.length) < FAILED_RUNS_ALPHA;
+    if (failing) {
+      r.verdict = 'regression';
+      continue;
+    }
+    const ranked = (measured.get(r.name) ?? []).filter((m) => m.result.gated).map((m) => rankOf(m.result.verdict, pointsWorse(m.result, m.spec)));
+    const w = worst(ranked);
+    r.verdict = w ? verdictOfRank(w) : 'inconclusive';
   }
   return results;
 }
 
+/** The job's verdict: its worst scenario, in the order of RANK. */
 export function overallVerdict(scenarios: ScenarioResult[]): Verdict {
-  const verdicts = scenarios.map((s) => s.verdict);
-  if (verdicts.includes('regression')) return 'regression';
-  if (verdicts.length === 0 || verdicts.includes('inconclusive')) return 'inconclusive';
-  if (verdicts.includes('improvement')) return 'improvement';
-  return 'unchanged';
+  if (scenarios.length === 0) return 'inconclusive';
+  return verdictOfRank(worst(scenarios.map(scenarioRank))!);
 }

@@ -1,6 +1,9 @@
-// The caller's side of load generation: one long-lived child process (load-worker.ts) runs autocannon,
-// optionally pinned to its own CPU with taskset, and answers run requests over IPC.
+// The caller's side of load generation: long-lived child processes (load-worker.ts) run autocannon,
+// each optionally pinned to its own CPU with taskset, and answer run requests over IPC. One worker is the
+// rule; when a run shows the generator, not the server, is the limit, the pool scales out to spare CPUs
+// (scaleOut), splitting each run's connections between the workers and merging what they measured.
 import { fork } from 'node:child_process';
+import { build, decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,6 +15,8 @@ export type { LoadRun } from './load-protocol.ts';
 export interface LoadGeneratorOptions {
   /** CPU list for `taskset -c`, e.g. "1": keep the generator off the server's CPU. */
   cpus?: string;
+  /** CPU lists (one per extra worker) the pool may scale out to; none: it cannot scale out. */
+  spareCpus?: readonly string[];
   /** Command prefix that puts the generator where the servers listen (a job's network namespace: `nsenter --net=… --`). */
   enter?: readonly string[];
   /** How long a run may take beyond warm-up + duration before the child is killed. Default 30 s. */
@@ -24,10 +29,14 @@ export interface LoadGenerator {
    * as fast as it answers, or at a fixed `rate` (requests per second) when given.
    */
   run(url: string, scenario: Scenario, opts?: { rate?: number }): Promise<LoadRun>;
-  /** Kill the child. Further runs start a new one. */
+  /** Kill the children. Further runs start new ones. */
   close(): Promise<void>;
-  /** Pid of the current child (the taskset'ed node), if one is running. */
+  /** Pid of the first child (the taskset'ed node), if one is running. */
   readonly pid: number | undefined;
+  /** Worker processes a run is split between. */
+  readonly workers: number;
+  /** Add a worker on the next spare CPU; false when there is none left (or it would not start). */
+  scaleOut(): Promise<boolean>;
 }
 
 /** The load generator failed: its process died, hung, or autocannon rejected the run. */
@@ -42,7 +51,8 @@ const RUN_SLACK_MS = 30_000;
 const require = createRequire(import.meta.url);
 const workerPath = fileURLToPath(new URL('./load-worker.ts', import.meta.url));
 
-class ChildLoadGenerator implements LoadGenerator {
+/** One worker process. */
+class ChildLoadGenerator {
   private child: ChildProcess | null = null;
   private starting: Promise<ChildProcess> | null = null;
   private output = '';
@@ -206,9 +216,99 @@ class ChildLoadGenerator implements LoadGenerator {
   }
 }
 
+/** Connections (or a rate) split as evenly as whole numbers allow; parts of 0 are left out. */
+export function splitEvenly(total: number, parts: number): number[] {
+  const base = Math.floor(total / parts);
+  const extra = total % parts;
+  return Array.from({ length: parts }, (_, i) => base + (i < extra ? 1 : 0)).filter((n) => n > 0);
+}
+
+/** One run of several workers as one: counts add up, latencies merge, the busiest worker's CPU stands. */
+export function mergeRuns(runs: LoadRun[]): LoadRun {
+  if (runs.length === 1) return runs[0];
+  const merged = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  for (const run of runs) {
+    if (!run.histogram) throw new LoadGeneratorError('a load worker sent no histogram to merge');
+    const part = decodeFromCompressedBase64(run.histogram);
+    merged.add(part);
+    part.destroy();
+  }
+  const requests = runs.reduce((n, r) => n + r.requests, 0);
+  const out: LoadRun = {
+    requests,
+    durationSec: Math.max(...runs.map((r) => r.durationSec)),
+    // Each worker timed its own run; their rates add up.
+    throughput: runs.reduce((n, r) => n + r.throughput, 0),
+    latencyUs: {
+      p50: merged.getValueAtPercentile(50),
+      p90: merged.getValueAtPercentile(90),
+      p99: merged.getValueAtPercentile(99),
+      mean: merged.mean,
+    },
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    timeouts: runs.reduce((n, r) => n + r.timeouts, 0),
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+    loadGenCpu: Math.max(...runs.map((r) => r.loadGenCpu)),
+    workers: runs.length,
+  };
+  merged.destroy();
+  return out;
+}
+
+class PooledLoadGenerator implements LoadGenerator {
+  private readonly pool: ChildLoadGenerator[];
+  private readonly spare: string[];
+
+  constructor(private readonly opts: LoadGeneratorOptions) {
+    this.pool = [new ChildLoadGenerator(opts)];
+    this.spare = [...(opts.spareCpus ?? [])];
+  }
+
+  get pid(): number | undefined {
+    return this.pool[0].pid;
+  }
+
+  get workers(): number {
+    return this.pool.length;
+  }
+
+  async start(): Promise<void> {
+    await this.pool[0].start();
+  }
+
+  async scaleOut(): Promise<boolean> {
+    const cpus = this.spare.shift();
+    if (cpus === undefined) return false;
+    const worker = new ChildLoadGenerator({ ...this.opts, cpus });
+    try {
+      await worker.start();
+    } catch {
+      return false;
+    }
+    this.pool.push(worker);
+    return true;
+  }
+
+  async run(url: string, scenario: Scenario, opts: { rate?: number } = {}): Promise<LoadRun> {
+    if (this.pool.length === 1) return this.pool[0].run(url, scenario, opts);
+    let connections = splitEvenly(scenario.connections, this.pool.length);
+    const rates = opts.rate ? splitEvenly(opts.rate, connections.length) : undefined;
+    // A rate too small to split leaves some workers out, with their connections moved to the others.
+    if (rates && rates.length < connections.length) connections = splitEvenly(scenario.connections, rates.length);
+    const runs = await Promise.all(
+      connections.map((c, i) => this.pool[i].run(url, { ...scenario, connections: c }, rates ? { rate: rates[i] } : {})),
+    );
+    return mergeRuns(runs);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.pool.map((w) => w.close()));
+  }
+}
+
 /** Start the load-generator child and wait until it is ready to take runs. */
 export async function createLoadGenerator(opts: LoadGeneratorOptions = {}): Promise<LoadGenerator> {
-  const generator = new ChildLoadGenerator(opts);
+  const generator = new PooledLoadGenerator(opts);
   await generator.start();
   return generator;
 }

@@ -16,8 +16,16 @@ export interface LoadRun {
   timeouts: number;
   /** Responses outside 2xx and outside scenario.expectStatus. */
   non2xx: number;
-  /** CPU the load generator used during the measured run, as a fraction of one core. */
+  /**
+   * How busy the load generator was during the measured run, as a fraction of one core: its main thread
+   * (autocannon's event loop, the part that saturates), or its whole process where threads cannot be read.
+   * With several workers, the busiest.
+   */
   loadGenCpu: number;
+  /** Load-generator processes that took part (each on its own CPU when pinned). */
+  workers?: number;
+  /** The latency histogram, compressed (hdr-histogram base64), so runs of several workers can be merged. */
+  histogram?: string;
 }
 
 export interface RunRequestMessage {

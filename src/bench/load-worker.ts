@@ -1,8 +1,9 @@
 // The load-generator child process. autocannon is single-threaded and closed-loop: run in the caller's
 // event loop it would compete with (and be slowed by) the App or the CLI, so it runs here, alone,
 // driven over IPC by load-generator.ts. One request at a time.
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { build } from 'hdr-histogram-js';
+import { build, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import type { Scenario } from '../config/schema.ts';
 import type { LoadRun, RunRequestMessage, WorkerMessage } from './load-protocol.ts';
 
@@ -29,6 +30,21 @@ function baseOptions(url: string, scenario: Scenario, durationMs: number, rate?:
   };
 }
 
+/**
+ * Nanoseconds our main thread has run (its schedstat), or null where it cannot be read. The main thread
+ * is autocannon's event loop: when it is saturated the generator is the limit; GC and libuv threads
+ * that process.cpuUsage() also counts are not.
+ */
+function mainThreadNs(): number | null {
+  try {
+    const text = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8');
+    const ns = Number(text.slice(0, text.indexOf(' ')));
+    return Number.isFinite(ns) ? ns : null;
+  } catch {
+    return null;
+  }
+}
+
 async function measure(url: string, scenario: Scenario, rate?: number): Promise<LoadRun> {
   if (scenario.warmup > 0) {
     // A separate, awaited run: autocannon's own `warmup` option is silently skipped with a callback, and a
@@ -47,6 +63,7 @@ async function measure(url: string, scenario: Scenario, rate?: number): Promise<
   let non2xx = 0;
 
   const cpuStart = process.cpuUsage();
+  const mainStart = mainThreadNs();
   const wallStart = process.hrtime.bigint();
   // Called without a callback autocannon returns its event-emitting tracker, which is also thenable.
   const instance = autocannon(baseOptions(url, scenario, scenario.duration, rate)) as unknown as autocannon.Instance &
@@ -59,6 +76,8 @@ async function measure(url: string, scenario: Scenario, rate?: number): Promise<
   const result = await instance;
   const wallSec = Number(process.hrtime.bigint() - wallStart) / 1e9;
   const cpu = process.cpuUsage(cpuStart);
+  const mainEnd = mainThreadNs();
+  const busySec = mainStart !== null && mainEnd !== null ? (mainEnd - mainStart) / 1e9 : (cpu.user + cpu.system) / 1e6;
 
   const run: LoadRun = {
     requests: responses,
@@ -73,7 +92,9 @@ async function measure(url: string, scenario: Scenario, rate?: number): Promise<
     errors: Math.max(0, result.errors - result.timeouts),
     timeouts: result.timeouts,
     non2xx,
-    loadGenCpu: wallSec > 0 ? (cpu.user + cpu.system) / 1e6 / wallSec : 0,
+    loadGenCpu: wallSec > 0 ? busySec / wallSec : 0,
+    workers: 1,
+    histogram: encodeIntoCompressedBase64(histogram),
   };
   histogram.destroy();
   return run;

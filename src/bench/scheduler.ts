@@ -1,20 +1,24 @@
 // The measuring schedule of a compare: base and head alternate, the order inside each pair is random
 // (so slow drift cannot favour one side), every sample gets a fresh server, and pairs are added while the
-// verdict is unclear, up to the maximum. When the schedule may look more than once, every look uses the
-// stricter 99% interval so that looking again does not inflate false alarms.
+// answer is open — only for the scenarios whose answer is still open, so a settled scenario costs no
+// more time and the open one gets its pairs sooner. Every look uses the same rule (stats/decision.ts);
+// the false alarms of the whole schedule, looks included, are checked by simulation
+// (test/bench/sequential-gate.test.ts).
 import type { RunSample, ScenarioResult } from '../model.ts';
 
 export type Side = 'base' | 'head';
 
 export interface ScheduleOptions {
+  /** Every scenario, in the config's order: the first batch measures all of them. */
+  scenarios: readonly string[];
   minPairs: number;
   maxPairs: number;
-  /** Measures one sample of one side: a fresh server, every scenario once. */
-  measure: (side: Side, pair: number) => Promise<RunSample[]>;
-  /** Analyses all samples so far at the given confidence. */
-  analyse: (samples: RunSample[], confidence: number) => ScenarioResult[];
+  /** Measures one sample of one side: a fresh server, each of `scenarios` once. */
+  measure: (side: Side, pair: number, scenarios: readonly string[]) => Promise<RunSample[]>;
+  /** Analyses all samples so far. */
+  analyse: (samples: RunSample[]) => ScenarioResult[];
   /** Called after each pair and each look, for progress. */
-  onPair?: (pair: number, plannedPairs: number, order: [Side, Side]) => void;
+  onPair?: (pair: number, plannedPairs: number, order: [Side, Side], scenarios: readonly string[]) => void;
   onLook?: (pairs: number, results: ScenarioResult[]) => void;
   signal?: AbortSignal;
   random?: () => number;
@@ -23,49 +27,51 @@ export interface ScheduleOptions {
 export interface ScheduleOutcome {
   samples: RunSample[];
   scenarios: ScenarioResult[];
+  /** Pairs measured of the scenario measured longest. */
   pairs: number;
-  confidence: number;
   looks: number;
 }
 
-export function lookConfidence(minPairs: number, maxPairs: number): number {
-  return maxPairs > minPairs ? 0.99 : 0.95;
+/**
+ * The scenarios another batch could still change the answer for: those that cannot tell yet, unless some
+ * scenario is a regression. A regression settles the job's verdict (and a bisect step's "like head"), so
+ * measuring on only to settle another scenario would cost minutes for a line in the report; stopping at
+ * the first look that crosses a boundary is the usual group-sequential rule.
+ */
+export function openScenarios(results: ScenarioResult[]): string[] {
+  if (results.some((r) => r.verdict === 'regression')) return [];
+  return results.filter((r) => r.verdict === 'inconclusive').map((r) => r.name);
 }
 
-/**
- * Whether another batch could change the answer: some scenario is inconclusive, and no scenario is a
- * regression yet. A regression settles the job's verdict (and a bisect step's "like head"), so measuring
- * on only to settle another scenario would cost minutes for a line in the report that says "inconclusive,
- * ~N pairs would settle it" anyway. Stopping at the first look that crosses the boundary is the usual
- * group-sequential rule, and every look already uses the stricter level.
- */
+/** Whether another batch could change the answer. */
 export function needsMorePairs(results: ScenarioResult[]): boolean {
-  if (results.some((r) => r.verdict === 'regression')) return false;
-  return results.some((r) => r.verdict === 'inconclusive');
+  return openScenarios(results).length > 0;
 }
 
 export async function runSchedule(options: ScheduleOptions): Promise<ScheduleOutcome> {
   const random = options.random ?? Math.random;
-  const confidence = lookConfidence(options.minPairs, options.maxPairs);
   const samples: RunSample[] = [];
   let pairs = 0;
   let looks = 0;
   let planned = options.minPairs;
+  let measuring: readonly string[] = options.scenarios;
   let results: ScenarioResult[] = [];
   for (;;) {
     while (pairs < planned) {
       options.signal?.throwIfAborted();
       const order: [Side, Side] = random() < 0.5 ? ['base', 'head'] : ['head', 'base'];
-      for (const side of order) samples.push(...(await options.measure(side, pairs)));
+      for (const side of order) samples.push(...(await options.measure(side, pairs, measuring)));
       pairs++;
-      options.onPair?.(pairs, planned, order);
+      options.onPair?.(pairs, planned, order, measuring);
     }
-    results = options.analyse(samples, confidence);
+    results = options.analyse(samples);
     looks++;
     options.onLook?.(pairs, results);
-    if (!needsMorePairs(results) || pairs >= options.maxPairs) break;
+    const open = openScenarios(results);
+    if (open.length === 0 || pairs >= options.maxPairs) break;
+    measuring = options.scenarios.filter((name) => open.includes(name));
     // Grow by half the minimum each time: enough to move the interval, few enough looks to stay cheap.
     planned = Math.min(options.maxPairs, pairs + Math.max(2, Math.ceil(options.minPairs / 2)));
   }
-  return { samples, scenarios: results, pairs, confidence, looks };
+  return { samples, scenarios: results, pairs, looks };
 }

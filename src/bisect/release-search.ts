@@ -20,6 +20,11 @@ export interface ReleaseSearchOptions {
   budget: StepBudget;
   onProbe?: (probe: Probe) => void;
   onStep?: (message: string) => void;
+  /**
+   * Search only between these indices of `versions` (default: the whole list): a backtrack after a
+   * verify step that disagreed searches again where the slowdown must then be.
+   */
+  range?: { good: number; bad: number };
 }
 
 export interface ReleaseSearchResult {
@@ -47,8 +52,9 @@ function pickMiddle(candidates: number[], lo: number, hi: number): number {
 export async function searchReleases(opts: ReleaseSearchOptions): Promise<ReleaseSearchResult> {
   const { versions, name } = opts;
   if (versions.length < 2) throw new Error(`a release search needs both ends (got ${versions.join(', ') || 'nothing'})`);
-  let lo = 0;
-  let hi = versions.length - 1;
+  let lo = opts.range?.good ?? 0;
+  let hi = opts.range?.bad ?? versions.length - 1;
+  if (!(lo >= 0 && hi < versions.length && lo < hi)) throw new Error(`a release search needs good < bad inside the list (got ${lo}..${hi})`);
   const skipped = new Set<number>();
   const unclear = new Set<number>();
   const installFailures: ReleaseSearchResult['installFailures'] = [];

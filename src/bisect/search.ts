@@ -5,7 +5,7 @@
 // the partner is searched among those others.
 import type { StepBudget } from './budget.ts';
 import { headVersions, localizePackages, type FoundPart } from './package-search.ts';
-import { MIN_SHARE, relative } from './position.ts';
+import { judgeStep, MIN_SHARE, relative } from './position.ts';
 import { searchReleases, type ReleaseSearchResult } from './release-search.ts';
 import type { Oracle, PackageChange, Position, Probe, VersionSet } from './types.ts';
 
@@ -97,6 +97,7 @@ export async function searchCulprit(opts: CulpritSearchOptions): Promise<Culprit
   const high = main.high;
   let releases = await searchReleases({ name: pkg.name, versions, low, high, oracle, budget, onProbe: opts.onProbe, onStep: opts.onStep });
   let recheck = await recheckPair(opts, pkg.name, releases, context);
+  ({ releases, recheck } = await verifyPair(opts, pkg.name, versions, context, low, high, releases, recheck, notes));
 
   const alone = recheck?.position ? relative(recheck.position, 0, share(main)) : null;
   if (main.context.length > 0 && !releases.sawBad && alone && alone.hi < 0.5) {
@@ -114,6 +115,7 @@ export async function searchCulprit(opts: CulpritSearchOptions): Promise<Culprit
       notes.push(`${pkg.name} slows down together with ${interactsWith.join(', ')} at head's version${interactsWith.length > 1 ? 's' : ''}; its releases were searched with ${interactsWith.length > 1 ? 'them' : 'it'} applied.`);
       releases = await searchReleases({ name: pkg.name, versions, context, low, high, oracle, budget, onProbe: opts.onProbe, onStep: opts.onStep });
       recheck = await recheckPair(opts, pkg.name, releases, context);
+      ({ releases, recheck } = await verifyPair(opts, pkg.name, versions, context, low, high, releases, recheck, notes));
     }
   }
 
@@ -148,6 +150,55 @@ export async function searchCulprit(opts: CulpritSearchOptions): Promise<Culprit
     contributions,
     notes,
   };
+}
+
+/** Backtracks at most this often per package: each costs a probe or two, a search and a re-check. */
+export const MAX_BACKTRACKS = 2;
+
+/**
+ * The verify step. The re-check measured the named pair directly; when it shows that step confidently
+ * carries less than MIN_SHARE of the package's part, some earlier call was wrong: a "good" lastGood that
+ * is really bad, or a "bad" firstBad that is really good. Each end is probed again; the search is then
+ * repeated where the slowdown must be (below lastGood, or above firstBad) and re-checked. When both
+ * ends hold up, the pair stands and the partial-share note explains it.
+ */
+async function verifyPair(
+  opts: CulpritSearchOptions, name: string, versions: string[], context: VersionSet, low: number, high: number,
+  releases: ReleaseSearchResult, recheck: Probe | null, notes: string[],
+): Promise<{ releases: ReleaseSearchResult; recheck: Probe | null }> {
+  for (let attempt = 0; attempt < MAX_BACKTRACKS; attempt++) {
+    if (!recheck?.position || releases.narrowedOnly || opts.budget.exhausted) break;
+    const step = relative(recheck.position, 0, high - low);
+    if (!(step.hi < MIN_SHARE)) break;
+    const good = versions.indexOf(releases.lastGood);
+    const bad = versions.indexOf(releases.firstBad);
+    const judge = (p: Position) => judgeStep(p, low, high);
+    let range: { good: number; bad: number } | null = null;
+    if (good > 0) {
+      opts.onStep?.(`verify: ${name} ${releases.lastGood} → ${releases.firstBad} carries almost none of the slowdown; measuring ${releases.lastGood} again`);
+      const again = await opts.oracle.probe({ ...context, [name]: releases.lastGood }, `${name} ${releases.lastGood} (verify)`, judge);
+      again.kind = 'release';
+      opts.onProbe?.(again);
+      if (again.position) opts.budget.charge();
+      if (again.position && judge(again.position) === 'bad') range = { good: 0, bad: good };
+    }
+    if (!range && bad < versions.length - 1 && !opts.budget.exhausted) {
+      opts.onStep?.(`verify: measuring ${name} ${releases.firstBad} again`);
+      const again = await opts.oracle.probe({ ...context, [name]: releases.firstBad }, `${name} ${releases.firstBad} (verify)`, judge);
+      again.kind = 'release';
+      opts.onProbe?.(again);
+      if (again.position) opts.budget.charge();
+      if (again.position && judge(again.position) === 'good') range = { good: bad, bad: versions.length - 1 };
+    }
+    if (!range) break;
+    notes.push(
+      `The re-check of ${name} ${releases.lastGood} → ${releases.firstBad} disagreed with the search (that step carries ≈${pct(Math.max(0, recheck.position.estimate))} of the slowdown), ` +
+        `and ${range.bad === good ? `${releases.lastGood} measured bad` : `${releases.firstBad} measured good`} when measured again: the search went back to ${versions[range.good]} … ${versions[range.bad]}.`,
+    );
+    releases = await searchReleases({ name, versions, context, low, high, oracle: opts.oracle, budget: opts.budget, onProbe: opts.onProbe, onStep: opts.onStep, range });
+    recheck = await recheckPair(opts, name, releases, context);
+  }
+  return { releases, recheck };
 }
 
 async function recheckPair(opts: CulpritSearchOptions, name: string, releases: ReleaseSearchResult, context: VersionSet): Promise<Probe | null> {

@@ -8,7 +8,11 @@ import { REPO_FLAG, SANDBOX_FLAGS, sandboxOptions, STORE_FLAGS } from './job-com
 
 export const CALIBRATE_SPEC = {
   name: 'calibrate',
-  summary: "Measures this machine's run-to-run noise with A/A pairs (the same commit against itself) and stores it;\nlater compares of the repo on this machine never use a threshold below it.",
+  summary:
+    "Measures this runner's run-to-run noise with A/A pairs (the same commit against itself) and stores it for the\n" +
+    "repository's identity (its remote URL, e.g. github.com/acme/api) and this runner's id (BUMPBENCH_RUNNER_ID or\n" +
+    "<data-dir>/runner-id); later compares and App jobs of that repository on this runner never judge a metric\n" +
+    'against less noise than this.',
   flags: {
     ...REPO_FLAG,
     ref: { type: 'string', value: 'REF', default: 'HEAD', help: 'the commit to measure against itself' },
@@ -31,7 +35,7 @@ export async function runCalibrateCommand(args: string[], io: CliIo): Promise<nu
     const pairs = flags.pairs === undefined ? undefined : Number(flags.pairs);
     if (pairs !== undefined && !(Number.isInteger(pairs) && pairs >= 4)) throw new UsageError(`--pairs must be a whole number >= 4\n${usageLine(CALIBRATE_SPEC)}`);
     const repo = path.resolve(flags.repo);
-    const rows = await runCalibrate(
+    const { rows, key } = await runCalibrate(
       { repo, ref: flags.ref, pairs, configFile: flags.config ? path.resolve(flags.config) : undefined },
       { dataDir: path.resolve(flags['data-dir'] ?? defaultDataDir()), dbFile: flags.db && path.resolve(flags.db), onProgress: progressPrinter(io), signal: interrupt.signal, ...sandboxOptions(flags) },
     );
@@ -39,7 +43,7 @@ export async function runCalibrateCommand(args: string[], io: CliIo): Promise<nu
     for (const r of rows) {
       io.stdout(`| ${r.scenario} | ${r.metric} | ${(r.cv * 100).toFixed(2)}% | ${r.runs} | ${(r.minDetectable * 100).toFixed(1)}% |`);
     }
-    io.stdout(`\nStored for ${repo}; compares of this repo on this machine now use it.`);
+    io.stdout(`\nStored for ${key.repoId} on runner ${key.runner}; compares and App jobs of this repository on this runner now use it.`);
     return 0;
   } catch (err) {
     return reportError(err, io);

@@ -5,6 +5,7 @@ import { METRICS } from '../bench/metrics.ts';
 import type { Change, JobResult, MetricName, ProgressEvent, RunSample, Verdict } from '../model.ts';
 import { summaryLine } from '../report/markdown.ts';
 import type { ResultsStore, RunRow } from '../store/results-store.ts';
+import { normaliseRemoteUrl } from '../workspace/repo-identity.ts';
 import { pullRequestUrl, repoIdentity, type RepoIdentity } from './repo-key.ts';
 
 export const BASE_PATH = '/dashboard';
@@ -112,8 +113,8 @@ export interface RunDetail {
   progress: ProgressView[];
 }
 
-const VERDICTS: Verdict[] = ['regression', 'improvement', 'unchanged', 'inconclusive'];
-const emptyVerdicts = (): Record<Verdict, number> => ({ regression: 0, improvement: 0, unchanged: 0, inconclusive: 0 });
+const VERDICTS: Verdict[] = ['regression', 'improvement', 'below-threshold', 'unchanged', 'inconclusive'];
+const emptyVerdicts = (): Record<Verdict, number> => ({ regression: 0, improvement: 0, 'below-threshold': 0, unchanged: 0, inconclusive: 0 });
 const pct = (ratio: number) => Math.round((ratio - 1) * 10_000) / 100;
 
 function processAlive(pid: number): boolean {
@@ -240,9 +241,16 @@ export class DashboardData {
     const packages = [...new Set(entries.flatMap((e) => e.result.changes.map((c) => c.name)))].sort();
     const chosen = pkg ? entries.filter((e) => e.result.changes.some((c) => c.name === pkg)) : entries;
 
-    // The calibration of each scenario × metric (newest on any host), for the noise band.
+    // The calibration of each scenario × metric (newest on any runner), for the noise band. Calibrations are
+    // keyed by the repository's identity, which each compare records; a clone URL gives it too.
+    const repoIds = new Set<string>();
+    for (const { result } of entries) if (result.calibration?.repo) repoIds.add(result.calibration.repo);
+    for (const repo of repos) {
+      const id = normaliseRemoteUrl(repo);
+      if (id) repoIds.add(id);
+    }
     const calibration = new Map<string, number>();
-    for (const c of this.store.listCalibrations(repos)) {
+    for (const c of this.store.listCalibrations([...repoIds])) {
       const id = `${c.scenario}/${c.metric}`;
       if (!calibration.has(id)) calibration.set(id, c.cv);
     }

@@ -11,11 +11,13 @@ import { chartFigure, inline, reportToHtml, SERIES_COLORS, type ChartSpec } from
 export const VERDICT_COLORS: Record<Verdict, string> = {
   regression: '#b3261e',
   improvement: '#1e7b34',
+  // A real change under the threshold: shown, not gated; a muted blue, apart from both "fine" and "worse".
+  'below-threshold': '#1f5f8b',
   unchanged: '#5f6368',
   inconclusive: '#8a5a00',
 };
 
-const VERDICT_MARK: Record<Verdict, string> = { regression: '▲', improvement: '▼', unchanged: '●', inconclusive: '◆' };
+const VERDICT_MARK: Record<Verdict, string> = { regression: '▲', improvement: '▼', 'below-threshold': '◇', unchanged: '●', inconclusive: '◆' };
 
 export interface PageContext {
   assets: Assets;

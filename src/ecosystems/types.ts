@@ -47,6 +47,11 @@ export interface EcosystemContext {
    * project's own config files steer it. Default: a plain child process with `env`.
    */
   run?: (command: string, args: string[], cwd: string, env: Record<string, string>) => Promise<{ code: number | null; output: string }>;
+  /**
+   * Head's version of a file of the project (path relative to projectDir), null when head has none. Pinning
+   * takes head's locked entries from it, so a candidate's lockfile matches what head locked.
+   */
+  headFile?: (relativePath: string) => Promise<string | null>;
 }
 
 export interface PinResult {
@@ -62,10 +67,13 @@ export interface PinResult {
   /** Environment the install must run with for the pin to hold (e.g. PIP_CONSTRAINT). */
   env: Record<string, string>;
   /**
-   * When the project's default install would refuse the edited tree (yarn/pnpm frozen lockfiles we could
-   * not regenerate here), the install command to use instead.
+   * When the project's default install would refuse the edited tree (a release no lockfile locks, which
+   * the package manager must resolve itself), the install command to use instead. Absent when the
+   * lockfile was written for the state (the project's own frozen install, or its `install:`, runs).
    */
   installCommand?: string;
+  /** How the state got into the lockfile: spliced from head's entries, or resolved by the package manager. */
+  lockfile?: 'spliced' | 'resolved' | 'none';
   /** Things a user may want to know, e.g. "yarn.lock was not regenerated". */
   notes: string[];
 }

@@ -6,6 +6,7 @@
 // the pinned version set, and whatever happens every server and worktree is gone when it returns.
 import path from 'node:path';
 import { createLoadGenerator, type LoadGenerator } from '../bench/index.ts';
+import { whilePinned } from '../bench/self-affinity.ts';
 import { overallVerdict } from '../bench/analysis.ts';
 import { metricSpec } from '../bench/metrics.ts';
 import {
@@ -16,10 +17,11 @@ import type { RepoConfig } from '../config/schema.ts';
 import { ecosystems, PinInstallError, PinUnsupportedError, type EcosystemContext } from '../ecosystems/index.ts';
 import type { BisectEvidence, Culprit, Ecosystem, JobRequest, JobResult, ProgressFn, RunSample, ScenarioResult } from '../model.ts';
 import { ResultsStore } from '../store/results-store.ts';
-import { removeWorktree } from '../workspace/git.ts';
+import { readFileAt, removeWorktree } from '../workspace/git.ts';
 import { childEnvFor } from './child-env.ts';
 import { cpuPlan, type RunJobOptions } from './compare.ts';
 import { UserFacingError } from './errors.ts';
+import { loadCalibration } from './job-calibration.ts';
 import { openJob, removeJobDir } from './job-config.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
@@ -54,6 +56,7 @@ interface BisectContext {
   /** Who the install cache belongs to (the repository). */
   cacheScope: string;
   baseSha: string;
+  headSha: string;
   jobDir: string;
   cacheDir: string;
   config: RepoConfig;
@@ -62,6 +65,8 @@ interface BisectContext {
   head: PreparedSide;
   load: LoadGenerator;
   serverCpus?: string;
+  /** Where this process runs while it measures (off the server's CPUs); installs in between run unpinned. */
+  selfCpus?: string;
   decisive: DecisiveMetric;
   ecosystemOf: Map<string, Ecosystem>;
   sourceSpecs: SourceSpecs;
@@ -114,6 +119,8 @@ async function prepareCandidate(ctx: BisectContext, versions: VersionSet, label:
       for (const [eco, set] of byEcosystem) {
         const pinned = await ecosystems[eco].pin(projectDir, set, {
           env: childEnvFor(projectDir, ctx.config, { ...extraEnv, ...pinEnv }, access.bins), repoRoot: dir, signal: ctx.options.signal,
+          // Head's lockfile and manifest, so the candidate takes the pinned packages' entries as head locked them.
+          headFile: (relative) => readFileAt(ctx.repoDir, ctx.headSha, path.posix.join(ctx.config.cwd, relative)),
           run: (command, args, cwd, env) =>
             sandbox.run({
               command: shellCommand([command, ...args]), cwd, env, phase: 'install', writable: [dir], readOnly: access.mounts,
@@ -165,7 +172,7 @@ function makeOracle(ctx: BisectContext): Oracle {
           return { versions, label, position: null, ratio: null, ci: null, pairs: 0, installError: why.split('\n')[0] };
         }
         const sides: Record<TrioRole, PreparedSide> = { base: ctx.base, candidate, head: ctx.head };
-        const trio = await runTrio({
+        const trio = await whilePinned(ctx.selfCpus, () => runTrio({
           minRounds: rounds.min,
           maxRounds: rounds.max,
           judge,
@@ -183,7 +190,7 @@ function makeOracle(ctx: BisectContext): Oracle {
             return valueOf(ctx, samples);
           },
           onRound: (round, planned) => ctx.progress({ phase: 'measure', message: `${label}: round ${round} of ${planned} (base, candidate, head)`, step: round, total: planned }),
-        }).catch((err: unknown) => {
+        })).catch((err: unknown) => {
           if (err instanceof CandidateBroken) return err;
           throw err;
         });
@@ -210,10 +217,10 @@ function makeOracle(ctx: BisectContext): Oracle {
           if (why === null) throw err;
           return { versions: to, label, position: null, ratio: null, ci: null, pairs: 0, installError: why.split('\n')[0] };
         }
-        const outcome = await measurePair({
+        const outcome = await whilePinned(ctx.selfCpus, () => measurePair({
           base: prepared[0], head: prepared[1], config: ctx.stepConfig, load: ctx.load, serverCpus: ctx.serverCpus,
           repeats: recheckRepeats(ctx.config), onProgress: ctx.progress, signal: ctx.options.signal,
-        });
+        }));
         ctx.samples.push(...outcome.samples);
         const m = outcome.scenarios.find((s) => s.name === ctx.decisive.scenario)?.metrics[ctx.decisive.metric];
         if (!m) return { versions: to, label, position: null, ratio: null, ci: null, pairs: outcome.pairs, installError: 'the re-check runs failed' };
@@ -276,10 +283,11 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
   const worktrees = new Set<string>();
   const samples: RunSample[] = [];
   let load: LoadGenerator | undefined;
+  let calibrationSummary: JobResult['calibration'];
   const finish = (result: Omit<JobResult, 'finishedAt' | 'kind' | 'repo' | 'base' | 'head' | 'changes' | 'soak' | 'startedAt'>): JobResult => {
     const full: JobResult = {
       kind: 'bisect', repo: request.repo, base: { ref: request.base.ref, sha: baseSha }, head: { ref: request.head.ref, sha: headSha },
-      changes, soak: null, runtimes: sidesRuntimes, startedAt, finishedAt: new Date().toISOString(), ...result,
+      changes, soak: null, runtimes: sidesRuntimes, startedAt, finishedAt: new Date().toISOString(), ...(calibrationSummary ? { calibration: calibrationSummary } : {}), ...result,
     };
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
     const id = store.saveResult(full, { runId: options.runId });
@@ -305,10 +313,10 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
 
     // 5. Confirm the regression with the full compare method.
     const budget = new StepBudget(config.bisect.maxSteps);
-    load = await createLoadGenerator({ cpus: cpus.load, enter: await sandbox.networkPrefix() });
-    const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
-    const calibration = store.getCalibration(request.repo);
-    store.close();
+    load = await createLoadGenerator({ cpus: cpus.load, spareCpus: cpus.spareLoad, enter: await sandbox.networkPrefix() });
+    const loaded = await loadCalibration(request.repo, options);
+    const calibration = loaded.byMetric;
+    calibrationSummary = loaded.summary;
     const prior = options.confirmedBy;
     const reuse = prior?.kind === 'compare' && prior.base.sha === baseSha && prior.head.sha === headSha;
     let confirmation: { scenarios: ScenarioResult[]; pairs: number };
@@ -317,7 +325,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
       confirmation = { scenarios: prior.scenarios, pairs: Math.max(0, ...prior.scenarios.map((sc) => sc.pairs)) };
     } else {
       progress({ phase: 'bisect', message: `step 1/${budget.max}: confirming the regression (base vs head)`, step: 1, total: budget.max });
-      const measured = await measurePair({ base, head, config, load, serverCpus: cpus.server, calibration, onProgress: progress, signal });
+      const measured = await whilePinned(cpus.load, () => measurePair({ base, head, config, load: load!, serverCpus: cpus.server, calibration, onProgress: progress, signal }));
       samples.push(...measured.samples);
       notes.push(...describeProblems(measured.samples));
       confirmation = measured;
@@ -340,7 +348,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     // 6. Search. Each step measures only the deciding scenario.
     const stepConfig: RepoConfig = { ...config, scenarios: config.scenarios.filter((s) => s.name === decisive.scenario) };
     const ctx: BisectContext = {
-      repoDir, cacheScope: request.repo, baseSha, jobDir, cacheDir, config, stepConfig, base, head, load, serverCpus: cpus.server, decisive,
+      repoDir, cacheScope: request.repo, baseSha, headSha, jobDir, cacheDir, config, stepConfig, base, head, load, serverCpus: cpus.server, selfCpus: cpus.load, decisive,
       ecosystemOf, sourceSpecs, options, progress, samples, worktrees, runtimes: { base: runtimes.base, head: runtimes.head, parts },
     };
     const ecoContext = (): EcosystemContext => ({ projectDir: base.projectDir, repoRoot: base.worktree, env: base.env, signal });

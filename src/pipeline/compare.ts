@@ -4,11 +4,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import { createLoadGenerator, type LoadGenerator } from '../bench/index.ts';
+import { whilePinned } from '../bench/self-affinity.ts';
 import { overallVerdict } from '../bench/analysis.ts';
 import { combineTraces, type MemorySeries } from '../bench/memory-trace.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import type { JobRequest, JobResult, ProgressFn } from '../model.ts';
 import { ResultsStore } from '../store/results-store.ts';
+import { loadCalibration } from './job-calibration.ts';
 import { openJob, removeJobDir } from './job-config.ts';
 import type { SandboxRequirement } from './job-sandbox.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
@@ -45,11 +47,28 @@ export interface RunJobOptions {
   runId?: number;
 }
 
-/** CPU sets for the server and the load generator when the machine has room to separate them. */
-export function cpuPlan(config: RepoConfig): { server?: string; load?: string } {
-  const cpus = os.availableParallelism();
+export interface CpuPlan {
+  /** taskset list of the server. */
+  server?: string;
+  /** taskset list of the first load-generator worker, and of this process while it measures. */
+  load?: string;
+  /** One CPU per extra load-generator worker the pool may scale out to. */
+  spareLoad?: string[];
+}
+
+/**
+ * CPU sets for the server and the load generator when the machine has room to separate them: the first
+ * third of the CPUs (at least one) for the load generator (its first worker on CPU 0, the others spare,
+ * for scaling out when a run is generator-bound), the rest for the server. 2 CPUs: generator 0, server 1.
+ */
+export function cpuPlan(config: RepoConfig, cpus = os.availableParallelism()): CpuPlan {
   if (!config.pinCpus || cpus < 2) return {};
-  return { load: '0', server: `1-${cpus - 1}` };
+  const generators = Math.max(1, Math.floor(cpus / 3));
+  return {
+    load: '0',
+    spareLoad: Array.from({ length: generators - 1 }, (_, i) => String(i + 1)),
+    server: generators === cpus - 1 ? String(generators) : `${generators}-${cpus - 1}`,
+  };
 }
 
 export async function runCompare(request: JobRequest, options: RunJobOptions): Promise<JobResult> {
@@ -89,12 +108,13 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
     const [base, head] = sides;
 
     // 6. Measure; on a runtime change, each server's memory over its life too.
-    load = await createLoadGenerator({ cpus: cpus.load, enter: await sandbox.networkPrefix() });
-    const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
+    load = await createLoadGenerator({ cpus: cpus.load, spareCpus: cpus.spareLoad, enter: await sandbox.networkPrefix() });
+    const calibration = await loadCalibration(request.repo, options);
     const memoryTraces = sidesRuntimes.changed ? { base: [] as MemorySeries[], head: [] as MemorySeries[] } : undefined;
-    const outcome = await measurePair({
-      base, head, config, load, serverCpus: cpus.server, calibration: store.getCalibration(request.repo), memoryTraces, onProgress: progress, signal,
-    });
+    // The sampler and the schedule run here: keep them off the server's CPUs while it is measured.
+    const outcome = await whilePinned(cpus.load, () =>
+      measurePair({ base, head, config, load: load!, serverCpus: cpus.server, calibration: calibration.byMetric, memoryTraces, onProgress: progress, signal }),
+    );
     if (memoryTraces) sidesRuntimes.memory = { base: combineTraces(memoryTraces.base), head: combineTraces(memoryTraces.head) };
 
     // 7. Analyse and report.
@@ -111,11 +131,13 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
       soak: null,
       runtimes: sidesRuntimes,
       notes,
+      calibration: calibration.summary,
       startedAt,
       finishedAt: new Date().toISOString(),
       samples: outcome.samples,
     };
     // 8. Store.
+    const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
     const id = store.saveResult(result, { runId: options.runId });
     store.close();
     progress({ phase: 'done', message: `result stored as #${id} in ${store.file}` });

@@ -1,7 +1,7 @@
 // Measures two prepared trees against each other with the full method (alternating fresh-server pairs,
 // adaptive repeats, analysis): what compare does for base vs head, and what bisect does for each step.
-import type { LoadGenerator } from '../bench/index.ts';
 import type { MemorySeries } from '../bench/memory-trace.ts';
+import type { LoadGenerator } from '../bench/index.ts';
 import { analyseSamples } from '../bench/analysis.ts';
 import { runSchedule, type ScheduleOutcome } from '../bench/scheduler.ts';
 import type { RepoConfig } from '../config/schema.ts';
@@ -28,9 +28,11 @@ export function describeProblems(samples: RunSample[]): string[] {
   const notes: string[] = [];
   const bound = samples.filter((s) => s.loadGenBound).length;
   if (bound > 0) {
+    const workers = Math.max(1, ...samples.map((s) => s.loadGenWorkers ?? 1));
     notes.push(
-      `${bound} of ${samples.length} runs were load-generator bound (autocannon used ≥ 90% of a core): ` +
-        `those throughput figures measure the load generator, not the server. Add work per request or fewer connections.`,
+      `${bound} of ${samples.length} runs were load-generator bound (autocannon's event loop saturated while the server's busiest thread and CPUs were under 80%)` +
+        `${workers > 1 ? `, even with ${workers} load-generator workers` : ' and no spare CPU was left to scale out to'}: ` +
+        `those scenarios' throughput measures the load generator, not the server, and does not gate. Run on a machine with more CPUs, or give each request more work.`,
     );
   }
   const failed = samples.filter((s) => !s.ok);
@@ -48,17 +50,22 @@ export function measurePair(options: MeasurePairOptions): Promise<ScheduleOutcom
   const scenarioNames = config.scenarios.map((s) => s.name);
   const analysisOptions = { thresholds: config.thresholds, gatedMetrics: config.gatedMetrics, calibration: options.calibration };
   return runSchedule({
+    scenarios: scenarioNames,
     minPairs: repeats.min,
     maxPairs: repeats.max,
     signal: options.signal,
-    measure: (side, pair) =>
+    measure: (side, pair, scenarios) =>
       measureSample({
-        prepared: side === 'base' ? base : head, side, pair, config, load, serverCpus: options.serverCpus,
+        prepared: side === 'base' ? base : head, side, pair, config, load, serverCpus: options.serverCpus, scenarios,
         ...(options.memoryTraces ? { onMemoryTrace: (series: MemorySeries) => options.memoryTraces![side].push(series) } : {}),
       }),
-    analyse: (samples, confidence) => analyseSamples(scenarioNames, samples, { ...analysisOptions, confidence }),
-    onPair: (pair, planned, order) =>
-      progress({ phase: 'measure', message: `${base.label} vs ${head.label}: pair ${pair} of ${planned} done (${order.join(' then ')})`, step: pair, total: planned }),
+    analyse: (samples) => analyseSamples(scenarioNames, samples, analysisOptions),
+    onPair: (pair, planned, order, scenarios) =>
+      progress({
+        phase: 'measure',
+        message: `${base.label} vs ${head.label}: pair ${pair} of ${planned} done (${order.join(' then ')}${scenarios.length < scenarioNames.length ? `; still open: ${scenarios.join(', ')}` : ''})`,
+        step: pair, total: planned,
+      }),
     onLook: (pairs, results) =>
       progress({ phase: 'analyse', message: `after ${pairs} pairs: ${results.map((r) => `${r.name} ${r.verdict}`).join(', ')}` }),
   });

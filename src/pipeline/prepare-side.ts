@@ -64,7 +64,7 @@ export async function prepareSide(opts: {
   /**
    * Runs after checkout and before install, e.g. to pin versions during a bisect. What it returns joins
    * the install: extra environment (e.g. PIP_CONSTRAINT) and, when the project's own install would refuse
-   * the edited tree, the install command to use instead.
+   * the edited tree, the install command to use instead (it wins over the configured one).
    */
   beforeInstall?: (projectDir: string) => Promise<{ env?: Record<string, string>; installCommand?: string } | void>;
   installKey?: string;
@@ -98,7 +98,7 @@ export async function prepareSide(opts: {
       }
     };
     const install = await installSide({
-      ...opts, worktree, projectDir, env: envAt(), installCommand: config.install.command ?? adjust.installCommand,
+      ...opts, worktree, projectDir, env: envAt(), installCommand: adjust.installCommand ?? config.install.command,
       runtimeKey: runtimeKey(runtimes), runtimeMounts: access.mounts,
     });
     const env = envAt();

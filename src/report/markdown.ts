@@ -10,13 +10,15 @@ import { bisectChart, compareChart, runtimeMemoryChart, soakChart } from './char
 const VERDICT_LABEL: Record<Verdict, string> = {
   regression: '🔴 regression',
   improvement: '🟢 improvement',
+  'below-threshold': '🔵 below threshold',
   unchanged: '⚪ unchanged',
-  inconclusive: '🟡 inconclusive',
+  inconclusive: '🟡 cannot tell',
 };
 
 const TITLE: Record<Verdict, string> = {
   regression: 'Performance regression',
   improvement: 'Performance improvement',
+  'below-threshold': 'No regression (a change below the threshold)',
   unchanged: 'No significant change',
   inconclusive: 'Inconclusive',
 };
@@ -24,6 +26,7 @@ const TITLE: Record<Verdict, string> = {
 const SOAK_TITLE: Record<Verdict, string> = {
   regression: 'Memory leak',
   improvement: 'Memory leak fixed',
+  'below-threshold': 'No new memory growth',
   unchanged: 'No new memory growth',
   inconclusive: 'Memory soak inconclusive',
 };
@@ -105,13 +108,18 @@ export function summaryLine(result: JobResult): string {
       parts.push(`\`${s.name}\` ${s.verdict}: ${detail}`);
     }
   }
+  const below = result.scenarios.filter((s) => s.verdict === 'below-threshold');
+  for (const s of below) {
+    const entries = gatedEntries(s, 'below-threshold');
+    parts.push(`\`${s.name}\` below the threshold: ${entries.map(([n, m]) => metricPhrase(n, m)).join(', ')}`);
+  }
   const quiet = result.scenarios.filter((s) => s.verdict === 'unchanged').map((s) => `\`${s.name}\``);
   const unsure = result.scenarios.filter((s) => s.verdict === 'inconclusive').map((s) => `\`${s.name}\``);
   if (parts.length === 0 && unsure.length === 0) {
     return `No significant change in ${result.scenarios.length} scenario(s).`;
   }
   if (quiet.length) parts.push(`no significant change in ${quiet.join(', ')}`);
-  if (unsure.length) parts.push(`inconclusive for ${unsure.join(', ')} (the interval still spans the threshold)`);
+  if (unsure.length) parts.push(`cannot tell yet whether ${unsure.join(', ')} ${unsure.length > 1 ? 'are' : 'is'} worse by the threshold`);
   const line = parts.join('; ');
   return line.charAt(0).toUpperCase() + line.slice(1) + '.';
 }
@@ -162,6 +170,30 @@ function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|');
 }
 
+const pctText = (f: number) => `${(f * 100).toFixed(1)}%`;
+
+/**
+ * The noise each gated metric was judged against, so a reader knows what "cannot tell" or "unchanged"
+ * rests on: the runs' own variation, and the calibrated one where `bumpbench calibrate` stored it.
+ */
+function noiseSentence(gated: [MetricName, MetricResult][]): string {
+  const parts = gated.filter(([, m]) => m.noise).map(([n, m]) => {
+    const cal = m.noise!.calibrated;
+    const observed = Number.isFinite(m.noise!.observed) ? pctText(m.noise!.observed) : 'n/a';
+    return `${metricLabel(n).label.toLowerCase()} ${observed}${cal ? ` (calibrated ${pctText(cal.cv)} over ${cal.runs} runs)` : ''}`;
+  });
+  if (parts.length === 0) return '';
+  const calibrated = gated.some(([, m]) => m.noise?.calibrated);
+  const detectable = gated
+    .filter(([, m]) => m.minDetectable !== undefined && Number.isFinite(m.minDetectable))
+    .map(([n, m]) => `${metricLabel(n).label.toLowerCase()} ${pctText(m.minDetectable!)}`);
+  return (
+    `Judged against run-to-run noise (robust CV) of ${parts.join(', ')}` +
+    `${calibrated ? '; intervals are never narrower than the calibrated noise allows' : '; no calibration stored for this repository on this runner'}.` +
+    (detectable.length ? ` Smallest change called a regression 4 times in 5 here: ${detectable.join(', ')}.` : '')
+  );
+}
+
 function scenarioTable(s: ScenarioResult): string {
   const header = `### \`${s.name}\`: ${VERDICT_LABEL[s.verdict]} (${s.pairs} pairs${s.failedRuns ? `, ${s.failedRuns} failed runs` : ''})`;
   const rows: string[] = ['| Metric | Base | Head | Change | Interval | p (Holm) | Verdict |', '|---|---:|---:|---:|---|---:|---|'];
@@ -170,8 +202,9 @@ function scenarioTable(s: ScenarioResult): string {
     if (!m) continue;
     const interval = `${formatChange(m.ci[0])} … ${formatChange(m.ci[1])} (${Math.round(m.confidence * 100)}%)`;
     const p = m.pAdjusted !== undefined ? `${formatP(m.p)} (${formatP(m.pAdjusted)})` : formatP(m.p);
-    let verdict = m.gated ? VERDICT_LABEL[m.verdict] : `${m.verdict} (not gated)`;
-    if (m.verdict === 'inconclusive' && m.pairsNeeded) verdict += `: ~${m.pairsNeeded} pairs would settle it`;
+    const why = m.ungated === 'load-generator-bound' ? 'not gated: load-generator bound' : 'not gated';
+    let verdict = m.gated ? VERDICT_LABEL[m.verdict] : `${m.verdict === 'inconclusive' ? 'cannot tell' : m.verdict.replace('-', ' ')} (${why})`;
+    if (m.verdict === 'inconclusive' && m.gated) verdict += m.pairsNeeded ? `: ~${m.pairsNeeded} pairs would settle it` : ': more pairs than is practical would be needed';
     rows.push(`| ${spec.label} (${spec.unit}) | ${formatValue(m.base)} | ${formatValue(m.head)} | ${formatChange(m.ratio)} | ${interval} | ${p} | ${verdict} |`);
   }
   for (const u of s.services ?? []) {
@@ -181,13 +214,14 @@ function scenarioTable(s: ScenarioResult): string {
       `| Service \`${u.name}\`: peak RSS (MiB) | ${formatValue(u.base.peakRssMiB)} | ${formatValue(u.head.peakRssMiB)} | — | — | — | reported only |`,
     );
   }
-  const thresholds = (Object.entries(s.metrics) as [MetricName, MetricResult][])
-    .filter(([, m]) => m.gated)
-    .map(([n, m]) => `${metricLabel(n).label.toLowerCase()} ±${(m.threshold * 100).toFixed(1)}%`);
-  const detectable = thresholds.length ? `\n\nSmallest change this runner can call here: ${thresholds.join(', ')}.` : '';
-  const bound = s.loadGenBoundRuns ? `\n\n⚠️ ${s.loadGenBoundRuns} runs were load-generator bound: throughput here measures autocannon, not the server.` : '';
+  const gated = (Object.entries(s.metrics) as [MetricName, MetricResult][]).filter(([, m]) => m.gated);
+  const thresholds = gated.map(([n, m]) => `${metricLabel(n).label.toLowerCase()} ${(m.threshold * 100).toFixed(1)}%`);
+  const judged = thresholds.length ? `\n\nThe gate asks whether head is worse by: ${thresholds.join(', ')}. ${noiseSentence(gated)}` : '';
+  const bound = s.loadGenBoundRuns
+    ? `\n\n⚠️ ${s.loadGenBoundRuns} runs were load-generator bound (autocannon saturated while the server had room): throughput here measures autocannon, not the server, so it does not gate.`
+    : '';
   const warm = s.warmup ? `\n\nWarm-up before each measured run (until its throughput stopped trending): ${warmupText('base', s.warmup.base)}; ${warmupText('head', s.warmup.head)}.` : '';
-  return `${header}\n\n${rows.join('\n')}${detectable}${warm}${bound}`;
+  return `${header}\n\n${rows.join('\n')}${judged}${warm}${bound}`;
 }
 
 function warmupText(side: string, w: WarmupSummary): string {
@@ -281,6 +315,15 @@ function soakSection(soak: SoakResult | null, publishLogs: boolean): string {
   return [head, rows.join('\n'), soakChart(soak), ...crashes, method].filter(Boolean).join('\n\n');
 }
 
+/** Which noise the job was judged against, for the whole job: the calibration found (or not) and its key. */
+function calibrationLine(result: JobResult): string {
+  const c = result.calibration;
+  if (!c || result.scenarios.length === 0) return '';
+  return c.measuredAt
+    ? `<sub>Noise: judged against the calibration of \`${c.repo}\` on runner \`${c.runner}\` (${c.metrics} values, measured ${c.measuredAt.slice(0, 10)}) and this compare's own runs, whichever is noisier.</sub>`
+    : `<sub>Noise: judged against this compare's own runs; no calibration is stored for \`${c.repo}\` on runner \`${c.runner}\` (\`bumpbench calibrate\` measures it).</sub>`;
+}
+
 /**
  * The dashboard page of a job, for the PR comment's link: found by commits (the comment is written before
  * anyone knows the stored id), so a link in a comment keeps pointing at the newest result of its commits.
@@ -304,8 +347,9 @@ export function renderMarkdown(result: JobResult, opts: RenderOptions = {}): str
     compareChart(result.scenarios),
     ...result.scenarios.map(scenarioTable),
     result.notes.length ? `**Notes**\n\n${result.notes.map((n) => `- ${n}`).join('\n')}` : '',
+    calibrationLine(result),
     result.scenarios.length
-      ? `<sub>Each pair runs base and head on fresh servers in random order; intervals are Hodges-Lehmann on the head/base ratio, p from Mann-Whitney U with Holm across gated metrics. See docs/methodology.md.</sub>`
+      ? `<sub>Each pair runs base and head on fresh servers in random order; intervals are Hodges-Lehmann on the head/base ratio; a regression is a change clearly past half the threshold (Mann-Whitney, Holm across gated metrics) that the interval cannot show is under the threshold. See docs/methodology.md.</sub>`
       : '',
   ].filter(Boolean);
   let text = sections.join('\n\n');

@@ -68,7 +68,29 @@ const MIGRATIONS = [
      event_json TEXT NOT NULL
    );
    CREATE INDEX run_progress_by_run ON run_progress (run_id, seq);`,
+  // 3: calibrations keyed by the repository's identity (its normalised remote URL, not a local path) and
+  // a runner id that survives container restarts (not the hostname). Rows of the old key cannot be
+  // mapped to the new one and are kept aside; `bumpbench calibrate` once more replaces them.
+  `ALTER TABLE calibrations RENAME TO calibrations_by_host;
+   CREATE TABLE calibrations (
+     repo_id TEXT NOT NULL,
+     runner TEXT NOT NULL,
+     scenario TEXT NOT NULL,
+     metric TEXT NOT NULL,
+     cv REAL NOT NULL,
+     runs INTEGER NOT NULL,
+     measured_at TEXT NOT NULL,
+     PRIMARY KEY (repo_id, runner, scenario, metric)
+   );`,
 ];
+
+/** The calibration of one repository on one runner, as compares read it. */
+export interface StoredCalibration {
+  /** Per `${scenario}/${metric}`. */
+  byMetric: Map<string, { cv: number; runs: number }>;
+  /** When the newest row was measured (ISO), null when nothing is stored. */
+  measuredAt: string | null;
+}
 
 export function defaultDataDir(): string {
   return process.env.BUMPBENCH_DATA_DIR || path.join(os.homedir(), '.bumpbench');
@@ -297,32 +319,34 @@ export class ResultsStore {
     return row ? { resultId: row.id } : null;
   }
 
-  /** Every calibration of these `repo` values, newest first (any host). */
-  listCalibrations(repos: readonly string[]): { repo: string; scenario: string; metric: string; cv: number; runs: number; host: string; measuredAt: string }[] {
-    if (repos.length === 0) return [];
+  /** Every calibration of these repository identities (normalised remote URLs), newest first (any runner). */
+  listCalibrations(repoIds: readonly string[]): { repoId: string; scenario: string; metric: string; cv: number; runs: number; runner: string; measuredAt: string }[] {
+    if (repoIds.length === 0) return [];
     return this.db
       .prepare(
-        `SELECT repo, scenario, metric, cv, runs, host, measured_at AS measuredAt FROM calibrations
-         WHERE repo IN (${repos.map(() => '?').join(', ')}) ORDER BY measured_at DESC`,
+        `SELECT repo_id AS repoId, scenario, metric, cv, runs, runner, measured_at AS measuredAt FROM calibrations
+         WHERE repo_id IN (${repoIds.map(() => '?').join(', ')}) ORDER BY measured_at DESC`,
       )
-      .all(...repos) as { repo: string; scenario: string; metric: string; cv: number; runs: number; host: string; measuredAt: string }[];
+      .all(...repoIds) as { repoId: string; scenario: string; metric: string; cv: number; runs: number; runner: string; measuredAt: string }[];
   }
 
-  saveCalibration(repo: string, scenario: string, metric: MetricName, cv: number, runs: number): void {
+  /** Stores (or replaces) the calibrated CV of one scenario and metric of a repository on a runner. */
+  saveCalibration(key: { repoId: string; runner: string }, scenario: string, metric: MetricName, cv: number, runs: number): void {
     this.db
       .prepare(
-        `INSERT INTO calibrations (repo, scenario, metric, cv, runs, host, measured_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (repo, scenario, metric, host) DO UPDATE SET cv = excluded.cv, runs = excluded.runs, measured_at = excluded.measured_at`,
+        `INSERT INTO calibrations (repo_id, runner, scenario, metric, cv, runs, measured_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (repo_id, runner, scenario, metric) DO UPDATE SET cv = excluded.cv, runs = excluded.runs, measured_at = excluded.measured_at`,
       )
-      .run(repo, scenario, metric, cv, runs, os.hostname(), new Date().toISOString());
+      .run(key.repoId, key.runner, scenario, metric, cv, runs, new Date().toISOString());
   }
 
-  /** Calibrated run-to-run CV per scenario and metric for this repo on this host. */
-  getCalibration(repo: string): Map<string, { cv: number; runs: number }> {
+  /** Calibrated run-to-run CV per scenario and metric of a repository on a runner. */
+  getCalibration(key: { repoId: string; runner: string }): StoredCalibration {
     const rows = this.db
-      .prepare(`SELECT scenario, metric, cv, runs FROM calibrations WHERE repo = ? AND host = ?`)
-      .all(repo, os.hostname()) as { scenario: string; metric: string; cv: number; runs: number }[];
-    return new Map(rows.map((r) => [`${r.scenario}/${r.metric}`, { cv: r.cv, runs: r.runs }]));
+      .prepare(`SELECT scenario, metric, cv, runs, measured_at AS measuredAt FROM calibrations WHERE repo_id = ? AND runner = ?`)
+      .all(key.repoId, key.runner) as { scenario: string; metric: string; cv: number; runs: number; measuredAt: string }[];
+    const measuredAt = rows.reduce<string | null>((latest, r) => (latest === null || r.measuredAt > latest ? r.measuredAt : latest), null);
+    return { byMetric: new Map(rows.map((r) => [`${r.scenario}/${r.metric}`, { cv: r.cv, runs: r.runs }])), measuredAt };
   }
 
   close(): void {

@@ -34,7 +34,7 @@ function removeLiveWorktreesSync(): void {
 }
 process.once('exit', removeLiveWorktreesSync);
 
-function isRemote(repo: string): boolean {
+export function isRemote(repo: string): boolean {
   return /^(https?|ssh|git|file):\/\//.test(repo) || /^[\w.-]+@[\w.-]+:/.test(repo);
 }
 

@@ -3,15 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { analyseSamples, overallVerdict, type AnalysisOptions } from '../../src/bench/analysis.ts';
 import { thresholdsSchema } from '../../src/config/schema.ts';
 import type { MetricName, RunSample } from '../../src/model.ts';
-import { minDetectableChange } from '../../src/stats/index.ts';
 import { same, sample, slower, syntheticSamples } from './synthetic-samples.ts';
 
 const GATED: MetricName[] = ['throughput', 'latency_p50', 'latency_p99', 'cpu_per_request'];
-const defaults: AnalysisOptions = { thresholds: thresholdsSchema.parse(undefined), gatedMetrics: GATED, confidence: 0.99 };
+const defaults: AnalysisOptions = { thresholds: thresholdsSchema.parse(undefined), gatedMetrics: GATED };
 
 describe('analyseSamples', () => {
   const aaVerdicts = (jobs: number, pairs: number, noise: Parameters<typeof syntheticSamples>[0]['noise']) => {
-    const verdicts = { regression: 0, improvement: 0, unchanged: 0, inconclusive: 0 };
+    const verdicts = { regression: 0, improvement: 0, 'below-threshold': 0, unchanged: 0, inconclusive: 0 };
     for (let seed = 1; seed <= jobs; seed++) {
       const samples = syntheticSamples({ pairs, seed, noise, scenarios: { items: same(2000), search: same(1500) } });
       const results = analyseSamples(['items', 'search'], samples, defaults);
@@ -30,9 +29,8 @@ describe('analyseSamples', () => {
       expect(verdicts.regression).toBe(0);
       expect(verdicts.improvement).toBe(0);
     }
-    // Not a method that never says anything: at the default maximum of 20 pairs most A/A jobs end
-    // "unchanged" (at 10, a 99% interval of 3% noise rarely fits inside ±5% on all 8 gated tests).
-    expect(aaVerdicts(300, 20, { cv: 0.03 }).unchanged).toBeGreaterThan(200);
+    // Not a method that never says anything: most A/A jobs are decided "unchanged" at the first look.
+    expect(aaVerdicts(300, 10, { cv: 0.03 }).unchanged).toBeGreaterThan(200);
   });
 
   it('A/A on a shared machine: 1 run in 10 slowed 30% by a neighbour gives at most 1% false alarms (400 jobs)', () => {
@@ -57,8 +55,9 @@ describe('analyseSamples', () => {
     expect(cpu.ratio).toBeGreaterThan(1.25);
     expect(cpu.ratio).toBeLessThan(1.35);
     expect(cpu.ci[0]).toBeGreaterThan(1.05);
-    expect(cpu.confidence).toBe(0.99);
+    expect(cpu.confidence).toBeCloseTo(0.9, 12);
     expect(cpu.pAdjusted).toBeLessThan(0.01);
+    expect(cpu.harmless).toBeCloseTo(0.025, 12);
     expect(items.metrics.throughput!.verdict).toBe('regression');
     expect(items.metrics.throughput!.ratio).toBeLessThan(0.8);
     expect(items.metrics.latency_p50!.verdict).toBe('regression');
@@ -82,6 +81,16 @@ describe('analyseSamples', () => {
     expect(search.verdict).not.toBe('regression');
   });
 
+  it('one flaky base run does not switch off "requests fail on head"', () => {
+    const samples = syntheticSamples({
+      pairs: 10, seed: 13, noise: { cv: 0.03 },
+      scenarios: { items: (pair) => ({ base: { cost: 2000, fail: pair === 4 }, head: { cost: 2000, fail: true } }) },
+    });
+    const [items] = analyseSamples(['items'], samples, defaults);
+    expect(items.failedRuns).toBe(11);
+    expect(items.verdict).toBe('regression');
+  });
+
   it('a failure that also happens on base is not blamed on head', () => {
     const samples = syntheticSamples({
       pairs: 10, seed: 12, noise: { cv: 0.03 },
@@ -92,10 +101,10 @@ describe('analyseSamples', () => {
     expect(items.verdict).not.toBe('regression');
   });
 
-  it('Holm: a marginal p-value that is a regression alone becomes inconclusive in a family of many tests', () => {
-    // CPU per request of head ~7% above base with some overlap: Mann-Whitney p ≈ 0.0015.
+  it('Holm: a claim that stands alone becomes "cannot tell" in a family of many tests', () => {
+    // CPU per request of head ~7.5% above base with some overlap: a regression alone.
     const baseCpu = [96, 97, 98, 99, 100, 101, 102, 103, 104, 109];
-    const headCpu = baseCpu.map((v, i) => v * 1.07 + (i % 2 ? 1.3 : -1.3));
+    const headCpu = baseCpu.map((v, i) => v * 1.075 + (i % 2 ? 1.3 : -1.3));
     const marginal = (scenario: string): RunSample[] =>
       baseCpu.flatMap((b, pair) => {
         // Wall-clock metrics identical on both sides (p = 1), so only CPU per request carries the effect.
@@ -109,12 +118,12 @@ describe('analyseSamples', () => {
 
     const [alone] = analyseSamples(['marginal'], marginal('marginal'), defaults);
     const cpuAlone = alone.metrics.cpu_per_request!;
-    expect(cpuAlone.p).toBeGreaterThan(0.0005);
-    expect(cpuAlone.p).toBeLessThan(0.005);
+    expect(cpuAlone.pAdjusted).toBeLessThan(0.1);
+    expect(cpuAlone.ci[1]).toBeGreaterThan(1.05);
     expect(cpuAlone.verdict).toBe('regression');
     expect(alone.verdict).toBe('regression');
 
-    // The same data among 11 quiet scenarios: 48 gated tests, and 48 · p is far above α = 1%.
+    // The same data among 11 quiet scenarios: 48 gated tests.
     const quiet = Array.from({ length: 11 }, (_, i) => `quiet-${i}`);
     const family = syntheticSamples({
       pairs: 10, seed: 99, noise: { cv: 0.03 }, scenarios: Object.fromEntries(quiet.map((q) => [q, same(1500)])),
@@ -122,7 +131,7 @@ describe('analyseSamples', () => {
     const results = analyseSamples(['marginal', ...quiet], [...marginal('marginal'), ...family], defaults);
     const cpu = results[0].metrics.cpu_per_request!;
     expect(cpu.p).toBe(cpuAlone.p);
-    expect(cpu.pAdjusted).toBeGreaterThanOrEqual(0.01);
+    expect(cpu.pAdjusted).toBeGreaterThanOrEqual(0.1);
     expect(cpu.verdict).toBe('inconclusive');
     // The report can still say how many pairs would settle it.
     expect(cpu.pairsNeeded).toBeGreaterThan(10);
@@ -130,21 +139,25 @@ describe('analyseSamples', () => {
     expect(overallVerdict(results)).not.toBe('regression');
   });
 
-  it('the threshold is never below the noise floor of the observed or calibrated CV, and says so', () => {
+  it('a calibrated noise floor widens the interval and is stated; the threshold stays the configured one', () => {
     const samples = syntheticSamples({ pairs: 10, seed: 5, noise: { cv: 0.03 }, scenarios: { items: same(2000) } });
     const calibration = new Map([['items/cpu_per_request', { cv: 0.2, runs: 20 }]]);
     const [plain] = analyseSamples(['items'], samples, defaults);
     const [calibrated] = analyseSamples(['items'], samples, { ...defaults, calibration });
-    expect(plain.metrics.cpu_per_request!.threshold).toBe(0.05);
-    // 20% run-to-run CV: with 10 pairs nothing under 2.8 · 0.2 · √(2/10) ≈ 25% can be called.
-    const floor = minDetectableChange(0.2, 10);
-    expect(calibrated.metrics.cpu_per_request!.threshold).toBeCloseTo(floor, 10);
-    expect(calibrated.metrics.cpu_per_request!.minDetectable).toBeCloseTo(floor, 10);
-    // A wide floor turns "unchanged" into "inconclusive" only when the interval is not inside it: here it is.
-    expect(calibrated.metrics.cpu_per_request!.verdict).toBe('unchanged');
+    const p = plain.metrics.cpu_per_request!;
+    const c = calibrated.metrics.cpu_per_request!;
+    expect(p.threshold).toBe(0.05);
+    expect(c.threshold).toBe(0.05);
+    expect(p.noise?.calibrated).toBeUndefined();
+    expect(c.noise).toEqual({ observed: p.noise!.observed, calibrated: { cv: 0.2, runs: 20 } });
+    // 20% run-to-run CV: 10 pairs cannot show "not worse by 5%".
+    expect(c.ci[1] - c.ci[0]).toBeGreaterThan(p.ci[1] - p.ci[0]);
+    expect(c.verdict).toBe('inconclusive');
+    expect(c.minDetectable!).toBeGreaterThan(p.minDetectable!);
+    expect(p.verdict).toBe('unchanged');
   });
 
-  it('a noisy runner raises the bar for a regression but never turns a wide interval into "unchanged"', () => {
+  it('a noisy runner never turns a wide interval into "unchanged", and never calls a harmless change', () => {
     // 50% run-to-run noise on every metric (a badly overloaded machine) and a real 20% slowdown.
     for (let seed = 1; seed <= 50; seed++) {
       const samples = syntheticSamples({ pairs: 20, seed, noise: { cv: 0.5, cpuCv: 0.5 }, scenarios: { items: slower(2000, 1.2) } });
@@ -153,18 +166,26 @@ describe('analyseSamples', () => {
       expect(items.verdict).not.toBe('improvement');
       for (const [name, m] of Object.entries(items.metrics)) {
         const configured = defaults.thresholds[name as MetricName];
-        if (m.gated) expect(m.threshold).toBeGreaterThan(configured);
-        // "unchanged" only when the whole interval is inside the configured band, whatever the floor.
-        if (m.verdict === 'unchanged') {
-          expect(m.ci[0]).toBeGreaterThanOrEqual(1 - configured);
-          expect(m.ci[1]).toBeLessThanOrEqual(1 + configured);
-        }
-        if (m.verdict === 'inconclusive') expect(m.pairsNeeded).toBeGreaterThan(20);
+        expect(m.threshold).toBe(configured);
+        // "unchanged" only when the interval stays under δ on the bad side.
+        if (m.verdict === 'unchanged') expect(name === 'throughput' ? m.ci[0] : m.ci[1]).toBeLessThan(name === 'throughput' ? 2 : 1 + configured);
       }
     }
   });
 
-  it('inconclusive metrics say how many pairs would settle them, more than were run', () => {
+  it('a real change under δ, measured well, is "below threshold": shown, not gated', () => {
+    const samples = syntheticSamples({ pairs: 40, seed: 8, noise: { cv: 0.01, cpuCv: 0.01 }, scenarios: { items: slower(2000, 1.03), search: same(1500) } });
+    const results = analyseSamples(['items', 'search'], samples, defaults);
+    const cpu = results[0].metrics.cpu_per_request!;
+    expect(cpu.verdict).toBe('below-threshold');
+    expect(cpu.ci[0]).toBeGreaterThan(1);
+    expect(cpu.ci[1]).toBeLessThan(1.05);
+    expect(results[0].verdict).toBe('below-threshold');
+    expect(results[1].verdict).toBe('unchanged');
+    expect(overallVerdict(results)).toBe('below-threshold');
+  });
+
+  it('metrics that cannot tell say how many pairs would settle them, more than were run', () => {
     // A 5% change under 6% noise with 6 pairs: the interval cannot decide.
     const samples = syntheticSamples({ pairs: 6, seed: 3, noise: { cv: 0.06, cpuCv: 0.06 }, scenarios: { items: slower(2000, 1.05) } });
     const [items] = analyseSamples(['items'], samples, defaults);

@@ -74,6 +74,28 @@ describe('load generator', () => {
     expect(run.loadGenCpu).toBeLessThan(1.5);
   });
 
+  it('scales out to a spare CPU: the run is split between two workers and merged', async () => {
+    const server = await start('node slow.mjs');
+    const pool = await createLoadGenerator({ spareCpus: ['0'] });
+    try {
+      expect(pool.workers).toBe(1);
+      expect(await pool.scaleOut()).toBe(true);
+      expect(pool.workers).toBe(2);
+      // Nothing spare left.
+      expect(await pool.scaleOut()).toBe(false);
+      const run = await pool.run(server.url, scenario({ connections: 4 }));
+      expect(run.workers).toBe(2);
+      expect(run.errors + run.timeouts + run.non2xx).toBe(0);
+      // Four connections in all against a 20 ms server, as with one worker.
+      expect(run.throughput).toBeGreaterThan(4 / 0.06);
+      expect(run.throughput).toBeLessThan(4 / 0.02 * 1.2);
+      expect(run.latencyUs.p50).toBeGreaterThan(15_000);
+      expect(run.latencyUs.p50).toBeLessThan(60_000);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('counts non-2xx responses, unless the scenario expects that status', async () => {
     const server = await start('node error.mjs', '/health');
     const failing = await generator.run(server.url, scenario({ connections: 2, duration: '1s', warmup: 0 }));

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   baseChildEnv,
@@ -92,6 +93,20 @@ describe('proc-tree', () => {
     expect(idleUsage.cpuSeconds).toBeLessThan(busyUsage.cpuSeconds / 3);
     // stop() is idempotent.
     expect(busyMonitor.stop()).toEqual(busyUsage);
+  });
+
+  it('CPU time is nanoseconds of every thread (schedstat), not 10 ms ticks', async () => {
+    const server = await start('node cpu.mjs');
+    await hammer(server.url + '/', 30);
+    const sample = sampleTree(server.pid);
+    // The same sum read independently: every thread of every process of the tree.
+    let ns = 0;
+    for (const pid of listTree(server.pid)) {
+      for (const tid of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    }
+    // Read a moment apart from an idle server: within 5 ms, and not a whole number of ticks.
+    expect(Math.abs(sample.cpuSeconds - ns / 1e9)).toBeLessThan(0.005);
+    expect(Number.isInteger(Math.round(sample.cpuSeconds * 1e6) / 1e4)).toBe(false);
   });
 
   it('monitorTree keeps the CPU measured so far when the server dies mid-run', async () => {

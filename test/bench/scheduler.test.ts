@@ -1,14 +1,15 @@
-// The measuring schedule: alternating pairs in random order, more pairs only while the answer is unclear,
-// a hard stop at the maximum, and the stricter 99% interval whenever it may look more than once.
+// The measuring schedule: alternating pairs in random order, more pairs only while the answer is open and
+// only for the scenarios still open, and a hard stop at the maximum.
 import { describe, expect, it } from 'vitest';
 import { analyseSamples } from '../../src/bench/analysis.ts';
-import { lookConfidence, runSchedule, type Side } from '../../src/bench/scheduler.ts';
+import { runSchedule, type Side } from '../../src/bench/scheduler.ts';
 import { thresholdsSchema } from '../../src/config/schema.ts';
 import type { RunSample, ScenarioResult, Verdict } from '../../src/model.ts';
 import { seededRandom } from '../stats/random.ts';
 import { noiseSource, sample, type NoiseModel } from './synthetic-samples.ts';
 
 const options = { thresholds: thresholdsSchema.parse(undefined), gatedMetrics: ['throughput', 'latency_p50', 'latency_p99', 'cpu_per_request'] as const };
+const ITEMS = ['items'];
 
 /** A measure function for a one-scenario app whose head costs `factor` times base. */
 function syntheticMeasure(factor: number, noise: NoiseModel, seed: number) {
@@ -21,14 +22,14 @@ function syntheticMeasure(factor: number, noise: NoiseModel, seed: number) {
   return { measure, calls };
 }
 
-const realAnalysis = (samples: RunSample[], confidence: number) => analyseSamples(['items'], samples, { ...options, confidence });
+const realAnalysis = (samples: RunSample[]) => analyseSamples(['items'], samples, options);
 
 /** An analysis that answers `verdictAt(pairs)` whatever the samples say: for the control flow alone. */
 function scripted(verdictAt: (pairs: number) => Verdict) {
-  const looks: { pairs: number; confidence: number }[] = [];
-  const analyse = (samples: RunSample[], confidence: number): ScenarioResult[] => {
+  const looks: { pairs: number }[] = [];
+  const analyse = (samples: RunSample[]): ScenarioResult[] => {
     const pairs = samples.length / 2;
-    looks.push({ pairs, confidence });
+    looks.push({ pairs });
     return [{ name: 'items', verdict: verdictAt(pairs), pairs, metrics: {}, failedRuns: 0, loadGenBoundRuns: 0 }];
   };
   return { analyse, looks };
@@ -37,7 +38,7 @@ function scripted(verdictAt: (pairs: number) => Verdict) {
 describe('runSchedule', () => {
   it('runs base and head once per pair, in both orders, each pair complete before the next', async () => {
     const { measure, calls } = syntheticMeasure(1, { cv: 0.02 }, 1);
-    const outcome = await runSchedule({ minPairs: 10, maxPairs: 10, measure, analyse: realAnalysis, random: seededRandom(4) });
+    const outcome = await runSchedule({ scenarios: ITEMS, minPairs: 10, maxPairs: 10, measure, analyse: realAnalysis, random: seededRandom(4) });
     expect(outcome.pairs).toBe(10);
     expect(calls).toHaveLength(20);
     const orders = new Set<string>();
@@ -54,7 +55,7 @@ describe('runSchedule', () => {
   it('adds pairs while the verdict is inconclusive and stops as soon as it is clear', async () => {
     const { measure } = syntheticMeasure(1, { cv: 0.02 }, 2);
     const { analyse, looks } = scripted((pairs) => (pairs < 14 ? 'inconclusive' : 'unchanged'));
-    const outcome = await runSchedule({ minPairs: 10, maxPairs: 30, measure, analyse });
+    const outcome = await runSchedule({ scenarios: ITEMS, minPairs: 10, maxPairs: 30, measure, analyse });
     // Looks at 10, then 15 (batches of half the minimum): clear at the second look, no more pairs.
     expect(looks.map((l) => l.pairs)).toEqual([10, 15]);
     expect(outcome.pairs).toBe(15);
@@ -71,7 +72,7 @@ describe('runSchedule', () => {
       const scenario = (name: string, verdict: Verdict): ScenarioResult => ({ name, verdict, pairs, metrics: {}, failedRuns: 0, loadGenBoundRuns: 0 });
       return [scenario('items', pairs >= 15 ? 'regression' : 'inconclusive'), scenario('search', 'inconclusive')];
     };
-    const outcome = await runSchedule({ minPairs: 10, maxPairs: 20, measure, analyse });
+    const outcome = await runSchedule({ scenarios: ['items', 'search'], minPairs: 10, maxPairs: 20, measure, analyse });
     expect(looks).toEqual([10, 15]);
     expect(outcome.scenarios.map((s) => s.verdict)).toEqual(['regression', 'inconclusive']);
   });
@@ -79,7 +80,7 @@ describe('runSchedule', () => {
   it('stops at the maximum with an honest inconclusive', async () => {
     const { measure, calls } = syntheticMeasure(1, { cv: 0.02 }, 3);
     const { analyse, looks } = scripted(() => 'inconclusive');
-    const outcome = await runSchedule({ minPairs: 10, maxPairs: 20, measure, analyse });
+    const outcome = await runSchedule({ scenarios: ITEMS, minPairs: 10, maxPairs: 20, measure, analyse });
     expect(looks.map((l) => l.pairs)).toEqual([10, 15, 20]);
     expect(calls).toHaveLength(40);
     expect(outcome.pairs).toBe(20);
@@ -88,7 +89,7 @@ describe('runSchedule', () => {
 
   it('a clear regression needs only the minimum; a small change under heavy noise runs to the maximum', async () => {
     const clear = syntheticMeasure(1.3, { cv: 0.03 }, 5);
-    const fast = await runSchedule({ minPairs: 10, maxPairs: 20, measure: clear.measure, analyse: realAnalysis, random: seededRandom(5) });
+    const fast = await runSchedule({ scenarios: ITEMS, minPairs: 10, maxPairs: 20, measure: clear.measure, analyse: realAnalysis, random: seededRandom(5) });
     expect(fast.pairs).toBe(10);
     expect(fast.looks).toBe(1);
     expect(fast.scenarios[0].verdict).toBe('regression');
@@ -98,7 +99,7 @@ describe('runSchedule', () => {
     const outcomes = [];
     for (let seed = 1; seed <= 20; seed++) {
       const murky = syntheticMeasure(1.05, { cv: 0.1, cpuCv: 0.1 }, 100 + seed);
-      outcomes.push(await runSchedule({ minPairs: 10, maxPairs: 20, measure: murky.measure, analyse: realAnalysis, random: seededRandom(seed) }));
+      outcomes.push(await runSchedule({ scenarios: ITEMS, minPairs: 10, maxPairs: 20, measure: murky.measure, analyse: realAnalysis, random: seededRandom(seed) }));
     }
     for (const o of outcomes) {
       const verdict = o.scenarios[0].verdict;
@@ -117,37 +118,32 @@ describe('runSchedule', () => {
     }
   });
 
-  it('every look uses 99% intervals when it may look more than once, 95% when it looks once', async () => {
-    expect(lookConfidence(10, 20)).toBe(0.99);
-    expect(lookConfidence(10, 10)).toBe(0.95);
-
-    const many = scripted((pairs) => (pairs < 20 ? 'inconclusive' : 'unchanged'));
-    const m = syntheticMeasure(1, { cv: 0.02 }, 7);
-    const outcome = await runSchedule({ minPairs: 10, maxPairs: 20, measure: m.measure, analyse: many.analyse });
-    expect(many.looks.map((l) => l.confidence)).toEqual([0.99, 0.99, 0.99]);
-    expect(outcome.confidence).toBe(0.99);
-
-    const once = scripted(() => 'inconclusive');
-    const o = syntheticMeasure(1, { cv: 0.02 }, 8);
-    await runSchedule({ minPairs: 10, maxPairs: 10, measure: o.measure, analyse: once.analyse });
-    expect(once.looks).toEqual([{ pairs: 10, confidence: 0.95 }]);
-  });
-
-  it('the 99% interval it reports is wider than the 95% one of the same runs', async () => {
-    const { measure } = syntheticMeasure(1.1, { cv: 0.03 }, 9);
-    const outcome = await runSchedule({ minPairs: 10, maxPairs: 20, measure, analyse: realAnalysis, random: seededRandom(9) });
-    const strict = outcome.scenarios[0].metrics.cpu_per_request!;
-    const loose = realAnalysis(outcome.samples, 0.95)[0].metrics.cpu_per_request!;
-    expect(strict.confidence).toBe(0.99);
-    expect(strict.ci[0]).toBeLessThan(loose.ci[0]);
-    expect(strict.ci[1]).toBeGreaterThan(loose.ci[1]);
+  it('later batches measure only the scenarios that are still open', async () => {
+    const measured: string[][] = [];
+    const draw = noiseSource(12, { cv: 0.02 });
+    const measure = async (side: Side, pair: number, scenarios: readonly string[]): Promise<RunSample[]> => {
+      measured.push([...scenarios]);
+      return scenarios.map((name) => sample(side, pair, name, { cost: 2000 }, draw()));
+    };
+    // `search` settles at the first look, `items` only at the second.
+    const analyse = (samples: RunSample[]): ScenarioResult[] => {
+      const pairsOf = (name: string) => samples.filter((x) => x.scenario === name).length / 2;
+      const at = (name: string, verdict: Verdict): ScenarioResult => ({ name, verdict, pairs: pairsOf(name), metrics: {}, failedRuns: 0, loadGenBoundRuns: 0 });
+      return [at('items', pairsOf('items') >= 15 ? 'unchanged' : 'inconclusive'), at('search', 'unchanged')];
+    };
+    const outcome = await runSchedule({ scenarios: ['items', 'search'], minPairs: 10, maxPairs: 15, measure, analyse });
+    expect(measured.slice(0, 20).every((s) => s.join() === 'items,search')).toBe(true);
+    expect(measured.slice(20).every((s) => s.join() === 'items')).toBe(true);
+    expect(measured).toHaveLength(30);
+    expect(outcome.scenarios.map((s) => s.pairs)).toEqual([15, 10]);
+    expect(outcome.pairs).toBe(15);
   });
 
   it('stops between pairs when aborted', async () => {
     const controller = new AbortController();
     const { measure, calls } = syntheticMeasure(1, { cv: 0.02 }, 10);
     const run = runSchedule({
-      minPairs: 10, maxPairs: 20, measure, analyse: realAnalysis, signal: controller.signal,
+      scenarios: ITEMS, minPairs: 10, maxPairs: 20, measure, analyse: realAnalysis, signal: controller.signal,
       onPair: (pair) => pair === 3 && controller.abort(),
     });
     await expect(run).rejects.toThrow();

@@ -51,6 +51,32 @@ describe('searchCulprit on one bumped package', () => {
     expect(extra).toBeGreaterThan(0);
   });
 
+  it('verify: when the re-check of the named pair disagrees, it measures the ends again and backtracks to the true culprit', async () => {
+    for (const seed of SEEDS.slice(0, 5)) {
+      const world = makeWorld({ packages, releases, effect: from('textkit', '1.6.0', releases, Math.log(3)), seed });
+      // The first probe is misjudged (a neighbour's burst during that step): 1.5.0, truly good, reads as bad.
+      let lied = false;
+      const oracle = {
+        ...world.oracle,
+        async probe(versions: Record<string, string>, label: string, judge: Parameters<typeof world.oracle.probe>[2]) {
+          const probe = await world.oracle.probe(versions, label, judge);
+          if (!lied && versions.textkit === '1.5.0') {
+            lied = true;
+            return { ...probe, position: { estimate: 1, lo: 0.9, hi: 1.1 } };
+          }
+          return probe;
+        },
+      };
+      const budget = world.budget(16);
+      budget.charge();
+      const r = await searchCulprit({ packages, releasesBetween: world.releasesBetween, oracle, budget });
+      expect(lied).toBe(true);
+      expect(r.culprit, `seed ${seed}`).toMatchObject({ name: 'textkit', lastGood: '1.5.0', firstBad: '1.6.0' });
+      expect(r.notes.join('\n')).toMatch(/re-check of textkit 1\.4\.0 → 1\.5\.0 disagreed with the search/);
+      expect(r.culprit!.share).toBeGreaterThan(0.8);
+    }
+  });
+
   it('skips a release that does not install and reports it, without spending a step on it', async () => {
     const r = await search({
       packages, releases, effect: from('textkit', '1.6.0', releases, Math.log(3)),

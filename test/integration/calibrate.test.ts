@@ -1,22 +1,25 @@
-// Noise calibration end to end: real git repo, real servers, real autocannon, a real SQLite file. A/A pairs
-// store each scenario and metric's CV; the next compare of that repo never uses a threshold below the
-// noise floor that CV allows.
+// Noise calibration end to end: real git repo, real servers, real autocannon, a real SQLite file. `calibrate`
+// on a local clone stores each scenario and metric's CV under the repository's identity (its origin) and
+// this runner's id; the next job on that repository — here reached as the App reaches it, by its clone
+// URL — judges every metric against it: its interval is never narrower than that noise allows, and the
+// report says which noise it was.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS } from '../../src/bench/metrics.ts';
 import { runCalibrate, type CalibrationRow } from '../../src/pipeline/calibrate.ts';
 import { runJob } from '../../src/pipeline/run-job.ts';
 import { renderMarkdown } from '../../src/report/markdown.ts';
-import { coefficientOfVariation, minDetectableChange } from '../../src/stats/index.ts';
+import { detectableChange, GATE_RULE, normalQuantile } from '../../src/stats/index.ts';
 import { cpuAppConfig, cpuAppFiles } from '../helpers/cpu-app.ts';
+import { serveGitOverHttp, type GitHttpServer } from '../helpers/git-http.ts';
 import { commitOnBranch, createRepo, git, tempDir } from '../helpers/git-repo.ts';
 import { serverPidsUnder } from '../helpers/processes.ts';
 
 const WORK = 1_500_000;
 const PAIRS = 4;
-// Thresholds far below any real noise, so the noise floor (observed or calibrated) is what decides.
+// Thresholds far below any real noise, so the noise (observed or calibrated) is what decides.
 const config = cpuAppConfig({
   min: PAIRS,
   max: PAIRS,
@@ -26,8 +29,21 @@ const dataDir = tempDir('bumpbench-calibrate-data-');
 const dbFile = path.join(dataDir, 'bumpbench.db');
 const repo = createRepo(cpuAppFiles(WORK, config));
 commitOnBranch(repo, 'more-work', { 'work.json': JSON.stringify({ work: Math.round(WORK * 1.3) }) }, 'Do 30% more work');
+// The clone a user calibrates in came from a git host; the App knows the repository by that URL. The host
+// here is a local one serving the repo over git's HTTP protocol, so the App's way in (fetch by URL) is real.
+let host: GitHttpServer;
+let CLONE_URL = '';
+let REPO_ID = '';
 
-afterAll(() => {
+beforeAll(async () => {
+  host = await serveGitOverHttp({ repoDir: repo, owner: 'acme', name: 'cpu-app' });
+  CLONE_URL = host.cloneUrl;
+  REPO_ID = `127.0.0.1/acme/cpu-app`;
+  git(repo, 'remote', 'add', 'origin', CLONE_URL);
+});
+
+afterAll(async () => {
+  await host?.close();
   const left = serverPidsUnder(repo);
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(repo, { recursive: true, force: true });
@@ -39,7 +55,10 @@ describe('bumpbench calibrate', () => {
   let rows: CalibrationRow[] = [];
 
   it('measures A/A pairs and stores a CV per scenario and metric in the SQLite file', async () => {
-    rows = await runCalibrate({ repo, ref: 'main', pairs: PAIRS }, { dataDir });
+    const calibrated = await runCalibrate({ repo, ref: 'main', pairs: PAIRS }, { dataDir });
+    rows = calibrated.rows;
+    expect(calibrated.key.repoId).toBe(REPO_ID);
+    expect(calibrated.key.runner).toMatch(/^runner-/);
     const keys = rows.map((r) => `${r.scenario}/${r.metric}`).sort();
     expect(keys).toEqual(['other', 'work'].flatMap((s) => METRICS.map((m) => `${s}/${m.name}`)).sort());
     for (const r of rows) {
@@ -47,11 +66,13 @@ describe('bumpbench calibrate', () => {
       expect(r.runs).toBe(2 * PAIRS);
       expect(r.cv).toBeGreaterThan(0);
       expect(r.cv).toBeLessThan(1);
-      expect(r.minDetectable).toBeCloseTo(minDetectableChange(r.cv, PAIRS), 12);
+      const spec = METRICS.find((m) => m.name === r.metric)!;
+      // Two scenarios × the four default gated metrics: Holm's first step divides α by 8.
+      expect(r.minDetectable).toBeCloseTo(detectableChange(r.cv * Math.SQRT2, PAIRS, 0.001, spec.direction, 8), 12);
     }
 
     const db = new Database(dbFile, { readonly: true });
-    const stored = db.prepare('SELECT scenario, metric, cv, runs FROM calibrations WHERE repo = ?').all(repo) as
+    const stored = db.prepare('SELECT scenario, metric, cv, runs FROM calibrations WHERE repo_id = ?').all(REPO_ID) as
       { scenario: string; metric: string; cv: number; runs: number }[];
     db.close();
     expect(stored).toHaveLength(rows.length);
@@ -64,33 +85,34 @@ describe('bumpbench calibrate', () => {
     expect(git(repo, 'worktree', 'list').split('\n')).toHaveLength(1);
   });
 
-  it('a following compare of the repo never uses a threshold below the calibrated noise floor', async () => {
+  it('a following compare of the repo is judged against the calibrated noise, and its report says so', async () => {
     expect(rows.length).toBeGreaterThan(0);
-    const result = await runJob({ kind: 'compare', repo, base: { ref: 'main' }, head: { ref: 'more-work' } }, { dataDir, keepSamples: true });
+    // As the App runs it: the repository by its clone URL (fetched here from the local clone).
+    const result = await runJob(
+      { kind: 'compare', repo: CLONE_URL, base: { ref: 'main' }, head: { ref: 'more-work' } },
+      { dataDir, keepSamples: true },
+    );
+    expect(result.calibration).toMatchObject({ repo: REPO_ID, metrics: rows.length });
+    expect(result.calibration!.measuredAt).not.toBeNull();
     const samples = result.samples!;
-    let bindingCalibrations = 0;
+    const z = normalQuantile(1 - GATE_RULE.beta);
     for (const scenario of result.scenarios) {
       for (const spec of METRICS) {
         const m = scenario.metrics[spec.name];
         if (!m) continue;
         const calibrated = rows.find((r) => r.scenario === scenario.name && r.metric === spec.name)!;
-        const side = (s: 'base' | 'head') =>
-          samples.filter((x) => x.ok && x.scenario === scenario.name && x.side === s).map(spec.read);
-        const n = Math.min(side('base').length, side('head').length);
-        const floor = minDetectableChange(calibrated.cv, n);
-        expect(m.threshold, `${scenario.name}/${spec.name}`).toBeGreaterThanOrEqual(floor - 1e-12);
-        // The threshold is the larger of the two noise floors: this run's own CV, or the calibrated one.
-        const observed = (coefficientOfVariation(side('base')) + coefficientOfVariation(side('head'))) / 2;
-        expect(m.threshold).toBeCloseTo(Math.max(0.001, minDetectableChange(Math.max(observed, calibrated.cv), n)), 10);
-        if (calibrated.cv > observed) bindingCalibrations++;
+        expect(m.noise?.calibrated, `${scenario.name}/${spec.name}`).toEqual({ cv: calibrated.cv, runs: calibrated.runs });
+        const side = (s: 'base' | 'head') => samples.filter((x) => x.ok && x.scenario === scenario.name && x.side === s).map(spec.read);
+        // The interval is never narrower than the calibrated noise allows for these run counts.
+        const floor = 2 * z * calibrated.cv * Math.sqrt(1 / side('base').length + 1 / side('head').length);
+        expect(Math.log(m.ci[1] / m.ci[0])).toBeGreaterThanOrEqual(floor - 1e-9);
       }
     }
-    // Twelve scenario × metric pairs: the calibration was the larger noise for some of them, so this test
-    // would fail if the compare ignored it.
-    expect(bindingCalibrations).toBeGreaterThan(0);
-    // The report states the smallest change this runner can call, per scenario.
+    // The report states the calibrated noise it judged against.
     const work = result.scenarios.find((s) => s.name === 'work')!;
-    const cpuThreshold = work.metrics.cpu_per_request!.threshold;
-    expect(renderMarkdown(result)).toContain(`CPU per request ±${(cpuThreshold * 100).toFixed(1)}%`.toLowerCase());
+    const cpu = work.metrics.cpu_per_request!;
+    const text = renderMarkdown(result);
+    expect(text).toContain(`calibrated ${(cpu.noise!.calibrated!.cv * 100).toFixed(1)}% over ${cpu.noise!.calibrated!.runs} runs`);
+    expect(text).toContain(`judged against the calibration of \`${REPO_ID}\` on runner \`runner-`);
   });
 });

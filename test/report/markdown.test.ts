@@ -9,7 +9,6 @@ import { same, slower, syntheticSamples, type SyntheticJob } from '../bench/synt
 const options = {
   thresholds: thresholdsSchema.parse(undefined),
   gatedMetrics: ['throughput', 'latency_p50', 'latency_p99', 'cpu_per_request'] as const,
-  confidence: 0.99,
 };
 
 function jobResult(job: SyntheticJob, extra: Partial<JobResult> = {}): JobResult {
@@ -51,13 +50,13 @@ describe('renderMarkdown', () => {
     expect(summary).toMatch(/^`items` regression: /);
     // The change and the interval a reviewer can check against the table.
     const change = `+${((cpu.ratio - 1) * 100).toFixed(0)}%`;
-    expect(summary).toContain(`cpu per request ${change} (99% CI +`);
+    expect(summary).toContain(`cpu per request ${change} (90% CI +`);
     expect(summary).not.toContain('`search` regression');
 
     expect(text).toContain('### `items`: 🔴 regression (10 pairs)');
     const cpuRow = row(text, 'items', 'CPU per request (µs)');
     expect(cpuRow).toContain(change);
-    expect(cpuRow).toContain('(99%)');
+    expect(cpuRow).toContain('(90%)');
     expect(cpuRow).toContain('🔴 regression');
     // Base and head medians in the row: about 2000 µs and 2600 µs.
     const [, , base, head] = cpuRow.split('|').map((c) => c.trim());
@@ -77,9 +76,13 @@ describe('renderMarkdown', () => {
     const text = renderMarkdown(result);
     expect(text.startsWith('## bumpbench: No significant change')).toBe(true);
     expect(text).toContain('**No significant change in 2 scenario(s).**');
-    expect(text).not.toContain('regression');
-    // Still states what this runner could have seen.
-    expect(text).toMatch(/Smallest change this runner can call here: throughput ±\d+\.\d%/);
+    expect(text).not.toContain('🔴');
+    expect(text).not.toContain('Performance regression');
+    // Still states the question, the noise it was judged against, and what this runner could have seen.
+    expect(text).toMatch(/The gate asks whether head is worse by: throughput 5\.0%/);
+    expect(text).toMatch(/Judged against run-to-run noise \(robust CV\) of throughput \d+\.\d%/);
+    expect(text).toContain('no calibration stored for this repository on this runner');
+    expect(text).toMatch(/Smallest change called a regression 4 times in 5 here: throughput \d+\.\d%/);
   });
 
   it('the changed packages say where a change sits: its source, its git commits, its nested copies', () => {
@@ -112,11 +115,20 @@ describe('renderMarkdown', () => {
     expect(result.verdict).toBe('inconclusive');
     const text = renderMarkdown(result);
     expect(text.startsWith('## bumpbench: Inconclusive')).toBe(true);
-    expect(summaryLine(result)).toMatch(/^Inconclusive for `items` \(the interval still spans the threshold\)/);
+    expect(summaryLine(result)).toMatch(/^Cannot tell yet whether `items` is worse by the threshold/);
     const unsure = Object.entries(result.scenarios[0].metrics).filter(([, m]) => m.gated && m.verdict === 'inconclusive');
     expect(unsure.length).toBeGreaterThan(0);
-    for (const [, m] of unsure) expect(text).toContain(`🟡 inconclusive: ~${m.pairsNeeded} pairs would settle it`);
+    for (const [, m] of unsure) expect(text).toContain(`🟡 cannot tell: ~${m.pairsNeeded} pairs would settle it`);
     expect(unsure.every(([, m]) => m.pairsNeeded! > 6)).toBe(true);
+  });
+
+  it('a real change under the threshold is shown as "below threshold", and the check is not a regression', () => {
+    const result = jobResult({ pairs: 40, seed: 8, noise: { cv: 0.01, cpuCv: 0.01 }, scenarios: { items: slower(2000, 1.03), search: same(1500) } });
+    expect(result.verdict).toBe('below-threshold');
+    const text = renderMarkdown(result);
+    expect(text.startsWith('## bumpbench: No regression (a change below the threshold)')).toBe(true);
+    expect(summaryLine(result)).toMatch(/^`items` below the threshold: .*cpu per request \+\d\.\d% \(90% CI/);
+    expect(text).toContain('🔵 below threshold');
   });
 
   it('failing head runs and load-generator-bound runs are flagged', () => {

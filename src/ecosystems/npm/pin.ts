@@ -1,9 +1,13 @@
-// Pinning a version set into a Node project: the package manager's override mechanism (npm
-// `overrides`, yarn `resolutions`, pnpm `pnpm.overrides`) forces every copy of a package, direct or
-// transitive, to the chosen version; a direct dependency also gets its own spec set to that version,
-// because npm refuses an override that disagrees with a direct dependency's spec (EOVERRIDE).
-// For npm the lockfile is then regenerated (`npm install --package-lock-only`) against the configured
-// registry, so the project's usual `npm ci` installs exactly the pinned tree.
+// Pinning a version set into a Node project. First choice: write the state into the lockfile itself
+// (lock-splice/): base's lockfile with the pinned packages' entries as head locked them — version,
+// integrity and their dependencies — and package.json's specs to match, so the project's frozen install
+// (or its configured `install:`) installs exactly that state. Where a lockfile cannot be spliced (package-lock
+// v1; a release between the two sides for yarn berry or pnpm, whose lockfiles hold what only they compute),
+// the package manager's override mechanism (npm `overrides`, yarn `resolutions`, pnpm `pnpm.overrides`)
+// forces every copy of the package to the chosen version; a direct dependency also gets its own spec set to
+// that version, because npm refuses an override that disagrees with a direct dependency's spec (EOVERRIDE).
+// For npm the lockfile is then regenerated (`npm install --package-lock-only`); yarn and pnpm resolve it
+// in an unfrozen install.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -12,6 +16,7 @@ import path from 'node:path';
 import semver from 'semver';
 import { sourceOfSpec } from '../../lockfiles/index.ts';
 import { PinInstallError, RegistryError, type EcosystemContext, type PinResult } from '../types.ts';
+import { spliceLockfile, SpliceUnsupported, type RegistryManifest, type RegistryView } from './lock-splice/index.ts';
 import { fetchPackument } from './registry.ts';
 
 type Manager = 'npm' | 'yarn' | 'yarn-berry' | 'pnpm';
@@ -90,6 +95,64 @@ function tail(text: string, lines = 30): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+const LOCKFILE_OF: Record<Manager, string> = { npm: 'package-lock.json', yarn: 'yarn.lock', 'yarn-berry': 'yarn.lock', pnpm: 'pnpm-lock.yaml' };
+
+/** The registry, as a splice asks it about releases neither lockfile holds (one packument per package). */
+function registryView(ctx: EcosystemContext): RegistryView {
+  const packuments = new Map<string, ReturnType<typeof fetchPackument>>();
+  const packument = (name: string) => {
+    let p = packuments.get(name);
+    if (!p) packuments.set(name, (p = fetchPackument(name, ctx)));
+    return p;
+  };
+  return {
+    versions: async (name) => Object.keys((await packument(name)).versions),
+    manifest: async (name, version) => {
+      const m = (await packument(name)).versions[version] as RegistryManifest | undefined;
+      if (!m) throw new PinInstallError(`${name}@${version} is not published on the configured registry`, 'npm', { [name]: version });
+      return { ...m, name, version };
+    },
+  };
+}
+
+/**
+ * The state written into base's lockfile from head's entries; null when head's files are not at hand
+ * or the lockfile cannot be spliced (the note says why, and pinning falls back to the package manager).
+ */
+async function trySplice(projectDir: string, manager: Manager, versions: Record<string, string>, ctx: EcosystemContext, notes: string[]): Promise<string[] | null> {
+  if (!ctx.headFile) return null;
+  const lockName = manager === 'npm' && existsSync(path.join(projectDir, 'npm-shrinkwrap.json')) ? 'npm-shrinkwrap.json' : LOCKFILE_OF[manager];
+  const lockPath = path.join(projectDir, lockName);
+  if (!existsSync(lockPath)) return null;
+  const [headManifest, headLock] = await Promise.all([ctx.headFile('package.json'), ctx.headFile(lockName)]);
+  if (headManifest === null || headLock === null) {
+    notes.push(`head has no ${headManifest === null ? 'package.json' : lockName} here: the package manager resolves the pinned versions`);
+    return null;
+  }
+  try {
+    const spliced = await spliceLockfile(manager, {
+      base: { manifest: await readFile(path.join(projectDir, 'package.json'), 'utf8'), lockfile: await readFile(lockPath, 'utf8') },
+      head: { manifest: headManifest, lockfile: headLock },
+      versions,
+      registry: registryView(ctx),
+    });
+    await writeFile(path.join(projectDir, 'package.json'), spliced.manifest);
+    await writeFile(lockPath, spliced.lockfile);
+    notes.push(...spliced.notes);
+    return ['package.json', lockName];
+  } catch (err) {
+    if (!(err instanceof SpliceUnsupported)) throw err;
+    notes.push(`${lockName} could not be written for this state (${err.message}): the package manager resolves it`);
+    return null;
+  }
+}
+
+async function cacheKeyOf(projectDir: string, manager: Manager, changedFiles: string[]): Promise<string> {
+  const hash = createHash('sha256').update(`npm-pin\0${manager}\0`);
+  for (const file of changedFiles) hash.update(`${file}\0`).update(await readFile(path.join(projectDir, file))).update('\0');
+  return `npm:${hash.digest('hex').slice(0, 24)}`;
+}
+
 export async function pinNpm(projectDir: string, versions: Record<string, string>, ctxIn: Omit<EcosystemContext, 'projectDir'>): Promise<PinResult> {
   const ctx: EcosystemContext = { ...ctxIn, projectDir };
   const manifestFile = path.join(projectDir, 'package.json');
@@ -97,9 +160,15 @@ export async function pinNpm(projectDir: string, versions: Record<string, string
   await checkPublished(versions, ctx);
 
   const manager = detectManager(projectDir);
+  const spliceNotes: string[] = [];
+  const spliced = await trySplice(projectDir, manager, versions, ctx, spliceNotes);
+  if (spliced) {
+    return { versions: { ...versions }, changedFiles: spliced, cacheKey: await cacheKeyOf(projectDir, manager, spliced), env: {}, notes: spliceNotes, lockfile: 'spliced' };
+  }
+
   const original = await readFile(manifestFile, 'utf8');
   const manifest = JSON.parse(original) as Json;
-  const notes: string[] = [];
+  const notes: string[] = [...spliceNotes];
 
   for (const [name, version] of Object.entries(versions).sort(([a], [b]) => a.localeCompare(b))) {
     for (const field of DEPENDENCY_FIELDS) {
@@ -121,7 +190,7 @@ export async function pinNpm(projectDir: string, versions: Record<string, string
   const updated = `${JSON.stringify(manifest, null, detectIndent(original))}${original.endsWith('\n') ? '\n' : ''}`;
   await writeFile(manifestFile, updated);
   const changedFiles = ['package.json'];
-  const result: PinResult = { versions: { ...versions }, changedFiles, cacheKey: '', env: {}, notes };
+  const result: PinResult = { versions: { ...versions }, changedFiles, cacheKey: '', env: {}, notes, lockfile: 'resolved' };
 
   if (manager === 'npm') {
     const lockfile = existsSync(path.join(projectDir, 'npm-shrinkwrap.json')) ? 'npm-shrinkwrap.json' : 'package-lock.json';
@@ -147,6 +216,7 @@ export async function pinNpm(projectDir: string, versions: Record<string, string
       changedFiles.push(lockfile);
     } else {
       notes.push('no package-lock.json: the install resolves the pinned versions itself');
+      result.lockfile = 'none';
     }
   } else {
     // yarn and pnpm are not run here (they may not be installed, and corepack would download them):
@@ -161,9 +231,7 @@ export async function pinNpm(projectDir: string, versions: Record<string, string
     }
   }
 
-  const hash = createHash('sha256').update(`npm-pin\0${manager}\0`);
-  for (const file of changedFiles) hash.update(`${file}\0`).update(await readFile(path.join(projectDir, file))).update('\0');
-  result.cacheKey = `npm:${hash.digest('hex').slice(0, 24)}`;
+  result.cacheKey = await cacheKeyOf(projectDir, manager, changedFiles);
   return result;
 }
 

@@ -1,6 +1,8 @@
-// Pinning a version set into a Python project that installs from requirements files: exact `==` pins of
-// those packages are rewritten in place (with fresh `--hash` values when the file uses hashes), and a
-// constraints file pins them wherever they come from, transitive ones included. requirements.txt names
+// Pinning a version set into a Python project that installs from requirements files: a package at the
+// version head pins takes head's own line (and so do the dependencies head's pip-compile annotations say
+// it pulled in: head-pins.ts); other exact `==` pins are rewritten in place (with fresh `--hash` values
+// when the file uses hashes); and a constraints file pins them wherever they come from, transitive ones
+// included. requirements.txt names
 // the constraints file (`-c`), so the project's usual `pip install -r requirements.txt` picks it up;
 // PIP_CONSTRAINT carries it to custom install commands.
 import { execFile } from 'node:child_process';
@@ -12,6 +14,7 @@ import { promisify } from 'node:util';
 import { satisfies } from '@renovatebot/pep440';
 import { sourceOfSpec } from '../../lockfiles/index.ts';
 import { PinInstallError, PinUnsupportedError, RegistryError, type EcosystemContext, type PinResult } from '../types.ts';
+import { applyHeadPins } from './head-pins.ts';
 import { findRequirementFiles, logicalLines, optionOf, rewritePins } from './requirements-files.ts';
 import { projectFiles } from './releases.ts';
 import { normaliseName, pep440Rules, sameVersion } from './versions.ts';
@@ -90,11 +93,17 @@ export async function pinPython(projectDir: string, versions: Record<string, str
   resolved.sort((a, b) => a.name.localeCompare(b.name));
 
   const changed = new Set<string>();
+  // Pins taken from head's lines, with the dependencies head locked for them: they join the constraints.
+  const fromHead = new Map<string, string>();
   for (const rel of requirementFiles) {
     const file = path.join(projectDir, rel);
     const original = await readFile(file, 'utf8');
     let text = original;
-    for (const r of resolved) text = rewritePins(text, r.name, r.version, r.hashes).text;
+    const headText = ctx.headFile ? await ctx.headFile(rel) : null;
+    let taken = new Map<string, string>();
+    if (headText !== null) ({ text, taken } = applyHeadPins(text, headText, versions));
+    for (const [name, version] of taken) fromHead.set(name, version);
+    for (const r of resolved) if (!taken.has(r.name)) text = rewritePins(text, r.name, r.version, r.hashes).text;
     if (rel === 'requirements.txt' && !referencesConstraints(text)) {
       text = `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}# Added by bumpbench: the versions being measured.\n-c ${CONSTRAINTS_FILE}\n`;
     }
@@ -103,7 +112,9 @@ export async function pinPython(projectDir: string, versions: Record<string, str
       changed.add(rel);
     }
   }
-  const constraints = resolved.map((r) => `${r.name}==${r.version}`).join('\n');
+  const pins = new Map(resolved.map((r) => [r.name, r.version]));
+  for (const [name, version] of fromHead) pins.set(name, version);
+  const constraints = [...pins].sort(([a], [b]) => a.localeCompare(b)).map(([name, version]) => `${name}==${version}`).join('\n');
   await writeFile(path.join(projectDir, CONSTRAINTS_FILE), `# Written by bumpbench: pins the versions being measured.\n${constraints}\n`);
   changed.add(CONSTRAINTS_FILE);
 

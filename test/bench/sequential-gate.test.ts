@@ -1,0 +1,72 @@
+// The whole sequential schedule of a default compare, simulated: two scenarios, the four default gated
+// metrics, looks at 10 and 15 pairs (only still-open scenarios measured after the first), the real
+// analysis. What a user must be able to trust: A/A false alarms within 2% on quiet and shared machines,
+// a harmless +2% never called, +10% always found, a 5% change found most of the time, A/A mostly decided.
+import { describe, expect, it } from 'vitest';
+import { analyseSamples, overallVerdict } from '../../src/bench/analysis.ts';
+import { runSchedule, type Side } from '../../src/bench/scheduler.ts';
+import { thresholdsSchema } from '../../src/config/schema.ts';
+import type { RunSample, Verdict } from '../../src/model.ts';
+import { seededRandom } from '../stats/random.ts';
+import { noiseSource, sample, type NoiseModel } from './synthetic-samples.ts';
+
+const SCENARIOS = ['items', 'search'];
+const options = { thresholds: thresholdsSchema.parse(undefined), gatedMetrics: ['throughput', 'latency_p50', 'latency_p99', 'cpu_per_request'] as const };
+
+/** Runs `jobs` default schedules where head's `items` costs `factor` times base's; `search` never changes. */
+async function simulate(factor: number, noise: NoiseModel, jobs: number, seed: number) {
+  const verdicts: Record<Verdict, number> = { regression: 0, improvement: 0, 'below-threshold': 0, unchanged: 0, inconclusive: 0 };
+  const itemsRegression = { count: 0 };
+  let pairs = 0;
+  let wrongScenario = 0;
+  for (let job = 0; job < jobs; job++) {
+    const draw = noiseSource(seed * 100_003 + job, noise);
+    const measure = async (side: Side, pair: number, scenarios: readonly string[]): Promise<RunSample[]> =>
+      scenarios.map((name) => sample(side, pair, name, { cost: name === 'items' ? (side === 'head' ? 2000 * factor : 2000) : 1500 }, draw()));
+    const outcome = await runSchedule({
+      scenarios: SCENARIOS, minPairs: 10, maxPairs: 15, measure, random: seededRandom(seed + job),
+      analyse: (samples) => analyseSamples(SCENARIOS, samples, options),
+    });
+    verdicts[overallVerdict(outcome.scenarios)]++;
+    if (outcome.scenarios[0].verdict === 'regression') itemsRegression.count++;
+    // The untouched scenario is never the one blamed.
+    if (outcome.scenarios[1].verdict === 'regression') wrongScenario++;
+    pairs += outcome.pairs;
+    expect([10, 15]).toContain(outcome.pairs);
+  }
+  return { verdicts, itemsRegression: itemsRegression.count / jobs, wrongScenario, meanPairs: pairs / jobs, rate: (v: Verdict) => verdicts[v] / jobs };
+}
+
+const QUIET: NoiseModel = { cv: 0.02, cpuCv: 0.02, tailCv: 0.025 };
+const SHARED: NoiseModel = { cv: 0.03, cpuCv: 0.02, outlierRate: 0.1, outlierFactor: 1.3 };
+const BUSY: NoiseModel = { cv: 0.06, cpuCv: 0.03, tailCv: 0.08, outlierRate: 0.15, outlierFactor: 1.4 };
+
+describe('the default sequential gate (simulation, looks at 10 and 15 pairs)', () => {
+  it('A/A false alarms stay within 2% on a quiet, a shared and a busy machine (600 jobs each)', async () => {
+    for (const [name, noise] of [['quiet', QUIET], ['shared', SHARED], ['busy', BUSY]] as const) {
+      const aa = await simulate(1, noise, 600, 1);
+      expect(aa.rate('regression'), `${name}: ${JSON.stringify(aa.verdicts)}`).toBeLessThanOrEqual(0.02);
+    }
+  });
+
+  it('A/A on a quiet machine is decided (not "cannot tell") in at least 95% of jobs, nearly all at the first look', async () => {
+    const aa = await simulate(1, QUIET, 400, 2);
+    expect(aa.rate('unchanged') + aa.rate('below-threshold')).toBeGreaterThanOrEqual(0.95);
+    expect(aa.meanPairs).toBeLessThan(10.5);
+  });
+
+  it('a harmless +2% is never called a regression; +10% always is, at the first look', async () => {
+    const small = await simulate(1.02, QUIET, 400, 3);
+    expect(small.rate('regression')).toBeLessThanOrEqual(0.005);
+    const large = await simulate(1.1, QUIET, 200, 4);
+    expect(large.itemsRegression).toBe(1);
+    expect(large.meanPairs).toBe(10);
+    expect(large.wrongScenario).toBe(0);
+  });
+
+  it('a change just under δ (+4.8%, what "+5% work" costs the sensitivity app) is called a regression in about 9 of 10 jobs', async () => {
+    const near = await simulate(1.048, QUIET, 400, 5);
+    expect(near.itemsRegression).toBeGreaterThanOrEqual(0.88);
+    expect(near.wrongScenario).toBe(0);
+  });
+});
