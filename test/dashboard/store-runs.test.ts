@@ -24,7 +24,7 @@ describe('runs in the result store', () => {
     old.prepare(`INSERT INTO results (kind, repo, base_sha, head_sha, verdict, started_at, finished_at, result_json) VALUES ('compare', '/srv/app', 'a', 'b', 'unchanged', 't0', 't1', ?)`).run(JSON.stringify(json));
     old.close();
     const store = new ResultsStore(file);
-    expect(store.db.pragma('user_version', { simple: true })).toBe(2);
+    expect(store.db.pragma('user_version', { simple: true })).toBe(3); // every migration ran: runs (2), calibrations by repository identity (3)
     expect(store.listResultRows()).toMatchObject([{ id: 1, repo: '/srv/app', pr: null }]);
     expect(store.listActiveRuns()).toEqual([]);
     store.close();

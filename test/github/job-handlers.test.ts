@@ -181,7 +181,7 @@ describe('GitHub worker', () => {
     await until(() => queue.get(job.id)!.state === 'done', 'the job to finish');
     const last = checkPatches(610).at(-1);
     expect(last).toMatchObject({ status: 'completed', conclusion: 'neutral' });
-    expect(last.output.title).toBe('Inconclusive for `home` (the interval still spans the threshold).');
+    expect(last.output.title).toBe('Inconclusive: cannot tell yet whether `home` is worse by the threshold.');
   });
 
   it('a clone URL that is not on the GitHub host runs nothing and mints no token; the check says why', async () => {
