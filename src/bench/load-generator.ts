@@ -23,11 +23,18 @@ export interface LoadGenerator {
    * Warm up, then measure `scenario` against the server at `url` (its base, e.g. http://127.0.0.1:1234),
    * as fast as it answers, or at a fixed `rate` (requests per second) when given.
    */
-  run(url: string, scenario: Scenario, opts?: { rate?: number }): Promise<LoadRun>;
+  run(url: string, scenario: Scenario, opts?: LoadRunOptions): Promise<LoadRun>;
   /** Kill the child. Further runs start a new one. */
   close(): Promise<void>;
   /** Pid of the current child (the taskset'ed node), if one is running. */
   readonly pid: number | undefined;
+}
+
+export interface LoadRunOptions {
+  /** Requests per second, all connections together, instead of as fast as the server answers. */
+  rate?: number;
+  /** Count responses per bucket of this many ms of the monotonic clock (LoadRun.completions). */
+  bucketMs?: number;
 }
 
 /** The load generator failed: its process died, hung, or autocannon rejected the run. */
@@ -143,14 +150,14 @@ class ChildLoadGenerator implements LoadGenerator {
     return this.starting;
   }
 
-  run(url: string, scenario: Scenario, opts: { rate?: number } = {}): Promise<LoadRun> {
+  run(url: string, scenario: Scenario, opts: LoadRunOptions = {}): Promise<LoadRun> {
     // One run at a time: two concurrent runs would measure each other.
-    const result = this.queue.then(() => this.runNow(url, scenario, opts.rate));
+    const result = this.queue.then(() => this.runNow(url, scenario, opts));
     this.queue = result.catch(() => undefined);
     return result;
   }
 
-  private async runNow(url: string, scenario: Scenario, rate?: number): Promise<LoadRun> {
+  private async runNow(url: string, scenario: Scenario, opts: LoadRunOptions): Promise<LoadRun> {
     const child = await this.ensureChild();
     const id = ++this.nextId;
     const boundMs = scenario.warmup + scenario.duration + (this.opts.runSlackMs ?? RUN_SLACK_MS);
@@ -181,7 +188,7 @@ class ChildLoadGenerator implements LoadGenerator {
         };
         child.on('message', onMessage);
         child.once('exit', onExit);
-        const request: RunRequestMessage = { type: 'run', id, url, scenario, ...(rate ? { rate } : {}) };
+        const request: RunRequestMessage = { type: 'run', id, url, scenario, ...(opts.rate ? { rate: opts.rate } : {}), ...(opts.bucketMs ? { bucketMs: opts.bucketMs } : {}) };
         child.send(request, (err) => {
           if (err) {
             cleanup();

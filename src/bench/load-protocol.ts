@@ -18,6 +18,12 @@ export interface LoadRun {
   non2xx: number;
   /** CPU the load generator used during the measured run, as a fraction of one core. */
   loadGenCpu: number;
+  /**
+   * When asked for (`bucketMs`): responses completed per bucket of the monotonic clock, as
+   * [floor(monotonic ms / bucketMs), responses]. The observe run's hooks count calls and CPU in the same
+   * buckets (the clock is the machine's, shared across namespaces), which puts them per request.
+   */
+  completions?: [number, number][];
 }
 
 export interface RunRequestMessage {
@@ -27,6 +33,8 @@ export interface RunRequestMessage {
   scenario: Scenario;
   /** A fixed request rate (requests per second, all connections together) instead of as fast as possible. */
   rate?: number;
+  /** Count completed responses per bucket of this many ms of the monotonic clock (LoadRun.completions). */
+  bucketMs?: number;
 }
 
 export type WorkerMessage =

@@ -29,7 +29,7 @@ function baseOptions(url: string, scenario: Scenario, durationMs: number, rate?:
   };
 }
 
-async function measure(url: string, scenario: Scenario, rate?: number): Promise<LoadRun> {
+async function measure(url: string, scenario: Scenario, rate?: number, bucketMs?: number): Promise<LoadRun> {
   if (scenario.warmup > 0) {
     // A separate, awaited run: autocannon's own `warmup` option is silently skipped with a callback, and a
     // fresh instance also keeps warm-up responses out of the measured histogram and counts.
@@ -45,6 +45,7 @@ async function measure(url: string, scenario: Scenario, rate?: number): Promise<
   const expected = new Set(scenario.expectStatus);
   let responses = 0;
   let non2xx = 0;
+  const completions = new Map<number, number>();
 
   const cpuStart = process.cpuUsage();
   const wallStart = process.hrtime.bigint();
@@ -55,6 +56,10 @@ async function measure(url: string, scenario: Scenario, rate?: number): Promise<
     responses += 1;
     if ((statusCode < 200 || statusCode > 299) && !expected.has(statusCode)) non2xx += 1;
     histogram.recordValue(Math.max(1, Math.round(responseTime * 1000)));
+    if (bucketMs) {
+      const bucket = Math.floor(Number(process.hrtime.bigint() / 1000n) / 1000 / bucketMs);
+      completions.set(bucket, (completions.get(bucket) ?? 0) + 1);
+    }
   });
   const result = await instance;
   const wallSec = Number(process.hrtime.bigint() - wallStart) / 1e9;
@@ -74,6 +79,7 @@ async function measure(url: string, scenario: Scenario, rate?: number): Promise<
     timeouts: result.timeouts,
     non2xx,
     loadGenCpu: wallSec > 0 ? (cpu.user + cpu.system) / 1e6 / wallSec : 0,
+    ...(bucketMs ? { completions: [...completions.entries()] } : {}),
   };
   histogram.destroy();
   return run;
@@ -85,7 +91,7 @@ process.on('message', (message: RunRequestMessage) => {
   if (message?.type !== 'run') return;
   queue = queue.then(async () => {
     try {
-      send({ type: 'result', id: message.id, run: await measure(message.url, message.scenario, message.rate) });
+      send({ type: 'result', id: message.id, run: await measure(message.url, message.scenario, message.rate, message.bucketMs) });
     } catch (err) {
       send({ type: 'error', id: message.id, message: err instanceof Error ? err.message : String(err) });
     }

@@ -12,6 +12,7 @@ import { openJob, removeJobDir } from './job-config.ts';
 import type { SandboxRequirement } from './job-sandbox.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
+import { observeSides } from './observe-sides.ts';
 import { prepareSide, type PreparedSide } from './prepare-side.ts';
 
 export interface RunJobOptions {
@@ -46,6 +47,11 @@ export function cpuPlan(config: RepoConfig): { server?: string; load?: string } 
   const cpus = os.availableParallelism();
   if (!config.pinCpus || cpus < 2) return {};
   return { load: '0', server: `1-${cpus - 1}` };
+}
+
+/** Where a job's CPU profiles are kept: beside the store, named like the job's scratch dir. */
+export function profilesDirOf(dataDir: string, jobDir: string): string {
+  return path.join(dataDir, 'profiles', path.basename(jobDir));
 }
 
 export async function runCompare(request: JobRequest, options: RunJobOptions): Promise<JobResult> {
@@ -83,7 +89,15 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
       base, head, config, load, serverCpus: cpus.server, calibration: store.getCalibration(request.repo), onProgress: progress, signal,
     });
 
-    // 6. Analyse and report.
+    // 6. Why: an unmeasured observe run per side, with hooks (docs/hints.md).
+    const why = config.hints
+      ? await observeSides({
+          base, head, config, load, serverCpus: cpus.server, measured: outcome.scenarios, changes,
+          workDir: path.join(jobDir, 'observe'), profilesDir: profilesDirOf(options.dataDir, jobDir), onProgress: progress, signal,
+        })
+      : null;
+
+    // 7. Analyse and report.
     notes.push(...describeProblems(outcome.samples));
     const result: JobResult = {
       kind: 'compare',
@@ -96,11 +110,12 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
       culprit: null,
       soak: null,
       notes,
+      ...(why ? { hints: why.hints, observation: why.observation } : {}),
       startedAt,
       finishedAt: new Date().toISOString(),
       samples: outcome.samples,
     };
-    // 7. Store.
+    // 8. Store.
     const id = store.saveResult(result);
     store.close();
     progress({ phase: 'done', message: `result stored as #${id} in ${store.file}` });

@@ -1,0 +1,455 @@
+"""bumpbench's observer for Python servers, loaded through PYTHONPATH in an observe run only.
+
+Python imports `sitecustomize` at start-up; this one watches what the app does without changing it:
+- outbound: every DNS lookup (getaddrinfo), TCP connect, TLS handshake and http.client request, with the
+  package whose code issued it, counted per 100 ms bucket of the monotonic clock the load generator also
+  counts responses by;
+- cpu: a sampling profile from a thread that reads sys._current_frames() and weighs each thread's stack
+  by the CPU that thread used since the last look (its own CPU clock), so waiting threads weigh nothing;
+- memory (soaks): tracemalloc between two moments the orchestrator names, by allocation site, and the
+  garbage collector's objects by type.
+It writes into BUMPBENCH_OBSERVE_DIR and takes its orders from files the orchestrator creates there
+(`stop`, `mem-start`, `mem-end`). Standard library only; nothing here may raise into the app. A
+sitecustomize of the app's own (found further along sys.path) still runs after this one.
+"""
+import os
+import sys
+
+
+def _observe(out):
+    import atexit
+    import json
+    import socket
+    import sysconfig
+    import threading
+    import time
+
+    modes = set((os.environ.get("BUMPBENCH_OBSERVE") or "outbound,cpu").split(","))
+    bucket_ms = float(os.environ.get("BUMPBENCH_OBSERVE_BUCKET_MS") or 100)
+    cpu_interval = float(os.environ.get("BUMPBENCH_OBSERVE_CPU_US") or 10000) / 1e6
+    max_keys = 2000
+    hook_file = os.path.abspath(__file__)
+    runtime_dirs = tuple(
+        sorted({os.path.abspath(p) + os.sep for p in (sysconfig.get_paths().get("stdlib"), sysconfig.get_paths().get("platstdlib")) if p})
+    )
+    lock = threading.Lock()
+    state = {"pid": os.getpid()}
+
+    def path_of(name):
+        return os.path.join(out, "%d.%s" % (state["pid"], name))
+
+    def write_atomic(target, text):
+        tmp = target + ".tmp"
+        with open(tmp, "w") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+
+    def mono_ms():
+        return time.monotonic() * 1000.0
+
+    # ---- who issued a call: the innermost frame outside the runtime and this file -------------------
+    classified = {}
+
+    def classify(filename):
+        """('runtime', None, None) | ('package', top-level name, path inside it) | ('app', None, path)."""
+        hit = classified.get(filename)
+        if hit is not None:
+            return hit
+        name = os.path.abspath(filename) if filename and not filename.startswith("<") else None
+        result = ("runtime", None, None)
+        if name and name != hook_file:
+            for marker in ("/site-packages/", "/dist-packages/"):
+                i = name.rfind(marker)
+                if i >= 0:
+                    rest = name[i + len(marker):]
+                    top = rest.split("/", 1)[0]
+                    if top.endswith(".py"):
+                        top = top[:-3]
+                    result = ("package", top, rest)
+                    break
+            else:
+                if not name.startswith(runtime_dirs):
+                    rel = os.path.relpath(name, os.getcwd())
+                    result = ("app", None, name if rel.startswith("..") else rel)
+        classified[filename] = result
+        return result
+
+    def origin_of(frame):
+        f = frame
+        while f is not None:
+            kind, top, where = classify(f.f_code.co_filename)
+            if kind == "runtime":
+                f = f.f_back
+                continue
+            via = []
+            if kind == "package":
+                g = f.f_back
+                while g is not None and len(via) < 4:
+                    k2, t2, _ = classify(g.f_code.co_filename)
+                    if k2 == "app":
+                        break
+                    if k2 == "package" and t2 != top and t2 not in via:
+                        via.append(t2)
+                    g = g.f_back
+            return {"package": top, "via": via, "site": "%s:%d" % (where, f.f_lineno)}
+        return {"package": None, "via": [], "site": None}
+
+    # ---- outbound counts ------------------------------------------------------------------------
+    import re
+
+    keys = {}
+    counters = {"overflow": 0, "dirty": False}
+    uuid_re = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+    hex_re = re.compile(r"^[0-9a-f]{16,}$", re.I)
+    token_re = re.compile(r"^[A-Za-z0-9_-]{24,}$")
+    version_re = re.compile(r"^v\d+$", re.I)
+    digits_re = re.compile(r"\d+")
+
+    def template_path(raw):
+        if raw is None:
+            return None
+        raw = str(raw)
+        pathname, _, query = raw.partition("?")
+        segments = []
+        for seg in pathname.split("/"):
+            if seg == "" or version_re.match(seg):
+                segments.append(seg)
+            elif uuid_re.match(seg):
+                segments.append("{uuid}")
+            elif hex_re.match(seg) and digits_re.search(seg):
+                segments.append("{hex}")
+            elif token_re.match(seg) and digits_re.search(seg):
+                segments.append("{token}")
+            else:
+                segments.append(digits_re.sub("{n}", seg))
+        names = ["%s=…" % kv.split("=", 1)[0] for kv in query.split("&") if kv]
+        return ("/".join(segments) + ("?" + "&".join(names) if names else ""))[:300]
+
+    def record(kind, host, port, method=None, raw_path=None, frame=None):
+        try:
+            o = origin_of(frame or sys._getframe(2))
+            key = (kind, None if host is None else str(host)[:255], None if port in (None, "") else int(port), method,
+                   template_path(raw_path), o["package"], tuple(o["via"]), o["site"])
+            bucket = int(mono_ms() // bucket_ms)
+            with lock:
+                entry = keys.get(key)
+                if entry is None:
+                    if len(keys) >= max_keys:
+                        counters["overflow"] += 1
+                        return
+                    entry = keys[key] = {}
+                entry[bucket] = entry.get(bucket, 0) + 1
+                counters["dirty"] = True
+        except Exception:
+            pass
+
+    def is_ip(host):
+        import ipaddress
+
+        try:
+            ipaddress.ip_address(str(host).split("%", 1)[0])
+            return True
+        except ValueError:
+            return False
+
+    def flush_outbound():
+        with lock:
+            if not counters["dirty"]:
+                return
+            counters["dirty"] = False
+            rows = [
+                {"kind": k[0], "host": k[1], "port": k[2], "method": k[3], "path": k[4], "package": k[5], "via": list(k[6]),
+                 "site": k[7], "buckets": sorted(v.items())}
+                for k, v in keys.items()
+            ]
+            overflow = counters["overflow"]
+        write_atomic(path_of("outbound.json"), json.dumps({"bucketMs": bucket_ms, "overflow": overflow, "keys": rows}))
+
+    if "outbound" in modes:
+        import http.client
+        import ssl
+
+        real_getaddrinfo = socket.getaddrinfo
+
+        def getaddrinfo(host, *args, **kwargs):
+            if host is not None and not is_ip(host if isinstance(host, str) else host.decode("ascii", "replace")):
+                record("dns", host if isinstance(host, str) else host.decode("ascii", "replace"), None)
+            return real_getaddrinfo(host, *args, **kwargs)
+
+        socket.getaddrinfo = getaddrinfo
+
+        def note_connect(sock, address):
+            if sock.family == getattr(socket, "AF_UNIX", None):
+                record("tcp", "unix:%s" % (address,), None, frame=sys._getframe(2))
+            elif sock.type == socket.SOCK_STREAM and isinstance(address, tuple) and len(address) >= 2:
+                record("tcp", address[0], address[1], frame=sys._getframe(2))
+
+        real_connect = socket.socket.connect
+        real_connect_ex = socket.socket.connect_ex
+
+        def connect(self, address):
+            note_connect(self, address)
+            return real_connect(self, address)
+
+        def connect_ex(self, address):
+            note_connect(self, address)
+            return real_connect_ex(self, address)
+
+        socket.socket.connect = connect
+        socket.socket.connect_ex = connect_ex
+
+        real_handshake = ssl.SSLSocket.do_handshake
+
+        def do_handshake(self, *args, **kwargs):
+            try:
+                port = self.getpeername()[1]
+            except Exception:
+                port = None
+            record("tls", self.server_hostname, port)
+            return real_handshake(self, *args, **kwargs)
+
+        ssl.SSLSocket.do_handshake = do_handshake
+
+        real_putrequest = http.client.HTTPConnection.putrequest
+
+        def putrequest(self, method, url, *args, **kwargs):
+            target = url
+            if "://" in target:  # absolute form (through a proxy): the path part
+                target = "/" + target.split("://", 1)[1].partition("/")[2]
+            record("http", self.host, self.port, method, target)
+            return real_putrequest(self, method, url, *args, **kwargs)
+
+        http.client.HTTPConnection.putrequest = putrequest
+
+    # ---- CPU sampling -----------------------------------------------------------------------------
+    stacks = {}
+    samples = {}
+    cpu_state = {"last": {}, "process": None, "unattributed": {}, "sampler": None, "overheadUs": 0.0}
+    threads = {}
+
+    def stack_of(frame):
+        out_frames = []
+        f = frame
+        while f is not None and len(out_frames) < 64:
+            code = f.f_code
+            out_frames.append((code.co_filename, getattr(code, "co_qualname", code.co_name), code.co_firstlineno))
+            f = f.f_back
+        return tuple(out_frames)
+
+    def sample_once(own_ident):
+        frames = sys._current_frames()
+        bucket = int(mono_ms() // bucket_ms)
+        last = cpu_state["last"]
+        seen = {}
+        attributed = 0.0
+        for ident, frame in frames.items():
+            if ident == own_ident or ident == threads.get("control"):
+                continue
+            try:
+                cpu = time.clock_gettime(time.pthread_getcpuclockid(ident))
+            except (OSError, ValueError, AttributeError):
+                continue
+            seen[ident] = cpu
+            # A thread not seen at the last look started since: all its CPU is new.
+            delta = cpu - last.get(ident, 0.0)
+            if delta <= 0:
+                continue
+            attributed += delta
+            stack = stack_of(frame)
+            sid = stacks.get(stack)
+            if sid is None:
+                sid = stacks[stack] = len(stacks)
+            key = (bucket, sid)
+            samples[key] = samples.get(key, 0.0) + delta * 1e6
+        cpu_state["last"] = seen
+        process_cpu = time.process_time()
+        if cpu_state["process"] is not None:
+            lost = (process_cpu - cpu_state["process"]) - attributed
+            if lost > 0:
+                cpu_state["unattributed"][bucket] = cpu_state["unattributed"].get(bucket, 0.0) + lost * 1e6
+        cpu_state["process"] = process_cpu
+
+    def sampler():
+        own = threading.get_ident()
+        own_clock = time.pthread_getcpuclockid(own)
+        # The first look only sets every thread's starting point.
+        cpu_state["last"] = {}
+        for ident in sys._current_frames():
+            try:
+                cpu_state["last"][ident] = time.clock_gettime(time.pthread_getcpuclockid(ident))
+            except (OSError, ValueError):
+                pass
+        cpu_state["process"] = time.process_time()
+        while not state.get("finished"):
+            time.sleep(cpu_interval)
+            before = time.clock_gettime(own_clock)
+            try:
+                with lock:
+                    sample_once(own)
+            except Exception:
+                pass
+            cpu_state["overheadUs"] += (time.clock_gettime(own_clock) - before) * 1e6
+
+    def write_profile():
+        by_id = [None] * len(stacks)
+        for stack, sid in stacks.items():
+            by_id[sid] = [list(frame) for frame in stack]
+        write_atomic(path_of("pyprofile.json"), json.dumps({
+            "bucketMs": bucket_ms,
+            "intervalUs": cpu_interval * 1e6,
+            "stacks": by_id,
+            "samples": [[b, s, round(us, 1)] for (b, s), us in samples.items()],
+            "unattributed": sorted([b, round(us, 1)] for b, us in cpu_state["unattributed"].items()),
+            "overheadUs": round(cpu_state["overheadUs"], 1),
+            "runtimeDirs": list(runtime_dirs),
+        }))
+
+    # ---- memory (soak) ----------------------------------------------------------------------------
+    def gc_types():
+        import gc
+
+        counts = {}
+        for obj in gc.get_objects():
+            name = type(obj).__qualname__
+            counts[name] = counts.get(name, 0) + 1
+        return counts
+
+    memory = {"state": "idle"}
+
+    def memory_step():
+        import tracemalloc
+
+        if memory["state"] == "idle" and os.path.exists(os.path.join(out, "mem-start")):
+            memory["state"] = "started"
+            memory["types"] = gc_types()
+            write_atomic(path_of("heap-start.json"), json.dumps({"at": mono_ms(), "types": memory["types"]}))
+            tracemalloc.start(16)
+        elif memory["state"] == "started" and os.path.exists(os.path.join(out, "mem-end")):
+            memory["state"] = "done"
+            snapshot = tracemalloc.take_snapshot()
+            tracemalloc.stop()
+            sites = {}
+            for stat in snapshot.statistics("traceback"):
+                origin = {"package": None, "site": None}
+                for frame in reversed(stat.traceback):  # innermost first
+                    kind, top, where = classify(frame.filename)
+                    if kind != "runtime":
+                        origin = {"package": top, "site": "%s:%d" % (where, frame.lineno)}
+                        break
+                key = (origin["package"], origin["site"])
+                entry = sites.setdefault(key, {"package": origin["package"], "site": origin["site"], "bytes": 0, "count": 0})
+                entry["bytes"] += stat.size
+                entry["count"] += stat.count
+            top_sites = sorted(sites.values(), key=lambda e: -e["bytes"])[:200]
+            before = memory["types"]
+            after = gc_types()
+            constructors = [
+                {"type": "object", "name": name, "count": after.get(name, 0), "countBefore": before.get(name, 0), "bytes": 0}
+                for name in set(before) | set(after)
+            ]
+            constructors.sort(key=lambda e: -(e["count"] - e["countBefore"]))
+            write_atomic(path_of("heap-end.json"), json.dumps({"at": mono_ms(), "sites": top_sites, "constructors": constructors[:500]}))
+            write_atomic(path_of("mem-done"), "")
+
+    # ---- orders and the end -----------------------------------------------------------------------
+    def distributions():
+        try:
+            from importlib.metadata import packages_distributions
+
+            return {top: names for top, names in packages_distributions().items()}
+        except Exception:
+            return {}
+
+    def finish():
+        if state.get("finished"):
+            return
+        state["finished"] = True
+        try:
+            if "cpu" in modes:
+                with lock:
+                    write_profile()
+            flush_outbound()
+            write_atomic(path_of("packages.json"), json.dumps(distributions()))
+        except Exception as error:
+            with open(path_of("error"), "w") as handle:
+                handle.write(repr(error))
+        write_atomic(path_of("done"), "")
+
+    def control():
+        last_flush = 0.0
+        while not state.get("finished"):
+            time.sleep(0.1)
+            try:
+                if "memory" in modes:
+                    memory_step()
+                if os.path.exists(os.path.join(out, "stop")):
+                    finish()
+                    return
+                if time.monotonic() - last_flush > 0.25:
+                    last_flush = time.monotonic()
+                    flush_outbound()
+            except Exception as error:
+                try:
+                    with open(path_of("error"), "w") as handle:
+                        handle.write(repr(error))
+                except Exception:
+                    pass
+
+    def start_threads():
+        control_thread = threading.Thread(target=control, name="bumpbench-observe-control", daemon=True)
+        control_thread.start()
+        threads["control"] = control_thread.ident
+        if "cpu" in modes:
+            threading.Thread(target=sampler, name="bumpbench-observe-sampler", daemon=True).start()
+
+    def after_fork():
+        # A forked worker (gunicorn) is a process of its own: fresh counts, fresh files, fresh threads.
+        state.clear()
+        state["pid"] = os.getpid()
+        keys.clear()
+        stacks.clear()
+        samples.clear()
+        cpu_state.update({"last": {}, "process": None, "unattributed": {}, "overheadUs": 0.0})
+        memory.clear()
+        memory["state"] = "idle"
+        hello()
+        start_threads()
+
+    def hello():
+        write_atomic(path_of("hello.json"), json.dumps({
+            "pid": state["pid"], "runtime": "python", "version": sys.version.split()[0], "argv": sys.argv[:2], "cwd": os.getcwd(), "modes": sorted(modes),
+        }))
+
+    hello()
+    start_threads()
+    atexit.register(finish)
+    os.register_at_fork(after_in_child=after_fork)
+
+
+def _chain():
+    """Run the sitecustomize this one shadows, if there is one further along sys.path."""
+    import importlib.util
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    for entry in sys.path:
+        if not entry or os.path.abspath(entry) == here:
+            continue
+        candidate = os.path.join(entry, "sitecustomize.py")
+        if os.path.isfile(candidate):
+            spec = importlib.util.spec_from_file_location("_bumpbench_shadowed_sitecustomize", candidate)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return
+
+
+_out = os.environ.get("BUMPBENCH_OBSERVE_DIR")
+if _out:
+    try:
+        _observe(_out)
+    except Exception as _error:
+        try:
+            with open(os.path.join(_out, "%d.error" % os.getpid()), "w") as _handle:
+                _handle.write(repr(_error))
+        except Exception:
+            pass
+_chain()
