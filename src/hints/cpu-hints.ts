@@ -28,7 +28,7 @@ interface OwnerCpu {
   samples: number;
   perWindow: number[];
   ecosystem?: 'npm' | 'pypi';
-  functions: Map<string, { us: number; samples: number }>;
+  functions: Map<string, { us: number; samples: number; site?: string }>;
 }
 
 export interface ScenarioCpu {
@@ -62,7 +62,7 @@ export function scenarioCpu(side: CpuSide, observed: ObservedScenario): Scenario
     o.us += s.us;
     o.samples++;
     o.perWindow[w] += s.us;
-    const f = o.functions.get(s.fn) ?? { us: 0, samples: 0 };
+    const f = o.functions.get(s.fn) ?? { us: 0, samples: 0, ...(s.site ? { site: s.site } : {}) };
     f.us += s.us;
     f.samples++;
     o.functions.set(s.fn, f);
@@ -142,7 +142,8 @@ export function cpuHints(base: CpuSide, head: CpuSide, opts: CpuHintOptions): Hi
       const baseUs = (c.base?.us ?? 0) / b.requests;
       const headUs = (c.head?.us ?? 0) / h.requests;
       const verb = direction > 0 ? 'adds' : 'saves';
-      const fns = top.length ? `; mostly in ${top.map(([fn, d]) => `${fn} ${signed(d)} µs`).join(', ')}` : '';
+      const siteOfFn = (fn: string) => c.head?.functions.get(fn)?.site ?? c.base?.functions.get(fn)?.site;
+      const fns = top.length ? `; mostly in ${top.map(([fn, d]) => `${fn.replace(/ \(.*\)$/, '')} (${siteOfFn(fn) ?? fn}) ${signed(d)} µs`).join(', ')}` : '';
       hints.push({
         kind: 'cpu',
         package: resolved?.name ?? null,
@@ -156,7 +157,7 @@ export function cpuHints(base: CpuSide, head: CpuSide, opts: CpuHintOptions): Hi
         scenario: seenHead.scenario,
         share,
         ...(resolved ? { changed: resolved.changed, ecosystem: resolved.ecosystem } : {}),
-        ...(top[0] ? { site: /\(([^()]*)\)$/.exec(top[0][0])?.[1] } : {}),
+        ...(top[0] && siteOfFn(top[0][0]) ? { site: siteOfFn(top[0][0]) } : {}),
       });
     });
   }

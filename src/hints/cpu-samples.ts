@@ -29,8 +29,10 @@ export interface AttributedSample {
   /** Package name, APP, RUNTIME, GC or UNATTRIBUTED. */
   owner: string;
   ecosystem?: 'npm' | 'pypi';
-  /** The owning frame: "fn (textkit/slugify.js:20)". */
+  /** The owning function, by name and file: "slugify (textkit/slugify.js)" (its line moves between versions). */
   fn: string;
+  /** The owning frame with its line: "textkit/slugify.js:20". */
+  site?: string;
 }
 
 /** Where a frame is, as the reader knows it: inside its package, or relative to the project. */
@@ -41,14 +43,15 @@ export function siteOf(owner: FrameOwner, file: string, line: number, projectDir
   return `${shown}:${line}`;
 }
 
-function attribute(frames: Frame[], runtimeDirs: readonly string[], projectDir?: string): Pick<AttributedSample, 'owner' | 'ecosystem' | 'fn'> {
+function attribute(frames: Frame[], runtimeDirs: readonly string[], projectDir?: string): Pick<AttributedSample, 'owner' | 'ecosystem' | 'fn' | 'site'> {
   const leaf = frames[0];
   if (leaf && leaf.file === null && leaf.fn === '(garbage collector)') return { owner: GC, fn: '(garbage collector)' };
   for (const frame of frames) {
     const owner = ownerOfFile(frame.file, runtimeDirs);
     if (owner.kind === 'runtime') continue;
-    const fn = `${frame.fn || '(anonymous)'} (${siteOf(owner, frame.file!, frame.line, projectDir)})`;
-    return owner.kind === 'package' ? { owner: owner.name, ecosystem: owner.ecosystem, fn } : { owner: APP, fn };
+    const site = siteOf(owner, frame.file!, frame.line, projectDir);
+    const fn = `${frame.fn || '(anonymous)'} (${site.replace(/:\d+$/, '')})`;
+    return owner.kind === 'package' ? { owner: owner.name, ecosystem: owner.ecosystem, fn, site } : { owner: APP, fn, site };
   }
   return { owner: RUNTIME, fn: leaf?.fn || '(program)' };
 }

@@ -4,8 +4,8 @@ Python imports `sitecustomize` at start-up; this one watches what the app does w
 - outbound: every DNS lookup (getaddrinfo), TCP connect, TLS handshake and http.client request, with the
   package whose code issued it, counted per 100 ms bucket of the monotonic clock the load generator also
   counts responses by;
-- cpu: a sampling profile from a thread that reads sys._current_frames() and weighs each thread's stack
-  by the CPU that thread used since the last look (its own CPU clock), so waiting threads weigh nothing;
+- cpu: a sampling profile from a thread that reads sys._current_frames() and shares the process's CPU
+  since the last look among the threads working at this one (not those blocked in I/O);
 - memory (soaks): tracemalloc between two moments the orchestrator names, by allocation site, and the
   garbage collector's objects by type.
 It writes into BUMPBENCH_OBSERVE_DIR and takes its orders from files the orchestrator creates there
@@ -222,9 +222,22 @@ def _observe(out):
         http.client.HTTPConnection.putrequest = putrequest
 
     # ---- CPU sampling -----------------------------------------------------------------------------
+    # At each tick every thread that is running or waiting for the GIL (Linux: state R, or asleep in
+    # futex) is seen on its current stack; each 100 ms bucket's process CPU is then shared among the
+    # stacks seen in it, in proportion. A thread blocked in I/O (a keep-alive connection between
+    # requests) is not working, whatever it did before: a stack is charged for time spent in it, not for
+    # being where a thread waits. CPU of a bucket in which no thread was seen working is unattributed.
+    import platform
+
+    threading_file = threading.__file__
+    idle_waits = {"wait", "_wait_for_tstate_lock", "acquire"}
+    futex_calls = {"x86_64": ("202", "449"), "aarch64": ("98", "449"), "arm64": ("98", "449")}.get(platform.machine(), ("202",))
     stacks = {}
+    # Looks at working threads per (bucket, stack); a bucket's CPU is shared in proportion to them.
     samples = {}
-    cpu_state = {"last": {}, "process": None, "unattributed": {}, "sampler": None, "overheadUs": 0.0}
+    bucket_cpu = {}
+    bucket_units = {}
+    cpu_state = {"process": None, "overheadUs": 0.0}
     threads = {}
 
     def stack_of(frame):
@@ -236,70 +249,76 @@ def _observe(out):
             f = f.f_back
         return tuple(out_frames)
 
-    def sample_once(own_ident):
-        frames = sys._current_frames()
+    def working(native_id):
+        try:
+            with open("/proc/self/task/%d/stat" % native_id) as handle:
+                status = handle.read().rsplit(")", 1)[1].split()[0]
+            if status == "R":
+                return True
+            if status != "S":
+                return False
+            with open("/proc/self/task/%d/syscall" % native_id) as handle:
+                return handle.read().split(" ", 1)[0] in futex_calls
+        except (OSError, IndexError):
+            return False
+
+    def sample_once(own_ident, own_overhead):
         bucket = int(mono_ms() // bucket_ms)
-        last = cpu_state["last"]
-        seen = {}
-        attributed = 0.0
-        for ident, frame in frames.items():
+        process_cpu = time.process_time()
+        previous = cpu_state["process"]
+        cpu_state["process"] = process_cpu
+        if previous is None:
+            return
+        spent = (process_cpu - previous) * 1e6 - own_overhead
+        if spent > 0:
+            bucket_cpu[bucket] = bucket_cpu.get(bucket, 0.0) + spent
+        natives = {t.ident: t.native_id for t in threading.enumerate()}
+        for ident, frame in sys._current_frames().items():
             if ident == own_ident or ident == threads.get("control"):
                 continue
-            try:
-                cpu = time.clock_gettime(time.pthread_getcpuclockid(ident))
-            except (OSError, ValueError, AttributeError):
+            # A thread parked in threading's own waits sleeps on a lock, not on the GIL: idle.
+            if frame.f_code.co_filename == threading_file and frame.f_code.co_name in idle_waits:
                 continue
-            seen[ident] = cpu
-            # A thread not seen at the last look started since: all its CPU is new.
-            delta = cpu - last.get(ident, 0.0)
-            if delta <= 0:
+            native = natives.get(ident)
+            if native is None or not working(native):
                 continue
-            attributed += delta
             stack = stack_of(frame)
             sid = stacks.get(stack)
             if sid is None:
                 sid = stacks[stack] = len(stacks)
             key = (bucket, sid)
-            samples[key] = samples.get(key, 0.0) + delta * 1e6
-        cpu_state["last"] = seen
-        process_cpu = time.process_time()
-        if cpu_state["process"] is not None:
-            lost = (process_cpu - cpu_state["process"]) - attributed
-            if lost > 0:
-                cpu_state["unattributed"][bucket] = cpu_state["unattributed"].get(bucket, 0.0) + lost * 1e6
-        cpu_state["process"] = process_cpu
+            samples[key] = samples.get(key, 0) + 1
+            bucket_units[bucket] = bucket_units.get(bucket, 0) + 1
 
     def sampler():
         own = threading.get_ident()
         own_clock = time.pthread_getcpuclockid(own)
-        # The first look only sets every thread's starting point.
-        cpu_state["last"] = {}
-        for ident in sys._current_frames():
-            try:
-                cpu_state["last"][ident] = time.clock_gettime(time.pthread_getcpuclockid(ident))
-            except (OSError, ValueError):
-                pass
-        cpu_state["process"] = time.process_time()
+        cpu_state["process"] = None
+        overhead = 0.0
         while not state.get("finished"):
             time.sleep(cpu_interval)
             before = time.clock_gettime(own_clock)
             try:
                 with lock:
-                    sample_once(own)
+                    sample_once(own, overhead)
             except Exception:
                 pass
-            cpu_state["overheadUs"] += (time.clock_gettime(own_clock) - before) * 1e6
+            # The sampler's own CPU is in the process's: it is taken out of the next interval.
+            overhead = (time.clock_gettime(own_clock) - before) * 1e6
+            cpu_state["overheadUs"] += overhead
 
     def write_profile():
         by_id = [None] * len(stacks)
         for stack, sid in stacks.items():
             by_id[sid] = [list(frame) for frame in stack]
+        weighed = [[b, sid, round(units * bucket_cpu.get(b, 0.0) / bucket_units[b], 1)] for (b, sid), units in samples.items()]
+        unattributed = sorted([b, round(us, 1)] for b, us in bucket_cpu.items() if not bucket_units.get(b))
         write_atomic(path_of("pyprofile.json"), json.dumps({
             "bucketMs": bucket_ms,
             "intervalUs": cpu_interval * 1e6,
             "stacks": by_id,
-            "samples": [[b, s, round(us, 1)] for (b, s), us in samples.items()],
-            "unattributed": sorted([b, round(us, 1)] for b, us in cpu_state["unattributed"].items()),
+            "samples": [w for w in weighed if w[2] > 0],
+            "unattributed": unattributed,
             "overheadUs": round(cpu_state["overheadUs"], 1),
             "runtimeDirs": list(runtime_dirs),
         }))
@@ -409,7 +428,9 @@ def _observe(out):
         keys.clear()
         stacks.clear()
         samples.clear()
-        cpu_state.update({"last": {}, "process": None, "unattributed": {}, "overheadUs": 0.0})
+        bucket_cpu.clear()
+        bucket_units.clear()
+        cpu_state.update({"process": None, "overheadUs": 0.0})
         memory.clear()
         memory["state"] = "idle"
         hello()
