@@ -11,6 +11,7 @@ import { mannWhitneyU } from '../stats/mann-whitney.ts';
 import type { PackageNames } from './attribution.ts';
 import { APP, GC, RUNTIME, UNATTRIBUTED, type AttributedSample } from './cpu-samples.ts';
 import { testWindows, windowRequests, type ObservedScenario } from './windows.ts';
+import { code } from './words.ts';
 
 /** An owner (or function) with fewer samples than this on both sides is left out. */
 export const MIN_SAMPLES = 30;
@@ -138,17 +139,17 @@ export function cpuHints(base: CpuSide, head: CpuSide, opts: CpuHintOptions): Hi
       const top = [...fnDelta.entries()].filter(([, d]) => Math.sign(d) === direction).sort((x, y) => Math.abs(y[1]) - Math.abs(x[1])).slice(0, 3);
       const isPackage = ![APP, RUNTIME, GC, UNATTRIBUTED].includes(c.owner);
       const resolved = isPackage ? opts.names.resolve(c.owner, c.head?.ecosystem ?? c.base?.ecosystem ?? 'npm') : null;
-      const who = resolved?.name ?? ownerLabel(c.owner);
+      const who = resolved ? code(resolved.name) : ownerLabel(c.owner);
       const baseUs = (c.base?.us ?? 0) / b.requests;
       const headUs = (c.head?.us ?? 0) / h.requests;
       const verb = direction > 0 ? 'adds' : 'saves';
       const siteOfFn = (fn: string) => c.head?.functions.get(fn)?.site ?? c.base?.functions.get(fn)?.site;
-      const fns = top.length ? `; mostly in ${top.map(([fn, d]) => `${fn.replace(/ \(.*\)$/, '')} (${siteOfFn(fn) ?? fn}) ${signed(d)} µs`).join(', ')}` : '';
+      const fns = top.length ? `; mostly in ${top.map(([fn, d]) => `${code(fn.replace(/ \(.*\)$/, ''), 80)} (${code(siteOfFn(fn) ?? fn)}) ${signed(d)} µs`).join(', ')}` : '';
       hints.push({
         kind: 'cpu',
         package: resolved?.name ?? null,
         detail:
-          `${who} ${verb} ${us(Math.abs(c.delta))} µs of CPU per request in \`${seenHead.scenario}\` ` +
+          `${who} ${verb} ${us(Math.abs(c.delta))} µs of CPU per request in ${code(seenHead.scenario)} ` +
           `(${us(baseUs)} → ${us(headUs)} µs), ${Math.round(share * 100)}% of the ${signed(change)} µs the profile shows${fns}.`,
         base: baseUs,
         head: headUs,

@@ -7,6 +7,7 @@
 import type { Hint, SoakSide } from '../model.ts';
 import type { PackageNames } from './attribution.ts';
 import type { ProcessObservation } from './observe-files.ts';
+import { code } from './words.ts';
 
 const MIB = 1024 * 1024;
 /** Smallest difference of a site worth naming: 1 MiB, and a tenth of what the sites hold in all. */
@@ -111,7 +112,7 @@ export function memoryHints(base: MemorySide, head: MemorySide, opts: { names: P
     .filter((c) => sign * c.count > 0)
     .sort((x, y) => sign * (y.bytes - x.bytes) || sign * (y.count - x.count))
     .slice(0, 3);
-  const objects = grown.length ? `; objects that grew on ${leaking} more than on the other side: ${grown.map((c) => `\`${c.name}\` ${count(sign * c.count)}${c.bytes ? ` (${mib(sign * c.bytes)})` : ''}`).join(', ')}` : '';
+  const objects = grown.length ? `; objects that grew on ${leaking} more than on the other side: ${grown.map((c) => `${code(c.name, 80)} ${count(sign * c.count)}${c.bytes ? ` (${mib(sign * c.bytes)})` : ''}`).join(', ')}` : '';
   const p = (leaking === 'head' ? head : base).soak.p;
   const requests = Math.max(1, leaking === 'head' ? head.requests : base.requests);
 
@@ -122,8 +123,8 @@ export function memoryHints(base: MemorySide, head: MemorySide, opts: { names: P
   for (const group of byPackage.values()) {
     const main = group[0];
     const delta = group.reduce((a, d) => a + d.delta, 0);
-    const who = main.site.package ?? "the app's own code";
-    const where = group.map((d) => d.site.site ?? '(unknown site)').slice(0, 3).join(', ');
+    const who = main.site.package === null ? "the app's own code" : code(main.site.package);
+    const where = group.map((d) => (d.site.site ? code(d.site.site) : '(unknown site)')).slice(0, 3).join(', ');
     hints.push({
       kind: 'memory',
       package: main.site.package,

@@ -10,6 +10,7 @@ import { rateRatioTest, type RateRatioResult } from '../stats/rate-ratio.ts';
 import type { PackageNames } from './attribution.ts';
 import type { OutboundKey, ProcessObservation } from './observe-files.ts';
 import { testWindows, windowRequests, type ObservedScenario } from './windows.ts';
+import { code } from './words.ts';
 
 /** One side's observe run. */
 export interface ObservedSide {
@@ -114,13 +115,13 @@ interface Compared {
 function describeCall(key: CallKey): string {
   switch (key.kind) {
     case 'http':
-      return `${key.method ?? 'HTTP'} ${key.destination}${key.path ?? ''}`;
+      return code(`${key.method ?? 'HTTP'} ${key.destination}${key.path ?? ''}`, 200);
     case 'tls':
-      return `TLS handshakes with ${key.destination}`;
+      return `TLS handshakes with ${code(key.destination)}`;
     case 'tcp':
-      return `TCP connects to ${key.destination}`;
+      return `TCP connects to ${code(key.destination)}`;
     default:
-      return `DNS lookups of ${key.destination}`;
+      return `DNS lookups of ${code(key.destination)}`;
   }
 }
 
@@ -173,8 +174,8 @@ export function outboundHints(base: ObservedSide, head: ObservedSide, opts: Outb
     group.sort((x, y) => KIND_ORDER.indexOf(x.key.kind) - KIND_ORDER.indexOf(y.key.kind) || Math.abs(y.test.rateHead - y.test.rateBase) - Math.abs(x.test.rateHead - x.test.rateBase));
     const [main, ...rest] = group;
     const { rateBase, rateHead } = main.test;
-    const who = main.key.package === null ? "the app's own code" : main.key.package + (main.via.length ? ` (via ${main.via.join(', ')})` : '');
-    const where = main.site ? ` at ${main.site}` : '';
+    const who = main.key.package === null ? "the app's own code" : code(main.key.package) + (main.via.length ? ` (via ${main.via.map((v) => code(v)).join(', ')})` : '');
+    const where = main.site ? ` at ${code(main.site)}` : '';
     const what = describeCall(main.key);
     let sentence: string;
     if (rateBase === 0) sentence = `head makes a new outbound call, ${what}: ${rate(rateHead)} per request (none on base)`;
@@ -184,7 +185,7 @@ export function outboundHints(base: ObservedSide, head: ObservedSide, opts: Outb
     hints.push({
       kind: 'outbound',
       package: main.key.package,
-      detail: `${sentence}, from ${who}${where}, in \`${main.scenario}\`${along.length ? `; with it ${along.join(', ')} per request` : ''}.`,
+      detail: `${sentence}, from ${who}${where}, in ${code(main.scenario)}${along.length ? `; with it ${along.join(', ')} per request` : ''}.`,
       base: rateBase,
       head: rateHead,
       perRequest: rateHead - rateBase,
