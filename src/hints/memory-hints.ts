@@ -1,9 +1,11 @@
-// Memory growth by allocation site, from a soak: each side's hook took a heap summary (objects by
-// constructor) at the start and the end of the measured part, and recorded what was allocated in
-// between and is still alive, by allocation site (Node: the sampling heap profiler; Python:
-// tracemalloc). Growth is named only where the soak's trend test already found a leak on one side (the
-// summaries are two points; the trend test has the statistics), as the sites and constructors that
-// hold more on the leaking side than on the other.
+// Memory growth by allocation site, from a soak: from the end of the warm-up each side's hook records
+// what is allocated and still alive at the end of the soak, by allocation site (Node: the sampling heap
+// profiler; Python: tracemalloc), and takes a heap summary by constructor at the end. Growth is named
+// only where the soak's trend test already found a leak on one side (these are two points; the trend
+// test has the statistics), as the sites that hold more on the leaking side than on the other, and the
+// constructors with more live objects there at the end (both sides are the same age, under the same
+// load). No summary at the start: taking one leaves tens of MiB freed but resident, which the app's
+// next allocations reuse, hiding the growth the soak measures (docs/hints.md).
 import type { Hint, SoakSide } from '../model.ts';
 import type { PackageNames } from './attribution.ts';
 import type { ProcessObservation } from './observe-files.ts';
@@ -27,6 +29,8 @@ interface SiteTotal {
   changed: boolean;
   ecosystem?: 'npm' | 'pypi';
   site: string | null;
+  /** Node: the allocating function, whose start `site` is. */
+  fn?: string;
   bytes: number;
 }
 
@@ -45,7 +49,9 @@ function sitesOf(side: MemorySide, names: PackageNames): Map<string, SiteTotal> 
       const resolved = s.package === null ? null : names.resolve(s.package, ecosystem);
       const file = s.site?.replace(/:\d+$/, '') ?? null;
       const id = JSON.stringify([resolved?.name ?? null, file]);
-      const entry = sites.get(id) ?? { package: resolved?.name ?? null, changed: resolved?.changed ?? false, ...(resolved ? { ecosystem } : {}), site: s.site, bytes: 0 };
+      const entry = sites.get(id) ?? {
+        package: resolved?.name ?? null, changed: resolved?.changed ?? false, ...(resolved ? { ecosystem } : {}), site: s.site, ...(s.function ? { fn: s.function } : {}), bytes: 0,
+      };
       entry.bytes += s.bytes;
       sites.set(id, entry);
     }
@@ -53,33 +59,18 @@ function sitesOf(side: MemorySide, names: PackageNames): Map<string, SiteTotal> 
   return sites;
 }
 
-/** Growth of live objects by constructor between the two summaries. */
+/** Live objects by constructor at the end of the soak (both sides are the same age, under the same load). */
 function constructorsOf(side: MemorySide): Map<string, ConstructorGrowth> {
-  const growth = new Map<string, ConstructorGrowth>();
-  const add = (name: string, count: number, bytes: number) => {
-    const g = growth.get(name) ?? { name, count: 0, bytes: 0 };
-    g.count += count;
-    g.bytes += bytes;
-    growth.set(name, g);
-  };
+  const live = new Map<string, ConstructorGrowth>();
   for (const proc of side.processes) {
-    const end = proc.heapEnd?.constructors ?? [];
-    for (const c of end) {
-      if (c.countBefore !== undefined) add(c.name, c.count - c.countBefore, 0);
+    for (const c of proc.heapEnd?.constructors ?? []) {
+      const g = live.get(c.name) ?? { name: c.name, count: 0, bytes: 0 };
+      g.count += c.count;
+      g.bytes += c.bytes;
+      live.set(c.name, g);
     }
-    if (end.some((c) => c.countBefore !== undefined)) continue;
-    // Node: rows of the end summary against the start's.
-    const start = new Map((proc.heapStart?.constructors ?? []).map((c) => [`${c.type}\0${c.name}`, c]));
-    const seen = new Set<string>();
-    for (const c of end) {
-      const key = `${c.type}\0${c.name}`;
-      seen.add(key);
-      const before = start.get(key);
-      add(c.name, c.count - (before?.count ?? 0), c.bytes - (before?.bytes ?? 0));
-    }
-    for (const [key, c] of start) if (!seen.has(key)) add(c.name, -c.count, -c.bytes);
   }
-  return growth;
+  return live;
 }
 
 const mib = (bytes: number) => `${bytes >= 0 ? '+' : '−'}${(Math.abs(bytes) / MIB).toFixed(Math.abs(bytes) >= 10 * MIB ? 0 : 1)} MiB`;
@@ -109,10 +100,11 @@ export function memoryHints(base: MemorySide, head: MemorySide, opts: { names: P
       count: (ctorHead.get(name)?.count ?? 0) - (ctorBase.get(name)?.count ?? 0),
       bytes: (ctorHead.get(name)?.bytes ?? 0) - (ctorBase.get(name)?.bytes ?? 0),
     }))
-    .filter((c) => sign * c.count > 0)
+    // Differences of a few objects are the two processes' own; a leak leaves thousands, or megabytes.
+    .filter((c) => sign * c.count > 0 && (sign * c.count >= 1000 || sign * c.bytes >= MIB))
     .sort((x, y) => sign * (y.bytes - x.bytes) || sign * (y.count - x.count))
     .slice(0, 3);
-  const objects = grown.length ? `; objects that grew on ${leaking} more than on the other side: ${grown.map((c) => `${code(c.name, 80)} ${count(sign * c.count)}${c.bytes ? ` (${mib(sign * c.bytes)})` : ''}`).join(', ')}` : '';
+  const objects = grown.length ? `; live objects ${leaking} has more of at the end: ${grown.map((c) => `${code(c.name, 80)} ${count(sign * c.count)}${c.bytes ? ` (${mib(sign * c.bytes)})` : ''}`).join(', ')}` : '';
   const p = (leaking === 'head' ? head : base).soak.p;
   const requests = Math.max(1, leaking === 'head' ? head.requests : base.requests);
 
@@ -124,13 +116,18 @@ export function memoryHints(base: MemorySide, head: MemorySide, opts: { names: P
     const main = group[0];
     const delta = group.reduce((a, d) => a + d.delta, 0);
     const who = main.site.package === null ? "the app's own code" : code(main.site.package);
-    const where = group.map((d) => (d.site.site ? code(d.site.site) : '(unknown site)')).slice(0, 3).join(', ');
+    const where = group
+      .slice(0, 3)
+      .map((d) => (d.site.fn ? `function ${code(d.site.fn, 80)} (${d.site.site ? code(d.site.site) : '?'})` : d.site.site ? code(d.site.site) : '(unknown site)'))
+      .join(', ');
+    // Node's sampler weighs the JavaScript heap; a buffer's contents live outside it (see the objects).
+    const heap = main.site.fn !== undefined ? ' of JavaScript heap' : '';
     hints.push({
       kind: 'memory',
       package: main.site.package,
       detail:
-        `${leaking === 'head' ? 'head retains' : 'base retained'} ${mib(sign * delta).slice(1)} more than ${leaking === 'head' ? 'base' : 'head'} ` +
-        `in memory allocated by ${who} at ${where} over the soak's measured part${hints.length === 0 ? objects : ''}.`,
+        `${leaking === 'head' ? 'head retains' : 'base retained'} ${mib(sign * delta).slice(1)}${heap} more than ${leaking === 'head' ? 'base' : 'head'} ` +
+        `allocated by ${who} in ${where} since the warm-up${hints.length === 0 ? objects : ''}.`,
       base: group.reduce((a, d) => a + d.base, 0),
       head: group.reduce((a, d) => a + d.head, 0),
       perRequest: delta / requests,

@@ -75,20 +75,16 @@ const constructorSchema = z.object({
   name: text(500),
   count: z.number().nonnegative(),
   bytes: z.number().nonnegative().default(0),
-  /** Python: gc's count at the start, in the same row. */
-  countBefore: z.number().nonnegative().optional(),
 });
 const siteSchema = z.object({
   package: text(214).nullable(),
   site: text(600).nullable(),
+  /** Node: the allocating function (V8 samples by function; `site` is where it starts). */
+  function: text(500).nullable().optional(),
   bytes: z.number().nonnegative(),
   count: z.number().nonnegative().optional(),
 });
-const heapStartSchema = z.object({
-  at: z.number(),
-  constructors: z.array(constructorSchema).max(1_000).optional(),
-  types: z.record(text(500), z.number()).optional(),
-});
+const heapStartSchema = z.object({ at: z.number() });
 const heapEndSchema = z.object({
   at: z.number(),
   constructors: z.array(constructorSchema).max(1_000).default([]),

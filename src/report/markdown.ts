@@ -117,7 +117,7 @@ function whySection(result: JobResult): string {
   const hints = result.hints ?? [];
   if (hints.length === 0) return '';
   const more = hints.length > TOP_HINTS ? [`- … ${hints.length - TOP_HINTS} more in the result JSON (\`hints\`).`] : [];
-  const source = result.soak ? 'from heap summaries at the start and end of the soak' : 'from one unmeasured observe run per side';
+  const source = result.soak ? "from the memory hook: live allocations by site since the warm-up, live objects at the end" : 'from one unmeasured observe run per side';
   return [`**Why** <sub>(${source}; docs/hints.md)</sub>`, '', ...hints.slice(0, TOP_HINTS).map(hintLine), ...more].join('\n');
 }
 

@@ -7,7 +7,7 @@ Python imports `sitecustomize` at start-up; this one watches what the app does w
 - cpu: a sampling profile from a thread that reads sys._current_frames() and shares the process's CPU
   since the last look among the threads working at this one (not those blocked in I/O);
 - memory (soaks): tracemalloc between two moments the orchestrator names, by allocation site, and the
-  garbage collector's objects by type.
+  garbage collector's objects by type at the second.
 It writes into BUMPBENCH_OBSERVE_DIR and takes its orders from files the orchestrator creates there
 (`stop`, `mem-start`, `mem-end`). Standard library only; nothing here may raise into the app. A
 sitecustomize of the app's own (found further along sys.path) still runs after this one.
@@ -338,11 +338,12 @@ def _observe(out):
     def memory_step():
         import tracemalloc
 
+        # Nothing is counted at the start (walking every object there would leave freed memory behind that
+        # hides growth): tracemalloc, started there, sees what is allocated from then on.
         if memory["state"] == "idle" and os.path.exists(os.path.join(out, "mem-start")):
             memory["state"] = "started"
-            memory["types"] = gc_types()
-            write_atomic(path_of("heap-start.json"), json.dumps({"at": mono_ms(), "types": memory["types"]}))
             tracemalloc.start(16)
+            write_atomic(path_of("heap-start.json"), json.dumps({"at": mono_ms()}))
         elif memory["state"] == "started" and os.path.exists(os.path.join(out, "mem-end")):
             memory["state"] = "done"
             snapshot = tracemalloc.take_snapshot()
@@ -353,6 +354,7 @@ def _observe(out):
                 for frame in reversed(stat.traceback):  # innermost first
                     kind, top, where = classify(frame.filename)
                     if kind != "runtime":
+                        # tracemalloc knows the line that allocated.
                         origin = {"package": top, "site": "%s:%d" % (where, frame.lineno)}
                         break
                 key = (origin["package"], origin["site"])
@@ -360,13 +362,8 @@ def _observe(out):
                 entry["bytes"] += stat.size
                 entry["count"] += stat.count
             top_sites = sorted(sites.values(), key=lambda e: -e["bytes"])[:200]
-            before = memory["types"]
-            after = gc_types()
-            constructors = [
-                {"type": "object", "name": name, "count": after.get(name, 0), "countBefore": before.get(name, 0), "bytes": 0}
-                for name in set(before) | set(after)
-            ]
-            constructors.sort(key=lambda e: -(e["count"] - e["countBefore"]))
+            constructors = [{"type": "object", "name": name, "count": n, "bytes": 0} for name, n in gc_types().items()]
+            constructors.sort(key=lambda e: -e["count"])
             write_atomic(path_of("heap-end.json"), json.dumps({"at": mono_ms(), "sites": top_sites, "constructors": constructors[:500]}))
             write_atomic(path_of("mem-done"), "")
 
