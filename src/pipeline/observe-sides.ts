@@ -36,13 +36,18 @@ export interface ObserveSidesOptions {
   signal?: AbortSignal;
 }
 
-interface SideRun {
+export interface SideRun {
   scenarios: ObservedScenario[];
   processes: ProcessObservation[];
   notes: string[];
 }
 
-async function observeSide(prepared: PreparedSide, side: 'base' | 'head', opts: ObserveSidesOptions): Promise<SideRun> {
+/** One side's observe run: a fresh server with the hooks, every scenario once, then the hooks' report. */
+export async function observeSide(
+  prepared: PreparedSide,
+  side: 'base' | 'head',
+  opts: Pick<ObserveSidesOptions, 'config' | 'load' | 'serverCpus' | 'workDir' | 'signal'>,
+): Promise<SideRun> {
   const dir = await observeDir(prepared, path.join(opts.workDir, side));
   const notes: string[] = [];
   const scenarios: ObservedScenario[] = [];

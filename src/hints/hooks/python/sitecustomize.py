@@ -5,7 +5,7 @@ Python imports `sitecustomize` at start-up; this one watches what the app does w
   package whose code issued it, counted per 100 ms bucket of the monotonic clock the load generator also
   counts responses by;
 - cpu: a sampling profile from a thread that reads sys._current_frames() and shares the process's CPU
-  since the last look among the threads working at this one (not those blocked in I/O);
+  among the stacks of the threads whose CPU clocks moved during its looks (not those blocked in I/O);
 - memory (soaks): tracemalloc between two moments the orchestrator names, by allocation site, and the
   garbage collector's objects by type at the second.
 It writes into BUMPBENCH_OBSERVE_DIR and takes its orders from files the orchestrator creates there
@@ -201,11 +201,12 @@ def _observe(out):
         real_handshake = ssl.SSLSocket.do_handshake
 
         def do_handshake(self, *args, **kwargs):
-            try:
-                port = self.getpeername()[1]
-            except Exception:
-                port = None
-            record("tls", self.server_hostname, port)
+            if not self.server_side:  # a handshake the app's own TLS server answers is not outbound
+                try:
+                    port = self.getpeername()[1]
+                except Exception:
+                    port = None
+                record("tls", self.server_hostname, port)
             return real_handshake(self, *args, **kwargs)
 
         ssl.SSLSocket.do_handshake = do_handshake
@@ -222,21 +223,16 @@ def _observe(out):
         http.client.HTTPConnection.putrequest = putrequest
 
     # ---- CPU sampling -----------------------------------------------------------------------------
-    # At each tick every thread that is running or waiting for the GIL (Linux: state R, or asleep in
-    # futex) is seen on its current stack; each 100 ms bucket's process CPU is then shared among the
-    # stacks seen in it, in proportion. A thread blocked in I/O (a keep-alive connection between
-    # requests) is not working, whatever it did before: a stack is charged for time spent in it, not for
-    # being where a thread waits. CPU of a bucket in which no thread was seen working is unattributed.
-    import platform
-
-    threading_file = threading.__file__
-    idle_waits = {"wait", "_wait_for_tstate_lock", "acquire"}
-    futex_calls = {"x86_64": ("202", "449"), "aarch64": ("98", "449"), "arm64": ("98", "449")}.get(platform.machine(), ("202",))
+    # A look at the threads is a short window: read every thread's CPU clock, let go of the GIL for a
+    # moment (whoever wants to run, runs), read the clocks again and take the stacks. A thread whose
+    # clock moved in between was working just now, and its stack says where; one blocked in I/O (a
+    # keep-alive connection between requests) or waiting for the GIL did not move. Each 100 ms bucket's
+    # process CPU is then shared among the stacks seen working in it, in proportion to their CPU in the
+    # windows. CPU of a bucket in which no thread was seen working is unattributed.
     stacks = {}
-    # Looks at working threads per (bucket, stack); a bucket's CPU is shared in proportion to them.
     samples = {}
     bucket_cpu = {}
-    bucket_units = {}
+    bucket_weight = {}
     cpu_state = {"process": None, "overheadUs": 0.0}
     threads = {}
 
@@ -249,70 +245,69 @@ def _observe(out):
             f = f.f_back
         return tuple(out_frames)
 
-    def working(native_id):
-        try:
-            with open("/proc/self/task/%d/stat" % native_id) as handle:
-                status = handle.read().rsplit(")", 1)[1].split()[0]
-            if status == "R":
-                return True
-            if status != "S":
-                return False
-            with open("/proc/self/task/%d/syscall" % native_id) as handle:
-                return handle.read().split(" ", 1)[0] in futex_calls
-        except (OSError, IndexError):
-            return False
+    def clocks(own_ident):
+        out_clocks = {}
+        for ident in sys._current_frames():
+            if ident == own_ident or ident == threads.get("control"):
+                continue
+            try:
+                out_clocks[ident] = time.clock_gettime(time.pthread_getcpuclockid(ident))
+            except (OSError, ValueError):
+                pass
+        return out_clocks
 
     def sample_once(own_ident, own_overhead):
         bucket = int(mono_ms() // bucket_ms)
         process_cpu = time.process_time()
         previous = cpu_state["process"]
         cpu_state["process"] = process_cpu
-        if previous is None:
-            return
-        spent = (process_cpu - previous) * 1e6 - own_overhead
+        spent = 0.0 if previous is None else (process_cpu - previous) * 1e6 - own_overhead
         if spent > 0:
             bucket_cpu[bucket] = bucket_cpu.get(bucket, 0.0) + spent
-        natives = {t.ident: t.native_id for t in threading.enumerate()}
-        for ident, frame in sys._current_frames().items():
-            if ident == own_ident or ident == threads.get("control"):
-                continue
-            # A thread parked in threading's own waits sleeps on a lock, not on the GIL: idle.
-            if frame.f_code.co_filename == threading_file and frame.f_code.co_name in idle_waits:
-                continue
-            native = natives.get(ident)
-            if native is None or not working(native):
+        before = clocks(own_ident)
+        time.sleep(0.0002)
+        after = clocks(own_ident)
+        frames = sys._current_frames()
+        for ident, cpu in after.items():
+            moved = (cpu - before.get(ident, cpu)) * 1e6
+            frame = frames.get(ident)
+            if moved <= 0 or frame is None:
                 continue
             stack = stack_of(frame)
             sid = stacks.get(stack)
             if sid is None:
                 sid = stacks[stack] = len(stacks)
             key = (bucket, sid)
-            samples[key] = samples.get(key, 0) + 1
-            bucket_units[bucket] = bucket_units.get(bucket, 0) + 1
+            samples[key] = samples.get(key, 0.0) + moved
+            bucket_weight[bucket] = bucket_weight.get(bucket, 0.0) + moved
 
     def sampler():
+        # The sampler runs only once it has the GIL. With the default 5 ms switch interval a thread
+        # whose burst of work is shorter keeps it until its next I/O, so every look would find threads
+        # at their I/O calls; at 0.5 ms the look lands inside the work. (Observe runs only.)
+        sys.setswitchinterval(0.0005)
         own = threading.get_ident()
         own_clock = time.pthread_getcpuclockid(own)
         cpu_state["process"] = None
         overhead = 0.0
         while not state.get("finished"):
             time.sleep(cpu_interval)
-            before = time.clock_gettime(own_clock)
+            started = time.clock_gettime(own_clock)
             try:
                 with lock:
                     sample_once(own, overhead)
             except Exception:
                 pass
             # The sampler's own CPU is in the process's: it is taken out of the next interval.
-            overhead = (time.clock_gettime(own_clock) - before) * 1e6
+            overhead = (time.clock_gettime(own_clock) - started) * 1e6
             cpu_state["overheadUs"] += overhead
 
     def write_profile():
         by_id = [None] * len(stacks)
         for stack, sid in stacks.items():
             by_id[sid] = [list(frame) for frame in stack]
-        weighed = [[b, sid, round(units * bucket_cpu.get(b, 0.0) / bucket_units[b], 1)] for (b, sid), units in samples.items()]
-        unattributed = sorted([b, round(us, 1)] for b, us in bucket_cpu.items() if not bucket_units.get(b))
+        weighed = [[b, sid, round(w * bucket_cpu.get(b, 0.0) / bucket_weight[b], 1)] for (b, sid), w in samples.items()]
+        unattributed = sorted([b, round(us, 1)] for b, us in bucket_cpu.items() if not bucket_weight.get(b))
         write_atomic(path_of("pyprofile.json"), json.dumps({
             "bucketMs": bucket_ms,
             "intervalUs": cpu_interval * 1e6,
@@ -426,7 +421,7 @@ def _observe(out):
         stacks.clear()
         samples.clear()
         bucket_cpu.clear()
-        bucket_units.clear()
+        bucket_weight.clear()
         cpu_state.update({"process": None, "overheadUs": 0.0})
         memory.clear()
         memory["state"] = "idle"
