@@ -28,16 +28,19 @@ export async function orderHooks(dir: string, order: HookOrder): Promise<void> {
 
 /**
  * Wait until every process that started a hook has answered (`done` after stop, `mem-done` after
- * mem-end), or `timeoutMs`. Returns how many did not.
+ * mem-end), or `timeoutMs`, or the server is gone (`running` says false: a dead process never answers).
+ * Returns how many did not.
  */
-export async function waitForHooks(dir: string, answer: 'done' | 'mem-done', timeoutMs: number, signal?: AbortSignal): Promise<number> {
+export async function waitForHooks(
+  dir: string, answer: 'done' | 'mem-done', timeoutMs: number, opts: { signal?: AbortSignal; running?: () => boolean } = {},
+): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    signal?.throwIfAborted();
+    opts.signal?.throwIfAborted();
     const states = await processStates(dir);
     const answered = new Set(answer === 'done' ? states.done : states.memoryDone);
     const missing = states.started.filter((pid) => !answered.has(pid)).length;
-    if (missing === 0 || Date.now() >= deadline) return missing;
+    if (missing === 0 || Date.now() >= deadline || opts.running?.() === false) return missing;
     await sleep(50);
   }
 }

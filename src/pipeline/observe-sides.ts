@@ -63,7 +63,7 @@ export async function observeSide(
       scenarios.push({ scenario: scenario.name, bucketMs: BUCKET_MS, completions: new Map(run.completions ?? []) });
     }
     await orderHooks(dir, 'stop');
-    const missing = await waitForHooks(dir, 'done', STOP_WAIT_MS, opts.signal);
+    const missing = await waitForHooks(dir, 'done', STOP_WAIT_MS, { signal: opts.signal, running: () => !server.exited });
     if (missing > 0) notes.push(`${missing} process(es) of ${side}'s observe server did not finish their report within ${STOP_WAIT_MS / 1000} s.`);
   } finally {
     await server.stop();

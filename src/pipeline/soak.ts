@@ -23,10 +23,10 @@ import type { Hint } from '../model.ts';
 /** How long the hooks get for the end-of-soak heap summary (a snapshot of a big heap takes a while). */
 const HEAP_WAIT_MS = 120_000;
 
-/** Order the end-of-soak heap summaries on both sides at once, and read them. */
-async function collectHeaps(dirs: readonly string[], signal?: AbortSignal): Promise<ProcessObservation[][]> {
+/** Order the end-of-soak heap summaries on both sides at once (a server that exited has none to give), and read them. */
+async function collectHeaps(dirs: readonly string[], servers: readonly ServerHandle[], signal?: AbortSignal): Promise<ProcessObservation[][]> {
   await Promise.all(dirs.map((dir) => orderHooks(dir, 'mem-end')));
-  await Promise.all(dirs.map((dir) => waitForHooks(dir, 'mem-done', HEAP_WAIT_MS, signal)));
+  await Promise.all(dirs.map((dir, i) => waitForHooks(dir, 'mem-done', HEAP_WAIT_MS, { signal, running: () => !servers[i].exited })));
   return Promise.all(dirs.map((dir) => readObservation(dir)));
 }
 
@@ -110,7 +110,7 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
       clearInterval(ticker);
       clearTimeout(memoryStart);
     }
-    const heaps = memoryStarted ? await collectHeaps(observeDirs, signal) : null;
+    const heaps = memoryStarted ? await collectHeaps(observeDirs, servers, signal) : null;
     if (config.hints && !memoryStarted) notes.push('No memory hints: the soak ended before its warm-up did.');
 
     progress({ phase: 'analyse', message: 'testing each side for a memory trend' });
