@@ -9,8 +9,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoadGenerator, type LoadGenerator } from '../../src/bench/index.ts';
 import { parseConfigText } from '../../src/config/load.ts';
-import { PackageNames, countedBuckets, outboundHints, samplesFromPython, samplesFromV8, type AttributedSample, type ProcessObservation } from '../../src/hints/index.ts';
+import {
+  PackageNames, countedBuckets, outboundHints, readObservation, samplesFromPython, samplesFromV8, type AttributedSample, type ProcessObservation,
+} from '../../src/hints/index.ts';
 import { childEnvFor } from '../../src/pipeline/child-env.ts';
+import { startSideServer } from '../../src/pipeline/measure-sample.ts';
+import { observeDir, observeExtras, orderHooks, waitForHooks } from '../../src/pipeline/observe-run.ts';
 import { observeSide, type SideRun } from '../../src/pipeline/observe-sides.ts';
 import type { PreparedSide } from '../../src/pipeline/prepare-side.ts';
 import { DEFAULT_LIMITS, Sandbox } from '../../src/sandbox/sandbox.ts';
@@ -39,6 +43,10 @@ exports.item = async (port, id) => {
 exports.viaFetch = async (port) => { await (await fetch('http://localhost:' + port + '/fetched')).text(); };
 // A fresh connection each time (no keep-alive): one TLS handshake per request.
 exports.secure = (port) => get('https://localhost:' + port + '/secure', { rejectUnauthorized: false, agent: false });
+const kept = [];
+// An array of 256 numbers: a kilobyte or two of JavaScript heap (a repeated string would be a few shared cons cells).
+class CacheEntry { constructor(id) { this.id = id; this.payload = new Array(256).fill(id); } }
+exports.remember = (id) => { kept.push(new CacheEntry(id)); };
 exports.burn = (ms) => { const end = process.hrtime.bigint() + BigInt(${extra ? 2 : 1} * ms * 1e6); let x = 0; while (process.hrtime.bigint() < end) x++; return x; };
 `;
 
@@ -57,6 +65,7 @@ http.createServer(async (req, res) => {
     else if (req.url === '/fetch') await kit.viaFetch(upstream);
     else if (req.url === '/tls') await kit.secure(secure);
     else if (req.url === '/burn') kit.burn(5);
+    else if (req.url === '/leak') kit.remember(n++);
     res.end('done');
   } catch (err) {
     res.statusCode = 500;
@@ -95,6 +104,19 @@ def by_name(port):
 
 def secure(port):
     _get(http.client.HTTPSConnection("localhost", port, timeout=5, context=_INSECURE), "/secure")
+
+
+_KEPT = []
+
+
+class CacheEntry:
+    def __init__(self, ident):
+        self.ident = ident
+        self.payload = "x" * 2048 + str(ident)
+
+
+def remember(ident):
+    _KEPT.append(CacheEntry(ident))
 
 
 def burn(ms):
@@ -156,6 +178,8 @@ class App(Quiet):
             egresskit.secure(SECURE)
         elif self.path == "/burn":
             egresskit.burn(5)
+        elif self.path == "/leak":
+            egresskit.remember(next(COUNTER))
         self.reply("done")
 
 
@@ -287,6 +311,35 @@ for (const runtime of ['node', 'python'] as const) {
     it('attributes the CPU the package burns to it', () => {
       expect(cpuShare(base, 'burn', pkg)).toBeGreaterThan(0.5);
       expect(cpuShare(base, 'plain', pkg)).toBeLessThan(0.05);
+    });
+
+    it('memory mode: live allocations by site since mem-start, and live objects by type at mem-end', async () => {
+      const dir = path.join(root, runtime, 'head');
+      const { side: prep, start } = prepared(dir, 'head', runtime === 'node' ? 'node server.mjs' : 'python3 server.py', sandbox);
+      const config = parseConfigText(`start: ${start}\nready: /health\nscenarios:\n  - { name: leak, path: /leak, connections: 2, duration: 1s, warmup: 0 }\n`, 'test');
+      const hooks = await observeDir(prep, path.join(root, runtime, 'observe-memory'));
+      const server = await startSideServer(prep, config, 'memory', undefined, observeExtras(prep, hooks, ['memory']));
+      try {
+        await orderHooks(hooks, 'mem-start');
+        await new Promise((r) => setTimeout(r, 300));
+        const run = await load.run(server.url, config.scenarios[0]);
+        expect(run.requests).toBeGreaterThan(200);
+        await orderHooks(hooks, 'mem-end');
+        expect(await waitForHooks(hooks, 'mem-done', 60_000, { running: () => !server.exited })).toBe(0);
+        const [proc] = (await readObservation(hooks)).filter((p) => p.heapEnd);
+        const site = proc.heapEnd!.sites.find((s) => s.package === pkg)!;
+        // Each request keeps an entry of a kilobyte or two (its exact size is the runtime's layout): the
+        // package's site holds most of what was allocated since mem-start and is still alive (the rest is
+        // the server's own per-connection state, charged to no package).
+        const all = proc.heapEnd!.sites.reduce((a, s) => a + s.bytes, 0);
+        expect(site.bytes).toBeGreaterThan(500 * run.requests);
+        expect(site.bytes).toBeGreaterThan(0.5 * all);
+        expect(site.site).toMatch(runtime === 'node' ? /^egress-kit\/index\.js:\d+$/ : /^egresskit\/__init__\.py:\d+$/);
+        const entries = proc.heapEnd!.constructors.find((c) => c.name === 'CacheEntry')!;
+        expect(entries.count).toBeGreaterThanOrEqual(run.requests);
+      } finally {
+        await server.stop();
+      }
     });
 
     it('head against base: one outbound hint, for the new call, on its scenario only', () => {

@@ -401,6 +401,10 @@ function start() {
   // No heap snapshot at the start: writing and reading one leaves tens of MiB freed but resident, which
   // the app's next allocations reuse, hiding the very growth the soak measures. The sampling heap
   // profiler started there sees what is allocated from then on and still alive at the end.
+  // V8's sampling heap profiler names the outermost function of an optimized frame: an allocation in a
+  // package function inlined into the app's handler would be charged to the app. Soaks measure memory,
+  // not speed, so their servers are not inlined (what they retain does not change).
+  if (modes.has('memory')) require('node:v8').setFlagsFromString('--no-turbo-inlining');
   let memoryState = 'idle';
   function memoryStep() {
     if (memoryState === 'idle' && fs.existsSync(path.join(OUT, 'mem-start'))) {
