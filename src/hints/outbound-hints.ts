@@ -64,8 +64,10 @@ function destinationOf(key: OutboundKey, ephemeral: [number, number]): string {
 /** Every process's calls of one side, merged by what is compared (the site and file:line are not: they move between versions). */
 function callsOf(side: ObservedSide, opts: OutboundOptions): Map<string, CallCounts> {
   const calls = new Map<string, CallCounts>();
+  const bucketMs = side.scenarios[0]?.bucketMs;
   for (const proc of side.processes) {
-    if (!proc.outbound) continue;
+    // Counts in buckets of another size than the responses' cannot be put per request.
+    if (!proc.outbound || proc.outbound.bucketMs !== bucketMs) continue;
     const ecosystem = proc.runtime === 'node' ? 'npm' : 'pypi';
     for (const raw of proc.outbound.keys) {
       const resolved = raw.package === null ? null : opts.names.resolve(raw.package, ecosystem);
