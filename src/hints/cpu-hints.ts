@@ -76,20 +76,6 @@ export function scenarioCpu(side: CpuSide, observed: ObservedScenario): Scenario
 const us = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2));
 const signed = (x: number) => `${x >= 0 ? '+' : '−'}${us(Math.abs(x))}`;
 
-function ownerLabel(owner: string): string {
-  switch (owner) {
-    case APP:
-      return "the app's own code";
-    case RUNTIME:
-      return 'the runtime (outside any package)';
-    case GC:
-      return 'garbage collection';
-    case UNATTRIBUTED:
-      return 'short-lived threads';
-    default:
-      return owner;
-  }
-}
 
 export interface CpuHintOptions {
   names: PackageNames;
@@ -116,6 +102,9 @@ export function cpuHints(base: CpuSide, head: CpuSide, opts: CpuHintOptions): Hi
 
     const candidates: { owner: string; delta: number; p: number; base: OwnerCpu | undefined; head: OwnerCpu | undefined }[] = [];
     for (const owner of new Set([...b.owners.keys(), ...h.owners.keys()])) {
+      // The runtime, GC and short threads are where time went, not whose code sent it there: they stay
+      // in the figures (cpuTable), and a hint names a package or the app.
+      if (owner === RUNTIME || owner === GC || owner === UNATTRIBUTED) continue;
       const ob = b.owners.get(owner);
       const oh = h.owners.get(owner);
       if (Math.max(ob?.samples ?? 0, oh?.samples ?? 0) < MIN_SAMPLES) continue;
@@ -137,14 +126,18 @@ export function cpuHints(base: CpuSide, head: CpuSide, opts: CpuHintOptions): Hi
         }
       }
       const top = [...fnDelta.entries()].filter(([, d]) => Math.sign(d) === direction).sort((x, y) => Math.abs(y[1]) - Math.abs(x[1])).slice(0, 3);
-      const isPackage = ![APP, RUNTIME, GC, UNATTRIBUTED].includes(c.owner);
+      const isPackage = c.owner !== APP;
       const resolved = isPackage ? opts.names.resolve(c.owner, c.head?.ecosystem ?? c.base?.ecosystem ?? 'npm') : null;
-      const who = resolved ? code(resolved.name) : ownerLabel(c.owner);
+      const who = resolved ? code(resolved.name) : "the app's own code";
       const baseUs = (c.base?.us ?? 0) / b.requests;
       const headUs = (c.head?.us ?? 0) / h.requests;
       const verb = direction > 0 ? 'adds' : 'saves';
       const siteOfFn = (fn: string) => c.head?.functions.get(fn)?.site ?? c.base?.functions.get(fn)?.site;
-      const fns = top.length ? `; mostly in ${top.map(([fn, d]) => `${code(fn.replace(/ \(.*\)$/, ''), 80)} (${code(siteOfFn(fn) ?? fn)}) ${signed(d)} µs`).join(', ')}` : '';
+      const fnWords = (fn: string) => {
+        const site = siteOfFn(fn);
+        return `${code(fn.replace(/ \(.*\)$/, ''), 80)}${site ? ` (${code(site)})` : ''}`;
+      };
+      const fns = top.length ? `; mostly in ${top.map(([fn, d]) => `${fnWords(fn)} ${signed(d)} µs`).join(', ')}` : '';
       hints.push({
         kind: 'cpu',
         package: resolved?.name ?? null,

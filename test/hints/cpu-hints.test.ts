@@ -74,3 +74,14 @@ describe('cpuHints', () => {
     expect(row.owners[0].head / row.owners[0].base).toBeGreaterThan(2.5);
   });
 });
+
+describe('cpuHints owners', () => {
+  it('names packages and the app, not the runtime or GC (they stay in the figures)', () => {
+    const base = { scenarios: [slug], samples: profile({ textkit: 2000, '(runtime)': 300, '(gc)': 300 }, 11) };
+    const head = { scenarios: [slug], samples: profile({ textkit: 4000, '(runtime)': 2300, '(gc)': 2300 }, 12) };
+    const hints = cpuHints(base, head, { names: names(), measured: measured(2.5, [2.2, 2.8]) });
+    expect(hints.map((h) => h.package)).toEqual(['textkit']);
+    const [row] = cpuTable(base, head, names());
+    expect(row.owners.map((o) => o.name).sort()).toEqual(['(gc)', '(runtime)', 'textkit']);
+  });
+});
