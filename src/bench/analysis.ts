@@ -1,7 +1,7 @@
 // Turns the samples of a compare into verdicts: per scenario and metric, Mann-Whitney U and the
 // Hodges-Lehmann head/base ratio with its interval, judged against a threshold that is never below what
 // this runner's noise allows, then Holm across every gated test before anything is called a regression.
-import type { MetricName, MetricResult, RunSample, ScenarioResult, Verdict } from '../model.ts';
+import type { MetricName, MetricResult, RunSample, ScenarioResult, Verdict, WarmupSummary } from '../model.ts';
 import type { Thresholds } from '../config/schema.ts';
 import {
   coefficientOfVariation,
@@ -105,6 +105,18 @@ function scenarioVerdict(metrics: MetricResult[]): Verdict {
   return 'unchanged';
 }
 
+/** How long one side's runs warmed up; null when none recorded a warm-up. */
+export function warmupSummary(runs: readonly RunSample[]): WarmupSummary | null {
+  const seconds = runs.map((r) => r.warmupSec).filter((s): s is number => s !== undefined && s > 0);
+  if (seconds.length === 0) return null;
+  return {
+    runs: seconds.length,
+    medianSec: Math.round(median(seconds) * 100) / 100,
+    maxSec: Math.round(Math.max(...seconds) * 100) / 100,
+    unsettled: runs.filter((r) => r.warmupSettled === false).length,
+  };
+}
+
 export function analyseSamples(scenarios: string[], samples: RunSample[], options: AnalysisOptions): ScenarioResult[] {
   const results = scenarios.map((name): ScenarioResult => {
     const mine = samples.filter((s) => s.scenario === name);
@@ -116,6 +128,8 @@ export function analyseSamples(scenarios: string[], samples: RunSample[], option
       const r = analyseMetric(name, metric, base, head, options);
       if (r) metrics[metric.name] = r;
     }
+    const warmBase = warmupSummary(base);
+    const warmHead = warmupSummary(head);
     return {
       name,
       verdict: 'inconclusive',
@@ -123,6 +137,7 @@ export function analyseSamples(scenarios: string[], samples: RunSample[], option
       metrics,
       failedRuns: mine.length - ok.length,
       loadGenBoundRuns: mine.filter((s) => s.loadGenBound).length,
+      ...(warmBase && warmHead ? { warmup: { base: warmBase, head: warmHead } } : {}),
     };
   });
 

@@ -2,7 +2,7 @@
 export { freePort } from './ports.ts';
 export { startServer, baseChildEnv, ServerStartError } from './server.ts';
 export type { ServerHandle, StartServerOptions, ServerStartFailure } from './server.ts';
-export { killAllServers, stopAllServers } from './process-group.ts';
+export { declareShutdownOwner, killAllServers, stopAllServers } from './process-group.ts';
 export { listTree, sampleTree, monitorTree, clockTicksPerSecond } from './proc-tree.ts';
 export type { TreeSample, TreeUsage, TreeMonitor } from './proc-tree.ts';
 export { createLoadGenerator, LoadGeneratorError } from './load-generator.ts';

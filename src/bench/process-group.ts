@@ -7,6 +7,17 @@ import type { ProcStat } from './proc-tree.ts';
 const live = new Set<number>();
 let handlersInstalled = false;
 let shuttingDown = false;
+/** Set by a long-running entry point (serve, worker) that handles SIGTERM/SIGINT itself. */
+let shutdownOwned = false;
+
+/**
+ * The caller owns shutdown: on SIGTERM/SIGINT/SIGHUP this module stops the servers but never re-raises the
+ * signal or exits, so the owner can release its job and exit in its own time. Without an owner (the CLI),
+ * a signal stops the servers and then ends the process the way the signal would have.
+ */
+export function declareShutdownOwner(): void {
+  shutdownOwned = true;
+}
 
 function signalPid(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -137,7 +148,7 @@ export async function stopAllServers(graceMs = 1_000): Promise<void> {
 const signalExitCodes: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 function onSignal(signal: NodeJS.Signals): void {
-  if (shuttingDown) {
+  if (shuttingDown && !shutdownOwned) {
     // A second Ctrl-C while we wait for graceful stops: stop waiting.
     killAllServers('SIGKILL');
     process.exit(signalExitCodes[signal] ?? 1);
@@ -145,8 +156,9 @@ function onSignal(signal: NodeJS.Signals): void {
   shuttingDown = true;
   void stopAllServers().finally(() => {
     shuttingDown = false;
-    // Another listener owns shutdown (Node does not exit on its own when a listener exists): leave it be.
-    if (process.listenerCount(signal) > 1) return;
+    // Someone else owns shutdown: leave it be. (Counting listeners is not enough: the owner may already
+    // have removed its own by the time the servers are stopped.)
+    if (shutdownOwned || process.listenerCount(signal) > 1) return;
     process.removeListener(signal, onSignal);
     // Re-raise so our parent sees "killed by SIGINT" (shells stop loops on that), exit code as fallback.
     process.kill(process.pid, signal);

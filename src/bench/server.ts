@@ -38,7 +38,7 @@ export interface ServerLauncher {
 const plainLauncher: ServerLauncher = {
   async plan(command, cwd, env, cpus) {
     const [file, ...args] = [...(cpus ? ['taskset', '-c', cpus] : []), '/bin/sh', '-c', command];
-    return { file, args, cwd, env, release: async () => {} };
+    return { file, args, cwd, env, release: async () => {}, spawned: () => {} };
   },
   probe: probeHere,
 };
@@ -170,6 +170,7 @@ async function startOnce(opts: StartServerOptions): Promise<ServerHandle> {
   });
 
   const pid = child.pid;
+  if (pid !== undefined) plan.spawned(pid);
   if (pid === undefined) {
     await exitPromise;
     await plan.release();

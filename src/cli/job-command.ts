@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseDurationMs } from '../config/units.ts';
 import type { JobRequest } from '../model.ts';
 import { renderMarkdown } from '../report/markdown.ts';
+import { parseRuntimeFlag } from '../runtimes/index.ts';
 import { runJob } from '../pipeline/run-job.ts';
 import { defaultDataDir } from '../store/results-store.ts';
 import { parseCommandArgs, usageLine, type CommandSpec, type Flags } from './command-args.ts';
@@ -24,6 +25,11 @@ const JOB_FLAGS = {
   ...REPO_FLAG,
   base: { type: 'string', value: 'REF', required: true, help: 'the commit before the upgrade (branch, tag or SHA)' },
   head: { type: 'string', value: 'REF', required: true, help: 'the commit with the upgrade' },
+} as const satisfies Flags;
+/** One commit on two runtimes (the CPython-or-PyPy question), or a side moved off what the repository pins. */
+const RUNTIME_FLAGS = {
+  'base-runtime': { type: 'string', value: 'RUNTIME', help: 'run base on this runtime, e.g. python3.11, pypy3, node22 (default: what the base commit pins)' },
+  'head-runtime': { type: 'string', value: 'RUNTIME', help: 'run head on this runtime (default: what the head commit pins); --base and --head may be one commit' },
 } as const satisfies Flags;
 const OUTPUT_FLAGS = {
   config: { type: 'string', value: 'FILE', help: 'the repo config (default: .github/bumpbench.yml of the base commit)' },
@@ -53,19 +59,19 @@ export const JOB_SPECS = {
   compare: {
     name: 'compare',
     summary: 'Measures base against head, alternating fresh servers, and prints the verdict per scenario and metric.',
-    flags: { ...JOB_FLAGS, ...OUTPUT_FLAGS, ...SANDBOX_FLAGS },
+    flags: { ...JOB_FLAGS, ...RUNTIME_FLAGS, ...OUTPUT_FLAGS, ...SANDBOX_FLAGS },
     notes: NOTES,
   },
   bisect: {
     name: 'bisect',
     summary: 'Confirms the regression (base vs head), then names the changed package and the first release that\ncarries it (docs/bisect.md).',
-    flags: { ...JOB_FLAGS, package: { type: 'string', value: 'NAME', help: 'search the releases of this package only (default: find the package first)' }, ...OUTPUT_FLAGS, ...SANDBOX_FLAGS },
+    flags: { ...JOB_FLAGS, package: { type: 'string', value: 'NAME', help: 'search the releases of this package only (default: find the package first)' }, ...RUNTIME_FLAGS, ...OUTPUT_FLAGS, ...SANDBOX_FLAGS },
     notes: NOTES,
   },
   soak: {
     name: 'soak',
     summary: "Runs base and head side by side under the same steady load and says whether head's memory grows\nwhere base's does not (docs/soak.md).",
-    flags: { ...JOB_FLAGS, duration: { type: 'string', value: '2h', help: 'how long, e.g. 30m or 2h (default: soak.duration of the config)' }, ...OUTPUT_FLAGS, ...SANDBOX_FLAGS },
+    flags: { ...JOB_FLAGS, duration: { type: 'string', value: '2h', help: 'how long, e.g. 30m or 2h (default: soak.duration of the config)' }, ...RUNTIME_FLAGS, ...OUTPUT_FLAGS, ...SANDBOX_FLAGS },
     notes: NOTES,
   },
 } as const satisfies Record<JobCommand, CommandSpec>;
@@ -73,7 +79,7 @@ export const JOB_SPECS = {
 export interface JobFlags {
   repo: string; base: string; head: string; config?: string; json?: string; markdown?: string;
   db?: string; 'data-dir'?: string; quiet: boolean; package?: string; soakSeconds?: number;
-  'no-sandbox': boolean; 'allow-host'?: string;
+  'no-sandbox': boolean; 'allow-host'?: string; 'base-runtime'?: string; 'head-runtime'?: string;
 }
 
 /** The flags of a job command, checked; `{ help }` when it was asked for. */
@@ -85,6 +91,15 @@ export function parseJobArgs(kind: JobCommand, args: string[]): JobFlags | { hel
   const flags = parsed.values as unknown as Omit<JobFlags, 'soakSeconds'> & { duration?: string };
   if (typeof flags.package === 'string' && flags.package.trim() === '') {
     throw new UsageError(`--package needs a package name, e.g. --package lodash\n${usageLine(spec)}`);
+  }
+  for (const flag of ['base-runtime', 'head-runtime'] as const) {
+    const value = flags[flag];
+    if (value === undefined) continue;
+    try {
+      parseRuntimeFlag(value, `--${flag}`);
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message}\n${usageLine(spec)}`);
+    }
   }
   let soakSeconds: number | undefined;
   if (typeof flags.duration === 'string') {
@@ -109,7 +124,10 @@ export async function runJobCommand(kind: JobCommand, args: string[], io: CliIo)
       repo: path.resolve(flags.repo),
       base: { ref: flags.base },
       head: { ref: flags.head },
-      options: { configFile: flags.config ? path.resolve(flags.config) : undefined, package: flags.package, soakSeconds: flags.soakSeconds },
+      options: {
+        configFile: flags.config ? path.resolve(flags.config) : undefined, package: flags.package, soakSeconds: flags.soakSeconds,
+        baseRuntime: flags['base-runtime'], headRuntime: flags['head-runtime'],
+      },
     };
     const result = await runJob(request, {
       dataDir: path.resolve(flags['data-dir'] ?? defaultDataDir()),

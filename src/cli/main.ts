@@ -9,12 +9,14 @@ const HELP = `bumpbench: catch performance regressions in dependency upgrades
   bumpbench diff BEFORE AFTER [--json]                  what changed between two lockfiles
   bumpbench calibrate --repo DIR [--ref REF]            measure this machine's noise (A/A pairs)
   bumpbench demo                                        run the whole story on the bundled example
+  bumpbench dashboard [--db FILE] [--port N]            browse results, history and running jobs (local)
+  bumpbench export --repo R --format csv|json           one repository's history as a file
   bumpbench serve                                       run the GitHub App (Probot) with its worker
   bumpbench worker                                      run a worker only
 
 bumpbench COMMAND --help (or -h) prints the flags of a command.
 Exit codes: 0 ran, 2 bad input (the message says how to fix it), 1 failure.
-Docs: docs/configuration.md, docs/architecture.md, docs/soak.md`;
+Docs: docs/configuration.md, docs/architecture.md, docs/soak.md, docs/dashboard.md`;
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -25,6 +27,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   diff: async () => (await import('./diff.ts')).runDiff,
   calibrate: async () => (await import('./calibrate.ts')).runCalibrateCommand,
   demo: async () => (await import('../demo/run-demo.ts')).runDemo,
+  dashboard: async () => (await import('./dashboard.ts')).runDashboardCommand,
+  export: async () => (await import('./export.ts')).runExportCommand,
   serve: async () => (await import('./serve.ts')).runServe as Command,
   worker: async () => (await import('./worker.ts')).runWorker as Command,
 };

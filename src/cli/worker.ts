@@ -1,48 +1,47 @@
 // `bumpbench worker`: the benchmark worker without the webhook server. Two ways to run it:
 // - alone: it takes jobs from the same SQLite queue as `bumpbench serve --no-worker` on this machine and
 //   reports to GitHub with the App's credentials (the same environment as serve);
-// - `--redis URL`: a runner of the fleet (src/jobs/fleet.ts). It takes runs from Redis, measures, and sends
-//   progress and results back; the App reports them. It needs no GitHub credentials.
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parseEnv } from 'node:util';
+// - with a Redis URL (BUMPBENCH_REDIS_URL / REDIS_URL, or --redis-url-file) and the fleet key: a runner of
+//   the fleet (src/jobs/fleet.ts). It takes signed runs from Redis, measures, and sends signed progress and
+//   results back; the App reports them. It needs no GitHub credentials.
 import { createProbot } from 'probot';
+import { declareShutdownOwner } from '../bench/index.ts';
 import { redactor, scrubSecretEnv } from '../github/redact.ts';
 import { createGitHubWorker } from '../github/worker-setup.ts';
 import { startFleetRunner } from '../jobs/fleet.ts';
 import { SqliteJobQueue } from '../jobs/sqlite-queue.ts';
 import { runJob } from '../pipeline/run-job.ts';
 import type { CommandSpec } from './command-args.ts';
+import { loadDotEnv } from './env-file.ts';
+import { readFleetSettings, type FleetSettings } from './fleet-settings.ts';
 import { processIo, reportError, type CliIo } from './io.ts';
-import { parseServeArgs, redactUrl, SERVE_SPEC, untilSignal, type ServeFlags } from './serve.ts';
-
-/** Like Probot's .env handling, but variables already set win over the file. */
-function loadDotEnv(file = path.join(process.cwd(), '.env')): void {
-  if (!existsSync(file)) return;
-  for (const [name, value] of Object.entries(parseEnv(readFileSync(file, 'utf8')))) {
-    if (process.env[name] === undefined) process.env[name] = value;
-  }
-}
+import { parseServeArgs, redactUrl, sandboxRefusal, sandboxRequirement, SERVE_SPEC, untilSignal, type ServeFlags } from './serve.ts';
 
 export const WORKER_SPEC = {
   name: 'worker',
   summary:
     'Runs the benchmark worker without the webhook server. Alone, it takes jobs from the queue of\n' +
     '`bumpbench serve --no-worker` on this machine and reports to GitHub as the App (the same environment as\n' +
-    'serve). With --redis URL (or REDIS_URL) it is a runner of the fleet and needs no GitHub credentials.',
+    'serve). With a Redis URL and the fleet key it is a runner of the fleet and needs no GitHub credentials.',
   flags: {
     'data-dir': SERVE_SPEC.flags['data-dir'],
-    redis: { type: 'string', value: 'URL', help: 'be a runner of the fleet on this Redis (default: $REDIS_URL)' },
+    'redis-url-file': SERVE_SPEC.flags['redis-url-file'],
+    'fleet-key-file': SERVE_SPEC.flags['fleet-key-file'],
     concurrency: { type: 'string', value: 'N', help: 'runs at once on this runner, 1 to 100 (default: 1)' },
+    'unsafe-no-sandbox': SERVE_SPEC.flags['unsafe-no-sandbox'],
+    redis: SERVE_SPEC.flags.redis,
   },
-  notes: 'Reads a .env file in the current directory (variables already set win). See docs/deployment.md.',
+  notes:
+    'Environment: BUMPBENCH_REDIS_URL or REDIS_URL, BUMPBENCH_FLEET_KEY (a runner); APP_ID and PRIVATE_KEY or\n' +
+    'PRIVATE_KEY_PATH (alone). Reads a .env file in the current directory (variables already set win).\n' +
+    'See docs/deployment.md.',
 } as const satisfies CommandSpec;
 
 export async function runWorker(args: string[], io: CliIo = processIo): Promise<number> {
   loadDotEnv();
   let flags;
   try {
-    flags = parseServeArgs(args, process.env, WORKER_SPEC);
+    flags = parseServeArgs(args, WORKER_SPEC);
   } catch (err) {
     return reportError(err, io);
   }
@@ -50,7 +49,20 @@ export async function runWorker(args: string[], io: CliIo = processIo): Promise<
     io.stdout(flags.help);
     return 0;
   }
-  if (flags.redisUrl) return runFleetRunner({ ...flags, redisUrl: flags.redisUrl }, io);
+  // The worker stops on SIGTERM/SIGINT in its own time (its job goes back to the queue first).
+  declareShutdownOwner();
+  const fleet = readFleetSettings(flags);
+  if (typeof fleet === 'string') {
+    io.stderr(`bumpbench worker: ${fleet}`);
+    return 2;
+  }
+  const refusal = sandboxRefusal(flags);
+  if (refusal) {
+    io.stderr(`bumpbench worker: ${refusal}`);
+    return 2;
+  }
+  if (flags.unsandboxed) io.stderr("bumpbench worker: --unsafe-no-sandbox: benchmarked repositories run their code with this user's rights, unsandboxed");
+  if (fleet) return runFleetRunner(flags, fleet, io);
   if (!process.env.APP_ID || !(process.env.PRIVATE_KEY || process.env.PRIVATE_KEY_PATH)) {
     io.stderr('bumpbench worker: set APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH): the worker reports to GitHub as the App. See docs/deployment.md.');
     return 2;
@@ -60,7 +72,7 @@ export async function runWorker(args: string[], io: CliIo = processIo): Promise<
   scrubSecretEnv();
   const queue = SqliteJobQueue.open(flags.dataDir);
   const log = probot.log.child({ name: 'worker' });
-  const worker = createGitHubWorker({ probot, queue, dataDir: flags.dataDir, log });
+  const worker = createGitHubWorker({ probot, queue, dataDir: flags.dataDir, log, sandbox: sandboxRequirement(flags) });
   const stopped = untilSignal();
   await worker.start();
   log.info({ dataDir: flags.dataDir, queue: queue.path }, 'bumpbench worker started');
@@ -76,12 +88,21 @@ export async function runWorker(args: string[], io: CliIo = processIo): Promise<
   return 0;
 }
 
-async function runFleetRunner(flags: ServeFlags & { redisUrl: string }, io: CliIo): Promise<number> {
-  const log = { info: (obj: object, msg: string) => io.stderr(`${new Date().toISOString()} ${msg} ${JSON.stringify(obj)}`) };
-  const runner = startFleetRunner({ redisUrl: flags.redisUrl, dataDir: flags.dataDir, runJob, concurrency: flags.slots || 1, log });
-  log.info({ redis: redactUrl(flags.redisUrl), dataDir: flags.dataDir, concurrency: flags.slots || 1 }, 'bumpbench fleet runner started');
-  const signal = await untilSignal();
+async function runFleetRunner(flags: ServeFlags, fleet: FleetSettings, io: CliIo): Promise<number> {
+  // Nothing the runner's jobs start may inherit the key or the Redis password.
+  scrubSecretEnv();
+  const line = (level: string) => (obj: object, msg: string) =>
+    io.stderr(redactor.redact(`${new Date().toISOString()} ${level} ${msg} ${JSON.stringify(obj)}`));
+  const log = { info: line('info'), warn: line('warn') };
+  const concurrency = flags.slots || 1;
+  const stopped = untilSignal();
+  const runner = startFleetRunner({ redisUrl: fleet.redisUrl, key: fleet.key, dataDir: flags.dataDir, runJob, concurrency, log, sandbox: sandboxRequirement(flags) });
+  log.info({ redis: redactUrl(fleet.redisUrl), dataDir: flags.dataDir, concurrency }, 'bumpbench fleet runner started');
+  const signal = await stopped;
   log.info({ signal }, 'stopping: a running job goes back to the fleet queue for another runner');
   await runner.close();
+  // A BullMQ worker closed while its stalled-job check is in flight may leave that check's 30-second timer
+  // behind; nothing is left to do, so do not let it hold the process.
+  setTimeout(() => process.exit(0), 1000).unref();
   return 0;
 }

@@ -54,8 +54,15 @@ export function validateConfig(data: unknown, source = CONFIG_PATH): RepoConfig 
   return parsed.data;
 }
 
+/** A config is a page of YAML; anything this large is a mistake or an attack on the parser. */
+export const MAX_CONFIG_BYTES = 256 * 1024;
+
 /** Parses YAML text and validates it. YAML syntax errors name the line. */
 export function parseConfigText(text: string, source = CONFIG_PATH): RepoConfig {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_CONFIG_BYTES) {
+    throw new ConfigError(source, [`(file): ${Math.round(bytes / 1024)} KiB is over the ${MAX_CONFIG_BYTES / 1024} KiB a config may have; keep it to the keys in docs/configuration.md`]);
+  }
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -63,7 +70,14 @@ export function parseConfigText(text: string, source = CONFIG_PATH): RepoConfig 
       doc.errors.map((e) => `line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]} (YAML syntax)`),
     );
   }
-  return validateConfig(doc.toJS(), source);
+  let data: unknown;
+  try {
+    // yaml's default cap on alias expansion (100) stops "billion laughs" documents.
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new ConfigError(source, [`(file): ${(err as Error).message} (YAML)`]);
+  }
+  return validateConfig(data, source);
 }
 
 export async function loadConfigFile(path: string): Promise<RepoConfig> {

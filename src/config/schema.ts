@@ -83,7 +83,12 @@ export const scenarioSchema = z.strictObject({
   connections: positiveInt.max(1000).default(10),
   pipelining: positiveInt.max(100).default(1),
   duration: duration.default(3_000),
+  /**
+   * The least warm-up before each measured run (0: none). It goes on, slice by slice, while the throughput
+   * of successive slices still trends (a JIT such as PyPy's still compiling), up to `warmupMax`.
+   */
   warmup: nonNegativeDuration.default(1_000),
+  warmupMax: duration.default(10_000),
   /** Status codes counted as success besides 2xx (e.g. 304). */
   expectStatus: z.array(z.number().int().min(100).max(599)).default([]),
 });
@@ -128,6 +133,16 @@ export const configSchema = z.strictObject({
   thresholds: thresholdsSchema,
   /** Metrics that can make the verdict a regression. The others are reported only. */
   gatedMetrics: z.array(metricName).default(['throughput', 'latency_p50', 'latency_p99', 'cpu_per_request']),
+  /**
+   * The runtime to run on when the repository pins none (.nvmrc, .python-version, … win over this):
+   * `node: "22"` is fetched from the npm registry, `python: "pypy3"` or "3.12" is found on the machine.
+   */
+  runtime: z
+    .strictObject({
+      node: z.string().min(1, 'write a Node version, e.g. "22"').optional(),
+      python: z.string().min(1, 'write a Python version, e.g. "3.12" or "pypy3"').optional(),
+    })
+    .default({}),
   /** Pin the server and the load generator to different CPUs (needs >= 2 CPUs and `taskset`). */
   pinCpus: z.boolean().default(true),
   /**
@@ -160,6 +175,12 @@ export const configSchema = z.strictObject({
   timeouts: z
     .strictObject({ install: duration.default(TIMEOUT_DEFAULTS.install), build: duration.default(TIMEOUT_DEFAULTS.build) })
     .default(TIMEOUT_DEFAULTS),
+  /**
+   * Whether the App may put what the repository's own commands printed (the tail of a failed install, build
+   * or server start, a crashed soak server's last output) on the check run and the PR comment. Off: that
+   * output goes to the job's log on the bumpbench server only, since code from a pull request chose it.
+   */
+  publishLogs: z.boolean().default(false),
 }).superRefine((config, ctx) => {
   const names = config.scenarios.map((s) => s.name);
   config.soak.scenarios?.forEach((name, i) => {

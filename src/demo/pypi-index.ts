@@ -150,8 +150,9 @@ export async function startPypiIndex(packagesDir: string): Promise<PypiIndex> {
           hashes: { sha256: f.sha256 },
           'requires-python': f.requiresPython ?? null,
           yanked: f.yanked,
+          // PEP 714: JSON says `core-metadata` only. pip 22.3–23.0 (Debian 12's, and the one its pypy3 venvs
+          // bundle) crash on a `dist-info-metadata` dict ("unhashable type: 'dict'"); newer pips read this key.
           'core-metadata': meta ? { sha256: meta } : false,
-          'dist-info-metadata': meta ? { sha256: meta } : false,
           size: f.size,
         };
       }),

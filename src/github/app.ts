@@ -4,11 +4,11 @@
 import type { ApplicationFunction, Context, Probot } from 'probot';
 import type { JobKind, JobPayload, JobQueue } from '../jobs/queue.ts';
 import type { Log } from '../jobs/worker.ts';
-import { createCheckRun, updateCheckRun } from './check-runs.ts';
+import { createCheckRun, kindOfCheck, updateCheckRun } from './check-runs.ts';
+import { cloneUrlProblem, gitHubOrigin } from './clone-url.ts';
 import { parseCommand, type Command } from './commands.ts';
 import { isLockfileChange } from './lockfile-paths.ts';
 import {
-  CHECK_NAME,
   configInvalidOutput,
   configMissingOutput,
   helpText,
@@ -29,6 +29,8 @@ export interface AppDeps {
   onEnqueued?: () => void;
   /** The App's slug (its bot is `<slug>[bot]`); asked of the API once when not given. */
   appSlug?: string;
+  /** The only origin clone URLs may point at; default github.com, or GHE_HOST (src/github/clone-url.ts). */
+  gitHubOrigin?: string;
 }
 
 /** The parts of a pull request the handlers use; both the webhook payload and `pulls.get` have them. */
@@ -134,14 +136,27 @@ export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): Application
     async function start({ context, pr, base, kind, options = {}, trigger, requestedBy, log }: StartArgs): Promise<void> {
       const where = context.repo();
       const octokit = context.octokit;
+      const repoName = `${where.owner}/${where.repo}`;
+      const refused = cloneUrlProblem(pr.base.repo.clone_url, repoName, getDeps().gitHubOrigin ?? gitHubOrigin());
+      if (refused) {
+        log.warn({ cloneUrl: pr.base.repo.clone_url, reason: refused }, 'clone URL refused: nothing queued, nothing runs');
+        await createCheckRun(octokit, where, pr.head.sha, {
+          kind,
+          status: 'completed',
+          conclusion: 'failure',
+          output: { title: 'Refused: clone URL not on the configured GitHub host', summary: `bumpbench did not run: ${refused}.` },
+        });
+        return;
+      }
       if (base.status === 'missing') {
         log.info('no config on the base branch: neutral check with a starter file');
-        await createCheckRun(octokit, where, pr.head.sha, { status: 'completed', conclusion: 'neutral', output: configMissingOutput(pr.base.sha) });
+        await createCheckRun(octokit, where, pr.head.sha, { kind, status: 'completed', conclusion: 'neutral', output: configMissingOutput(pr.base.sha) });
         return;
       }
       if (base.status === 'invalid') {
         log.info({ problems: base.problems }, 'invalid config on the base branch: failing check');
         await createCheckRun(octokit, where, pr.head.sha, {
+          kind,
           status: 'completed',
           conclusion: 'failure',
           output: configInvalidOutput(base.problems, pr.base.sha),
@@ -153,7 +168,6 @@ export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): Application
         log.warn('event without an installation id: cannot act for an installation');
         return;
       }
-      const repoName = `${where.owner}/${where.repo}`;
       const { job, created } = getDeps().queue.enqueue({
         repo: repoName,
         pr: pr.number,
@@ -186,6 +200,7 @@ export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): Application
         return;
       }
       const checkRunId = await createCheckRun(octokit, where, pr.head.sha, {
+        kind,
         status: 'queued',
         externalId: String(job.id),
         output: { title: 'Queued', summary: `A ${kind} of \`${pr.base.sha.slice(0, 7)}\` → \`${pr.head.sha.slice(0, 7)}\` is queued (${trigger}, by @${requestedBy}).` },
@@ -235,7 +250,7 @@ export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): Application
         if (settings.auto === 'bots' && !DEPENDENCY_BOTS.includes(author)) {
           return log.info({ author }, `triggers.auto is "bots" and the author is not Dependabot or Renovate: not running`);
         }
-        if (!(await changesLockfile(context, pr.number))) return log.info('the PR changes no lockfile: not running');
+        if (!(await changesLockfile(context, pr.number))) return log.info('the PR changes no lockfile or runtime pin: not running');
       }
       await start({
         context,
@@ -322,7 +337,8 @@ export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): Application
       const { check_run: run, sender } = context.payload;
       const log = logFor(context, { sha: run.head_sha, sender: sender.login, checkRunId: run.id });
       if (await isOwnEvent(sender, log)) return log.debug('own event: ignored');
-      if (run.name !== CHECK_NAME) return log.debug({ name: run.name }, 'not our check run');
+      const kindOfRun = kindOfCheck(run.name);
+      if (kindOfRun === null) return log.debug({ name: run.name }, 'not our check run');
       const where = context.repo();
       const access = await accessOf(context.octokit, where, sender.login);
       if (!mayRunCode(access)) return log.info({ access }, 're-run requested by someone without write access: not running');
@@ -339,7 +355,7 @@ export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): Application
         context,
         pr,
         base,
-        kind: previous?.kind ?? 'compare',
+        kind: previous?.kind ?? kindOfRun,
         options: previous?.payload.options ?? {},
         trigger: 're-run',
         requestedBy: sender.login,

@@ -1,7 +1,8 @@
-// One check run per head SHA: queued → in_progress (progress text) → completed. Output text is kept under
-// GitHub's 65,535-character limit.
+// One check run per job: queued → in_progress (progress text) → completed, under the name of its kind
+// (`bumpbench`, `bumpbench/bisect`, `bumpbench/soak`). Output text is kept under GitHub's 65,535-character limit.
+import type { JobKind } from '../jobs/queue.ts';
 import type { JobResult } from '../model.ts';
-import { CHECK_NAME } from './messages.ts';
+import { CHECK_NAMES } from './messages.ts';
 import type { Octokit, RepoRef } from './octokit.ts';
 
 /** GitHub rejects check-run output fields of 65,535 characters or more. */
@@ -35,21 +36,51 @@ function fit(output: CheckOutput): CheckOutput {
   };
 }
 
-/** `failure` only for a regression under `gate: fail`; a regression under `gate: neutral` is neutral. */
-export function conclusionFor(result: Pick<JobResult, 'verdict'>, gate: 'fail' | 'neutral'): Conclusion {
-  if (result.verdict !== 'regression') return 'success';
-  return gate === 'fail' ? 'failure' : 'neutral';
+export function checkNameFor(kind: JobKind): string {
+  return CHECK_NAMES[kind];
+}
+
+/** The job kind a check run of ours reports, or null when the name is not one of ours. */
+export function kindOfCheck(name: string): JobKind | null {
+  const found = (Object.entries(CHECK_NAMES) as [JobKind, string][]).find(([, n]) => n === name);
+  return found ? found[0] : null;
+}
+
+/**
+ * What a finished job does to its own check run. Compare and soak: a regression (a leak, for a soak) is
+ * `failure` under `gate: fail` and `neutral` under `gate: neutral`; an inconclusive result is `neutral`,
+ * never `success`, since nothing was shown to be fine; unchanged and improvement are `success`. A bisect
+ * explains a regression the compare already reported, so it concludes `neutral` whatever it finds.
+ */
+export function conclusionFor(result: Pick<JobResult, 'verdict' | 'kind'>, gate: 'fail' | 'neutral'): Conclusion {
+  if (result.kind === 'bisect') return 'neutral';
+  if (result.verdict === 'regression') return gate === 'fail' ? 'failure' : 'neutral';
+  if (result.verdict === 'inconclusive') return 'neutral';
+  return 'success';
+}
+
+/** The check run's title: the summary line, saying first that it is inconclusive when it is. */
+export function resultTitle(result: Pick<JobResult, 'verdict'>, summary: string): string {
+  if (result.verdict !== 'inconclusive' || /^inconclusive/i.test(summary)) return summary;
+  return `Inconclusive: ${summary.charAt(0).toLowerCase()}${summary.slice(1)}`;
 }
 
 export async function createCheckRun(
   octokit: Octokit,
   where: RepoRef,
   headSha: string,
-  init: { status: 'queued' | 'in_progress' | 'completed'; output: CheckOutput; conclusion?: Conclusion; externalId?: string; detailsUrl?: string },
+  init: {
+    kind: JobKind;
+    status: 'queued' | 'in_progress' | 'completed';
+    output: CheckOutput;
+    conclusion?: Conclusion;
+    externalId?: string;
+    detailsUrl?: string;
+  },
 ): Promise<number> {
   const { data } = await octokit.rest.checks.create({
     ...where,
-    name: CHECK_NAME,
+    name: checkNameFor(init.kind),
     head_sha: headSha,
     status: init.status,
     ...(init.status === 'completed' ? { conclusion: init.conclusion ?? 'neutral', completed_at: new Date().toISOString() } : {}),

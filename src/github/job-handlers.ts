@@ -1,33 +1,44 @@
-// The worker's GitHub side: a JobRunner that turns a queued GitHub job into an engine call (the installation
-// token goes only into the clone URL of the git fetch), and a JobReporter that publishes progress and the
-// result to the job's check run and the PR's sticky comment. Both are idempotent per job, so a job rerun
-// after a crash reports to the same check run and edits the same comment.
+// The worker's GitHub side: a JobRunner that turns a queued GitHub job into a run (here or on the fleet),
+// and a JobReporter that publishes progress and the result to the job's check run and its section of the
+// PR's sticky comment. Both are idempotent per job, so a job rerun after a crash reports to the same check
+// run and edits the same comment.
+//
+// What reaches GitHub is bumpbench's own summary. What the repository's commands printed (install, build,
+// server output) goes to the job's log on this server, and to GitHub only under `publishLogs: true`.
 import { ConfigError, parseConfigText } from '../config/load.ts';
+import type { JobExecutor } from '../jobs/executor.ts';
 import type { Job } from '../jobs/queue.ts';
 import type { JobReporter, JobRunner, Log } from '../jobs/worker.ts';
 import type { JobRequest, JobResult, ProgressEvent } from '../model.ts';
-import type { RunJobOptions } from '../pipeline/run-job.ts';
-import { renderMarkdown, summaryLine } from '../report/markdown.ts';
-import { conclusionFor, createCheckRun, updateCheckRun, type CheckOutput } from './check-runs.ts';
+import { UserFacingError } from '../pipeline/errors.ts';
+import { dashboardJobUrl, PRIVATE_OUTPUT_NOTE, renderMarkdown, summaryLine } from '../report/markdown.ts';
+import { conclusionFor, createCheckRun, resultTitle, updateCheckRun, type CheckOutput } from './check-runs.ts';
+import { cloneUrlProblem } from './clone-url.ts';
 import { configInvalidOutput } from './messages.ts';
 import type { Octokit, RepoRef } from './octokit.ts';
-import { authenticatedCloneUrl, redactor } from './redact.ts';
+import { redactor } from './redact.ts';
+import { mintRepoToken } from './repo-token.ts';
 import { upsertStickyComment } from './sticky-comment.ts';
 
-export type RunJobFn = (request: JobRequest, options: RunJobOptions) => Promise<JobResult>;
-
 export interface GitHubWorkerDeps {
-  /** An Octokit for one installation (Probot's `app.auth(id)`). */
+  /** An Octokit for one installation (Probot's `app.auth(id)`): check runs and comments. */
   auth: (installationId: number) => Promise<Octokit>;
+  /** An Octokit authenticated as the App (Probot's `app.auth()`): mints each job's repository token. */
+  appAuth: () => Promise<Octokit>;
   /** Fresh job rows (the handler stores the check run id right after enqueueing). */
   getJob: (id: number) => Job | null;
   setCheckRunId: (id: number, checkRunId: number) => void;
   dataDir: string;
-  runJob: RunJobFn;
+  /** Runs the job here (the engine) or on the fleet. */
+  execute: JobExecutor;
+  /** The only origin clone URLs may point at (src/github/clone-url.ts). */
+  gitHubOrigin: string;
   /** At most one progress update per check run this often (phase changes go out at once). */
   progressIntervalMs?: number;
   /** How long the reporter waits for the handler to store the check run id before making its own. */
   checkRunWaitMs?: number;
+  /** Where the dashboard is reached (BUMPBENCH_PUBLIC_URL): the comment then links to the job's page. */
+  publicUrl?: string;
 }
 
 function githubOf(job: Job) {
@@ -41,28 +52,27 @@ function whereOf(job: Job): RepoRef {
   return { owner: gh.owner, repo: gh.repo };
 }
 
-function gateOf(job: Job): 'fail' | 'neutral' {
+/** The settings of the base branch's config the reporter needs; the strictest ones when it does not parse. */
+function reportSettingsOf(job: Job): { gate: 'fail' | 'neutral'; publishLogs: boolean } {
   try {
-    return parseConfigText(githubOf(job).configText).gate;
+    const config = parseConfigText(githubOf(job).configText);
+    return { gate: config.gate, publishLogs: config.publishLogs };
   } catch {
-    return 'fail';
+    return { gate: 'fail', publishLogs: false };
   }
 }
 
 export function createGitHubRunner(deps: GitHubWorkerDeps): JobRunner {
   return async (job, { signal, onProgress, log }) => {
     const gh = githubOf(job);
+    // Checked again here, not only when the webhook came in: the queue row is what runs.
+    const problem = cloneUrlProblem(gh.cloneUrl, `${gh.owner}/${gh.repo}`, deps.gitHubOrigin);
+    if (problem) {
+      log.warn({ cloneUrl: gh.cloneUrl, reason: problem }, 'clone URL refused: no token minted, nothing runs');
+      throw new UserFacingError(`bumpbench did not run: ${problem}.`);
+    }
     // Validated again here: the queue stores the text (validation is not idempotent, see jobs/queue.ts).
     const config = parseConfigText(gh.configText);
-    let authCloneUrl: string | undefined;
-    if (/^https?:\/\//i.test(gh.cloneUrl)) {
-      const octokit = await deps.auth(gh.installationId);
-      const { token } = (await octokit.auth({ type: 'installation' })) as { token: string };
-      redactor.add(token);
-      authCloneUrl = authenticatedCloneUrl(gh.cloneUrl, token);
-    } else {
-      log.debug({ cloneUrl: gh.cloneUrl }, 'local or file:// clone URL: used as given, no token');
-    }
     const request: JobRequest = {
       kind: job.kind,
       repo: gh.cloneUrl,
@@ -72,9 +82,11 @@ export function createGitHubRunner(deps: GitHubWorkerDeps): JobRunner {
       ...(gh.title !== undefined || gh.body !== undefined ? { prText: { title: gh.title, body: gh.body } } : {}),
       options: job.payload.options,
     };
+    // Minted when the run starts (here, or when a fleet runner picks it up), for this repository only.
+    const mintToken = async () => mintRepoToken(await deps.appAuth(), { installationId: gh.installationId, repo: gh.repo });
     // childEnv stays empty: the engine builds the child environment from scratch, and nothing of ours
     // (token, private key, webhook secret) belongs in it.
-    return deps.runJob(request, { dataDir: deps.dataDir, signal, onProgress, config, childEnv: {}, authCloneUrl });
+    return deps.execute(request, { dataDir: deps.dataDir, signal, onProgress, config, childEnv: {} }, { configText: gh.configText, mintToken });
   };
 }
 
@@ -114,6 +126,7 @@ export function createGitHubReporter(deps: GitHubWorkerDeps): JobReporter {
     if (id !== null) return id;
     const gh = githubOf(job);
     const created = await createCheckRun(octokit, whereOf(job), gh.head.sha, {
+      kind: job.kind,
       status: 'in_progress',
       externalId: String(job.id),
       output: { title: 'Starting', summary: `A ${job.kind} is starting.` },
@@ -172,17 +185,25 @@ export function createGitHubReporter(deps: GitHubWorkerDeps): JobReporter {
 
     async completed(job, result, log) {
       const gh = githubOf(job);
+      const { gate, publishLogs } = reportSettingsOf(job);
       // The report names the public repo, not whatever local path or mirror the engine used.
       const shown: JobResult = { ...result, repo: gh.htmlUrl ?? `${gh.owner}/${gh.repo}` };
-      const markdown = redactor.redact(renderMarkdown(shown, { maxChars: 60_000 }));
-      const conclusion = conclusionFor(result, gateOf(job));
-      const octokit = await finish(job, log, { conclusion, output: { title: summaryLine(shown), summary: markdown } });
-      const comment = await upsertStickyComment(octokit, whereOf(job), gh.pr, markdown);
+      if (!publishLogs) logPrivateSoakOutput(result, log);
+      const detailsUrl = deps.publicUrl ? dashboardJobUrl(deps.publicUrl, `${gh.owner}/${gh.repo}`, result) : undefined;
+      const markdown = redactor.redact(renderMarkdown(shown, { maxChars: 60_000, publishLogs, detailsUrl }));
+      const conclusion = conclusionFor(result, gate);
+      const octokit = await finish(job, log, { conclusion, output: { title: resultTitle(result, summaryLine(shown)), summary: markdown } });
+      const comment = await upsertStickyComment(octokit, whereOf(job), gh.pr, job.kind, markdown);
       log.info({ conclusion, commentId: comment.id, comment: comment.action }, 'result published');
     },
 
     async failed(job, error, log) {
       const message = redactor.describe(error);
+      const detail = typeof (error as { detail?: unknown })?.detail === 'string' ? redactor.redact((error as { detail: string }).detail) : undefined;
+      const { publishLogs } = reportSettingsOf(job);
+      if (detail !== undefined) {
+        log.warn({ output: detail, published: publishLogs }, 'the last output of the failed command');
+      }
       const output: CheckOutput =
         error instanceof ConfigError
           ? configInvalidOutput(error.problems, githubOf(job).base.sha)
@@ -190,9 +211,7 @@ export function createGitHubReporter(deps: GitHubWorkerDeps): JobReporter {
               title: 'bumpbench could not finish',
               summary: [
                 `The ${job.kind} failed: ${message}`,
-                ...(typeof (error as { detail?: unknown })?.detail === 'string'
-                  ? ['', '```', redactor.redact((error as { detail: string }).detail), '```']
-                  : []),
+                ...(detail === undefined ? [] : publishLogs ? ['', '```', detail, '```'] : ['', PRIVATE_OUTPUT_NOTE]),
                 '',
                 'Re-run the check once the cause is fixed.',
               ].join('\n'),
@@ -205,4 +224,12 @@ export function createGitHubReporter(deps: GitHubWorkerDeps): JobReporter {
       await finish(job, log, { conclusion: 'cancelled', output: { title: 'Cancelled', summary: reason } });
     },
   };
+}
+
+/** A soak server that crashed printed its last words; they stay in the server's log unless published. */
+function logPrivateSoakOutput(result: JobResult, log: Log): void {
+  for (const side of ['base', 'head'] as const) {
+    const crashed = result.soak?.[side].crashed;
+    if (crashed !== undefined) log.warn({ side, output: redactor.redact(crashed) }, 'the last output of the soak server that exited');
+  }
 }

@@ -4,7 +4,13 @@ import { CONFIG_PATH } from '../config/load.ts';
 import { COMMAND_USAGE } from './commands.ts';
 
 export const STICKY_MARKER = '<!-- bumpbench:sticky -->';
+/** The compare's check run: the gate a branch protection rule can require. */
 export const CHECK_NAME = 'bumpbench';
+/**
+ * Each job kind reports under its own name, so a bisect or a soak can never overwrite the compare's
+ * conclusion on the same commit.
+ */
+export const CHECK_NAMES = { compare: CHECK_NAME, bisect: `${CHECK_NAME}/bisect`, soak: `${CHECK_NAME}/soak` } as const;
 
 export const STARTER_CONFIG = `# ${CONFIG_PATH}: how bumpbench starts and loads your server (docs/configuration.md)
 start: node server.js        # bumpbench sets PORT and HOST=127.0.0.1

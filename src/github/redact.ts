@@ -10,8 +10,30 @@ const TOKEN_PATTERNS: [RegExp, string][] = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, '[private key redacted]'],
 ];
 
-/** Environment variables that carry the App's secrets (Probot's names and the manifest flow's). */
-export const SECRET_ENV_NAMES = ['PRIVATE_KEY', 'WEBHOOK_SECRET', 'GITHUB_CLIENT_SECRET', 'CLIENT_SECRET', 'GITHUB_TOKEN', 'GH_TOKEN'];
+/**
+ * Environment variables that carry the App's secrets (Probot's names and the manifest flow's), the fleet's
+ * shared key, and the Redis URLs (their password).
+ */
+export const SECRET_ENV_NAMES = [
+  'PRIVATE_KEY',
+  'WEBHOOK_SECRET',
+  'GITHUB_CLIENT_SECRET',
+  'CLIENT_SECRET',
+  'GITHUB_TOKEN',
+  'GH_TOKEN',
+  'BUMPBENCH_FLEET_KEY',
+  'BUMPBENCH_REDIS_URL',
+  'REDIS_URL',
+];
+
+/** The password of a redis:// URL (what is secret in it), or null. */
+export function redisPassword(url: string): string | null {
+  try {
+    return decodeURIComponent(new URL(url).password) || null;
+  } catch {
+    return null;
+  }
+}
 
 export class Redactor {
   private readonly secrets = new Set<string>();
@@ -57,20 +79,13 @@ export function scrubSecretEnv(env: NodeJS.ProcessEnv = process.env): string[] {
   const removed: string[] = [];
   for (const name of SECRET_ENV_NAMES) {
     if (env[name] === undefined) continue;
-    redactor.add(env[name]);
+    // A Redis URL is mostly an address; only its password is secret (and redacting the address would
+    // garble every log line that names it).
+    redactor.add(name.endsWith('REDIS_URL') ? redisPassword(env[name]!) : env[name]);
     delete env[name];
     removed.push(name);
   }
   return removed;
-}
-
-/** `x-access-token:TOKEN@` in an http(s) clone URL; any other URL or path is returned unchanged. */
-export function authenticatedCloneUrl(cloneUrl: string, token: string): string {
-  if (!/^https?:\/\//i.test(cloneUrl)) return cloneUrl;
-  const url = new URL(cloneUrl);
-  url.username = 'x-access-token';
-  url.password = token;
-  return url.toString();
 }
 
 /** Extra child environment with anything secret removed (by name or by value). */

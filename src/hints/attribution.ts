@@ -65,7 +65,7 @@ export class PackageNames {
   constructor(changes: readonly Change[]) {
     for (const c of changes) {
       if (c.ecosystem === 'npm') this.npm.set(c.name, c.name);
-      else this.pypi.set(normalizePythonName(c.name), c.name);
+      else if (c.ecosystem === 'pypi') this.pypi.set(normalizePythonName(c.name), c.name);
     }
   }
 

@@ -1,39 +1,79 @@
 // The runner fleet, for when one machine is not enough. The App keeps its durable SQLite queue (dedupe,
 // supersede, cancel, check-run ids, recovery after a crash): that part does not change. What moves is the
 // measuring: each job's run is handed over BullMQ on Redis to whichever runner machine is free, and its
-// progress and result come back the same way. So a runner needs no GitHub credentials at all, only Redis;
-// the one secret a job carries is the short-lived clone URL token (see docs/deployment.md).
+// progress and result come back the same way. A runner holds no GitHub credentials, only Redis and the
+// fleet key.
 //
-//   App (serve --redis URL): worker slot ──runJob──► dispatcher ──BullMQ job──► runner (worker --redis URL)
-//                                          ◄─result─            ◄─progress/result─   runs the engine
+//   App (serve): worker slot ──execute──► dispatcher ──signed run──► runner (worker) runs the engine
+//                            ◄─checked─            ◄─signed progress / outcome─
+//
+// Redis is not trusted with anything that matters (docs/security.md): every message carries an HMAC made
+// with the fleet key (src/jobs/fleet-key.ts) and is checked with zod (src/jobs/fleet-messages.ts) before
+// it is acted on, so whoever reaches Redis cannot give a runner a job or the App a result. The clone token
+// is minted by the App only when a runner has taken the run (BullMQ's `active` event), sealed with the
+// fleet key, and pushed to a short-lived list the runner pops: it is never part of a job's stored data.
 //
 // Cancelling sets a key the runner polls; a runner that dies mid-job loses its BullMQ lock and the job
 // goes back to the BullMQ queue for another runner (BullMQ's stalled-job check).
-import { Queue, QueueEvents, Worker as BullWorker, type Job as BullJob } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { Queue, QueueEvents, UnrecoverableError, Worker as BullWorker, type Job as BullJob } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ConfigError } from '../config/load.ts';
+import { ConfigError, parseConfigText } from '../config/load.ts';
 import type { JobRequest, JobResult, ProgressEvent } from '../model.ts';
 import { CancelledError, UserFacingError } from '../pipeline/errors.ts';
+import type { SandboxRequirement } from '../pipeline/job-sandbox.ts';
 import type { RunJobOptions } from '../pipeline/run-job.ts';
+import type { JobExecutor, RunAccess } from './executor.ts';
+import type { FleetKey, SignedPurpose } from './fleet-key.ts';
+import {
+  describeIssues,
+  outcomeSchema,
+  progressEventSchema,
+  runPayloadSchema,
+  signedEnvelopeSchema,
+  tokenGrantSchema,
+  type FleetOutcome,
+  type RunPayload,
+  type SignedEnvelope,
+  type TokenGrant,
+} from './fleet-messages.ts';
 
 export const FLEET_QUEUE = 'bumpbench-runs';
 const cancelKey = (id: string) => `bumpbench:cancel:${id}`;
+const tokenKey = (id: string) => `bumpbench:token:${id}`;
 /** Finished BullMQ jobs are kept this long (the App has the result by then; this is for inspection). */
 const KEEP_SECONDS = 24 * 3600;
+/** A sealed token nobody popped is gone after this long. */
+const TOKEN_TTL_SECONDS = 300;
+/** Runs older than this are refused by a runner: a signed message replayed later. */
+const DEFAULT_MAX_RUN_AGE_MS = KEEP_SECONDS * 1000;
 
 type EngineFn = (request: JobRequest, options: RunJobOptions) => Promise<JobResult>;
 
-/** What travels to a runner: everything of RunJobOptions that is data, not a callback or a local path. */
-export interface FleetRunData {
-  request: JobRequest;
-  options: Pick<RunJobOptions, 'config' | 'childEnv' | 'authCloneUrl' | 'keepSamples'>;
+interface FleetLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+const silent: FleetLog = { info: () => {}, warn: () => {} };
+
+function signed(key: FleetKey, purpose: SignedPurpose, id: string, message: unknown): SignedEnvelope {
+  const payload = JSON.stringify(message);
+  return { payload, mac: key.sign(purpose, id, payload) };
 }
 
-type FailureKind = 'user' | 'config' | 'cancelled' | 'internal';
-/** A runner always completes its BullMQ job with one of these, so the App can rebuild the error's type. */
-export type FleetOutcome =
-  | { ok: true; result: JobResult }
-  | { ok: false; kind: FailureKind; message: string; detail?: string; source?: string; problems?: string[] };
+/** The message inside a signed envelope, or why it is refused. */
+function unwrap(key: FleetKey, purpose: SignedPurpose, id: string, data: unknown): { ok: true; value: unknown } | { ok: false; why: string } {
+  const envelope = signedEnvelopeSchema.safeParse(data);
+  if (!envelope.success) return { ok: false, why: `not a signed message (${describeIssues(envelope.error)})` };
+  if (!key.verify(purpose, id, envelope.data.payload, envelope.data.mac)) {
+    return { ok: false, why: 'its HMAC does not match: not written with this fleet key, or altered' };
+  }
+  try {
+    return { ok: true, value: JSON.parse(envelope.data.payload) };
+  } catch {
+    return { ok: false, why: 'its payload is not JSON' };
+  }
+}
 
 function outcomeOf(error: unknown): FleetOutcome {
   if (error instanceof CancelledError) return { ok: false, kind: 'cancelled', message: error.message };
@@ -55,62 +95,146 @@ function errorOf(outcome: Exclude<FleetOutcome, { ok: true }>): Error {
   }
 }
 
+/** The App re-checks that a result answers the run it sent: same kind, same commits when it named them. */
+function mismatch(request: JobRequest, result: JobResult): string | null {
+  if (result.kind !== request.kind) return `a ${result.kind} result for a ${request.kind} run`;
+  for (const side of ['base', 'head'] as const) {
+    const asked = request[side].sha;
+    if (asked && result[side].sha !== asked) return `${side} ${result[side].sha.slice(0, 7)} instead of ${asked.slice(0, 7)}`;
+  }
+  return null;
+}
+
 /** BullMQ's blocking connections must retry forever instead of failing a command (its documented setting). */
 const connect = (url: string) => new Redis(url, { maxRetriesPerRequest: null });
 
 export interface FleetDispatcher {
-  /** Drop-in for the engine's runJob: the run happens on a runner. */
-  runJob: EngineFn;
+  /** The fleet as an executor: the run happens on a runner. */
+  execute: JobExecutor;
   close(): Promise<void>;
 }
 
-export async function createFleetDispatcher(redisUrl: string): Promise<FleetDispatcher> {
-  const queue = new Queue<FleetRunData, FleetOutcome>(FLEET_QUEUE, { connection: connect(redisUrl) });
-  const events = new QueueEvents(FLEET_QUEUE, { connection: connect(redisUrl) });
-  const control = connect(redisUrl);
-  await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-  const listeners = new Map<string, (event: ProgressEvent) => void>();
-  events.on('progress', ({ jobId, data }) => listeners.get(jobId)?.(data as ProgressEvent));
+export interface FleetDispatcherOptions {
+  redisUrl: string;
+  key: FleetKey;
+  log?: FleetLog;
+}
 
-  async function runJob(request: JobRequest, options: RunJobOptions): Promise<JobResult> {
+export async function createFleetDispatcher(options: FleetDispatcherOptions): Promise<FleetDispatcher> {
+  const { key } = options;
+  const log = options.log ?? silent;
+  // BullMQ leaves connections it was given open on close(): we keep them to close them ourselves.
+  const connections = [connect(options.redisUrl), connect(options.redisUrl), connect(options.redisUrl)];
+  const [control, queueConnection, eventsConnection] = connections;
+  const queue = new Queue<SignedEnvelope, SignedEnvelope>(FLEET_QUEUE, { connection: queueConnection });
+  const events = new QueueEvents(FLEET_QUEUE, { connection: eventsConnection });
+  await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+
+  interface Waiting {
+    onProgress: (event: ProgressEvent) => void;
+    onActive: () => void;
+  }
+  const waiting = new Map<string, Waiting>();
+  events.on('progress', ({ jobId, data }) => {
+    const run = waiting.get(jobId);
+    if (!run) return;
+    const message = unwrap(key, 'progress', jobId, data);
+    const event = message.ok ? progressEventSchema.safeParse(message.value) : null;
+    if (event?.success) run.onProgress(event.data);
+    else log.warn({ fleetRun: jobId, why: message.ok ? 'not a progress event' : message.why }, 'fleet progress refused');
+  });
+  events.on('active', ({ jobId }) => waiting.get(jobId)?.onActive());
+
+  /** Mints the token now that a runner has the run, and leaves it sealed where only that run looks. */
+  async function handOverToken(id: string, access: RunAccess): Promise<void> {
+    let grant: TokenGrant;
+    try {
+      grant = { token: await access.mintToken!() };
+    } catch (err) {
+      grant = { error: `could not mint a token to fetch the repository: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    await control.multi().rpush(tokenKey(id), key.seal(id, JSON.stringify(grant))).expire(tokenKey(id), TOKEN_TTL_SECONDS).exec();
+  }
+
+  const execute: JobExecutor = async (request, options, access) => {
     options.signal?.throwIfAborted();
-    const data: FleetRunData = {
+    if (options.config && access.configText === undefined) {
+      throw new Error('a fleet run needs the config as text (RunAccess.configText): runners validate it themselves');
+    }
+    const id = randomUUID();
+    const payload: RunPayload = {
+      v: 1,
+      issuedAt: Date.now(),
       request,
-      options: { config: options.config, childEnv: options.childEnv, authCloneUrl: options.authCloneUrl, keepSamples: options.keepSamples },
+      ...(access.configText !== undefined ? { configText: access.configText } : {}),
+      ...(options.keepSamples !== undefined ? { keepSamples: options.keepSamples } : {}),
+      needsToken: access.mintToken !== undefined,
     };
-    const job = await queue.add(request.kind, data, { attempts: 1, removeOnComplete: { age: KEEP_SECONDS }, removeOnFail: { age: KEEP_SECONDS } });
-    const id = job.id!;
     const progress = options.onProgress ?? (() => {});
-    listeners.set(id, progress);
-    progress({ phase: 'prepare', message: `waiting for a free runner (fleet run ${id})` });
+    waiting.set(id, {
+      onProgress: progress,
+      onActive: () => {
+        if (!access.mintToken) return;
+        handOverToken(id, access).catch((err: unknown) =>
+          log.warn({ fleetRun: id, err: err instanceof Error ? err.message : String(err) }, 'could not hand the clone token over'),
+        );
+      },
+    });
     let cancelled: (() => void) | undefined;
     const whenCancelled = new Promise<never>((_, reject) => {
       cancelled = () => reject(new CancelledError());
     });
     whenCancelled.catch(() => {});
+    let job: BullJob<SignedEnvelope, SignedEnvelope> | undefined;
     const onAbort = async () => {
       // Not started yet: take it off the queue. Started: tell its runner, which stops and reports back.
-      const removed = await job.remove().then(() => true, () => false);
+      const removed = job ? await job.remove().then(() => true, () => false) : false;
       if (removed) cancelled!();
       else await control.set(cancelKey(id), '1', 'EX', KEEP_SECONDS);
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const outcome = (await Promise.race([job.waitUntilFinished(events), whenCancelled])) as FleetOutcome;
-      if (outcome.ok) return outcome.result;
-      throw errorOf(outcome);
+      job = await queue.add(request.kind, signed(key, 'run', id, payload), {
+        jobId: id,
+        attempts: 1,
+        removeOnComplete: { age: KEEP_SECONDS },
+        removeOnFail: { age: KEEP_SECONDS },
+      });
+      progress({ phase: 'prepare', message: `waiting for a free runner (fleet run ${id})` });
+      let returned: unknown;
+      try {
+        returned = await Promise.race([job.waitUntilFinished(events), whenCancelled]);
+      } catch (err) {
+        if (err instanceof CancelledError) throw err;
+        // The runner failed the BullMQ job instead of sending an outcome: its reason is unsigned text, so
+        // it goes to the log, not to the check run.
+        log.warn({ fleetRun: id, reason: err instanceof Error ? err.message : String(err) }, 'fleet run failed without a signed outcome');
+        throw new Error(`fleet run ${id} ended without a signed outcome; see the App's and the runner's logs`);
+      }
+      const message = unwrap(key, 'outcome', id, returned);
+      if (!message.ok) {
+        log.warn({ fleetRun: id, why: message.why }, 'fleet outcome refused');
+        throw new Error(`the outcome of fleet run ${id} was refused: ${message.why}`);
+      }
+      const outcome = outcomeSchema.safeParse(message.value);
+      if (!outcome.success) throw new Error(`the outcome of fleet run ${id} was refused: ${describeIssues(outcome.error)}`);
+      if (!outcome.data.ok) throw errorOf(outcome.data);
+      const wrong = mismatch(request, outcome.data.result);
+      if (wrong) throw new Error(`the outcome of fleet run ${id} was refused: ${wrong}`);
+      return outcome.data.result;
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
-      listeners.delete(id);
+      waiting.delete(id);
+      await control.del(tokenKey(id)).catch(() => undefined);
     }
-  }
+  };
 
   return {
-    runJob,
+    execute,
     async close() {
       await events.close();
       await queue.close();
-      control.disconnect();
+      for (const connection of connections) connection.disconnect();
     },
   };
 }
@@ -121,50 +245,107 @@ export interface FleetRunner {
 
 export interface FleetRunnerOptions {
   redisUrl: string;
+  key: FleetKey;
   dataDir: string;
-  /** The engine (tests pass the real one too; this is for wiring). */
+  /** The engine (tests may pass a stand-in). */
   runJob: EngineFn;
   /** Runs at once on this machine; 1 unless it has cores to spare for more servers. */
   concurrency?: number;
-  log?: { info(obj: object, msg: string): void };
+  log?: FleetLog;
   /** How often a running job checks whether it was cancelled. */
   cancelCheckMs?: number;
+  /** How long a run waits for its clone token once it started. */
+  tokenWaitMs?: number;
+  /** Runs issued longer ago than this are refused. */
+  maxRunAgeMs?: number;
+  /** Sandbox for the repositories' commands: 'required' unless the runner was started with --unsafe-no-sandbox. */
+  sandbox?: SandboxRequirement;
 }
 
 export function startFleetRunner(options: FleetRunnerOptions): FleetRunner {
+  const { key } = options;
   const control = connect(options.redisUrl);
-  const log = options.log;
-  const worker = new BullWorker<FleetRunData, FleetOutcome>(
+  const workerConnection = connect(options.redisUrl);
+  const log = options.log ?? silent;
+  const maxAge = options.maxRunAgeMs ?? DEFAULT_MAX_RUN_AGE_MS;
+
+  /** The run's payload, verified and validated; anything else is refused before any of it is used. */
+  function accept(job: BullJob): RunPayload {
+    const id = job.id!;
+    const message = unwrap(key, 'run', id, job.data);
+    let why = message.ok ? null : message.why;
+    let run: RunPayload | undefined;
+    if (message.ok) {
+      const parsed = runPayloadSchema.safeParse(message.value);
+      if (!parsed.success) why = `its payload is not a run (${describeIssues(parsed.error)})`;
+      else if (Date.now() - parsed.data.issuedAt > maxAge) why = 'it was issued too long ago (a replayed run?)';
+      else run = parsed.data;
+    }
+    if (!run) {
+      log.warn({ fleetRun: id, why }, 'fleet run refused: nothing runs');
+      // Unrecoverable: BullMQ fails it at once instead of offering it to another runner.
+      throw new UnrecoverableError(`refused by the runner: ${why}`);
+    }
+    return run;
+  }
+
+  /** Pops the sealed token the App leaves once it sees this run active. */
+  async function receiveToken(id: string, signal: AbortSignal): Promise<string> {
+    const deadline = Date.now() + (options.tokenWaitMs ?? 60_000);
+    while (Date.now() < deadline) {
+      signal.throwIfAborted();
+      const sealed = await control.lpop(tokenKey(id));
+      if (sealed) {
+        const opened = key.open(id, sealed);
+        const grant = opened === null ? null : tokenGrantSchema.safeParse(JSON.parse(opened));
+        if (!grant?.success) throw new Error('the clone token handed over for this run was not sealed with the fleet key');
+        if ('error' in grant.data) throw new UserFacingError(grant.data.error);
+        return grant.data.token;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`no clone token arrived from the App within ${Math.round((options.tokenWaitMs ?? 60_000) / 1000)} s`);
+  }
+
+  const worker = new BullWorker<SignedEnvelope, SignedEnvelope>(
     FLEET_QUEUE,
-    async (job: BullJob<FleetRunData, FleetOutcome>) => {
+    async (job) => {
+      const id = job.id!;
+      const run = accept(job);
       const abort = new AbortController();
       const poll = setInterval(() => {
-        control.get(cancelKey(job.id!)).then((v) => v && abort.abort(), () => {});
+        control.get(cancelKey(id)).then((v) => v && abort.abort(), () => {});
       }, options.cancelCheckMs ?? 1000);
-      log?.info({ fleetRun: job.id, kind: job.data.request.kind }, 'fleet run started');
+      log.info({ fleetRun: id, kind: run.request.kind }, 'fleet run started');
       try {
-        const result = await options.runJob(job.data.request, {
-          ...job.data.options,
+        const gitToken = run.needsToken ? await receiveToken(id, abort.signal) : undefined;
+        const config = run.configText !== undefined ? parseConfigText(run.configText) : undefined;
+        const result = await options.runJob(run.request, {
           dataDir: options.dataDir,
           signal: abort.signal,
-          onProgress: (event) => void job.updateProgress(event as unknown as object).catch(() => {}),
+          sandbox: options.sandbox ?? 'required',
+          ...(config ? { config } : {}),
+          ...(gitToken ? { gitToken } : {}),
+          ...(run.keepSamples !== undefined ? { keepSamples: run.keepSamples } : {}),
+          onProgress: (event) => void job.updateProgress(signed(key, 'progress', id, event)).catch(() => {}),
         });
-        return { ok: true, result };
+        return signed(key, 'outcome', id, { ok: true, result } satisfies FleetOutcome);
       } catch (err) {
         const outcome = outcomeOf(abort.signal.aborted ? new CancelledError() : err);
-        log?.info({ fleetRun: job.id, kind: outcome.ok ? 'ok' : outcome.kind }, 'fleet run ended without a result');
-        return outcome;
+        log.info({ fleetRun: id, kind: outcome.ok ? 'ok' : outcome.kind }, 'fleet run ended without a result');
+        return signed(key, 'outcome', id, outcome);
       } finally {
         clearInterval(poll);
       }
     },
-    { connection: connect(options.redisUrl), concurrency: options.concurrency ?? 1 },
+    { connection: workerConnection, concurrency: options.concurrency ?? 1 },
   );
   return {
     async close() {
       // Not waiting for the running job: its lock lapses and BullMQ hands it to another runner.
       await worker.close(true);
       control.disconnect();
+      workerConnection.disconnect();
     },
   };
 }

@@ -19,9 +19,12 @@ export function changeLabels(change: Change): { from: string | null; to: string 
 
 /**
  * Where the change sits, in words, or "" for a registry change of the top-level copy: "git git+ssh://…",
+ * ".nvmrc" (a runtime),
  * "file file:vendor/regionkit-1.1.0.tgz", "nested: node_modules/make-dir/node_modules/semver (+2 more)".
  */
 export function whereLabel(change: Change): string {
+  // A runtime change sits in the file that pins it (and where in it): ".nvmrc", "package.json engines.node".
+  if (change.ecosystem === 'runtime') return [change.lockfile, change.field].filter(Boolean).join(' ');
   const parts: string[] = [];
   const source = change.source?.to ?? change.source?.from;
   if (source) {

@@ -5,7 +5,7 @@
 // descriptor (yarn) or depended on by the same package (pnpm); only what is left is paired by version.
 import { compare as comparePep440, valid as validPep440 } from '@renovatebot/pep440';
 import semver from 'semver';
-import type { Change, Ecosystem } from '../model.ts';
+import type { Change, ChangeEcosystem } from '../model.ts';
 import { parseLockfile } from './parse.ts';
 import { sameSource } from './shared/sources.ts';
 import type { ResolvedPackage } from './types.ts';
@@ -242,14 +242,14 @@ function majorOf(version: string): string {
   return /^v?(\d+)/.exec(version)?.[1] ?? version;
 }
 
-/** Version order: semver for npm, PEP 440 for PyPI, and a natural order for anything else. */
-export function compareVersions(a: string, b: string, ecosystem: Ecosystem): number {
+/** Version order: semver for npm, PEP 440 for PyPI, and a natural order for anything else (runtimes). */
+export function compareVersions(a: string, b: string, ecosystem: ChangeEcosystem): number {
   if (a === b) return 0;
   if (ecosystem === 'npm') {
     const va = semver.valid(a, { loose: true });
     const vb = semver.valid(b, { loose: true });
     if (va && vb) return semver.compare(va, vb, { loose: true }) || naturalCompare(a, b);
-  } else if (validPep440(a) && validPep440(b)) {
+  } else if (ecosystem === 'pypi' && validPep440(a) && validPep440(b)) {
     return comparePep440(a, b) || naturalCompare(a, b);
   }
   return naturalCompare(a, b);
@@ -267,7 +267,7 @@ function naturalCompare(a: string, b: string): number {
   return pa.length - pb.length;
 }
 
-function compareNames(a: { name: string; ecosystem: Ecosystem }, b: { name: string; ecosystem: Ecosystem }): number {
+function compareNames(a: { name: string; ecosystem: ChangeEcosystem }, b: { name: string; ecosystem: ChangeEcosystem }): number {
   if (a.name !== b.name) return a.name < b.name ? -1 : 1;
   return a.ecosystem === b.ecosystem ? 0 : a.ecosystem < b.ecosystem ? -1 : 1;
 }

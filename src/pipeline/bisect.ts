@@ -1,15 +1,16 @@
 // The bisect job, as numbered steps: resolve the commits, read the config from the base, read the
-// lockfile changes, prepare base and head, confirm the regression (base vs head, the compare method),
+// lockfile and runtime changes (a runtime that differs between the sides is one more part to search),
+// prepare base and head, confirm the regression (base vs head, the compare method),
 // then search — which package, which release — measuring each candidate state (base with some of head's
 // versions pinned) against both ends. One load generator serves the whole job, installs are cached by
 // the pinned version set, and whatever happens every server and worktree is gone when it returns.
 import path from 'node:path';
-import { createLoadGenerator, killAllServers, type LoadGenerator } from '../bench/index.ts';
+import { createLoadGenerator, type LoadGenerator } from '../bench/index.ts';
 import { overallVerdict } from '../bench/analysis.ts';
 import { metricSpec } from '../bench/metrics.ts';
 import {
   StepBudget, pickDecisiveMetric, runTrio, searchCulprit, shareOf, verdictOf,
-  type DecisiveMetric, type Oracle, type Probe, type TrioRole, type VersionSet,
+  type DecisiveMetric, type Oracle, type PackageChange, type Probe, type TrioRole, type VersionSet,
 } from '../bisect/index.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import { ecosystems, PinInstallError, PinUnsupportedError, type EcosystemContext } from '../ecosystems/index.ts';
@@ -28,6 +29,9 @@ import { measureSample } from './measure-sample.ts';
 import { prepareSide, type PreparedSide } from './prepare-side.ts';
 import { searchablePackages } from './searchable-packages.ts';
 import { pinnedVersions, type SourceSpecs } from './source-pins.ts';
+import type { ResolvedRuntime } from '../runtimes/index.ts';
+import { candidateRuntimes, isRuntimePart, packageVersions, runtimeKindOf, runtimeParts } from './runtime-parts.ts';
+import { resolveSideRuntimes, runtimeAccess, runtimeSides } from './side-runtimes.ts';
 
 /**
  * Rounds of one step: start at 4 (the fewest with which a 95% interval can place a candidate) because a
@@ -63,6 +67,8 @@ interface BisectContext {
   decisive: DecisiveMetric;
   ecosystemOf: Map<string, Ecosystem>;
   sourceSpecs: SourceSpecs;
+  /** Each side's runtimes, and the runtime parts of the search (a runtime that differs between them). */
+  runtimes: { base: ResolvedRuntime[]; head: ResolvedRuntime[]; parts: PackageChange[] };
   options: RunJobOptions;
   progress: ProgressFn;
   samples: RunSample[];
@@ -70,7 +76,7 @@ interface BisectContext {
 }
 
 function installKeyOf(versions: VersionSet, ecosystemOf: Map<string, Ecosystem>): string {
-  return `bisect\0${Object.keys(versions).sort().map((n) => `${ecosystemOf.get(n)}:${n}@${versions[n]}`).join('\0')}`;
+  return `bisect\0${Object.keys(versions).sort().map((n) => `${isRuntimePart(n) ? 'runtime' : ecosystemOf.get(n)}:${n}@${versions[n]}`).join('\0')}`;
 }
 
 function describeVersions(versions: VersionSet): string {
@@ -84,29 +90,34 @@ function shellCommand(words: string[]): string {
   return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-/** Base with `versions` pinned, installed (from the cache when this version set was installed before) and built. */
+/**
+ * Base with `versions` pinned, installed (from the cache when this version set was installed before) and
+ * built, on base's runtimes except those the set takes at head's version.
+ */
 async function prepareCandidate(ctx: BisectContext, versions: VersionSet, label: string): Promise<PreparedSide> {
   const dir = path.join(ctx.jobDir, `state-${++stepCounter}`);
   ctx.worktrees.add(dir);
   const extraEnv: Record<string, string> = { ...ctx.options.childEnv };
   const { sandbox } = ctx.base;
+  const runtimes = candidateRuntimes(ctx.runtimes.base, ctx.runtimes.head, ctx.runtimes.parts, versions);
+  const access = runtimeAccess(runtimes);
   return prepareSide({
     label, repoDir: ctx.repoDir, sha: ctx.baseSha, worktreeDir: dir, cacheDir: ctx.cacheDir, config: ctx.config,
-    sandbox, cacheScope: ctx.cacheScope, extraEnv, installKey: installKeyOf(versions, ctx.ecosystemOf), onProgress: ctx.progress, signal: ctx.options.signal,
+    sandbox, cacheScope: ctx.cacheScope, extraEnv, runtimes, installKey: installKeyOf(versions, ctx.ecosystemOf), onProgress: ctx.progress, signal: ctx.options.signal,
     beforeInstall: async (projectDir) => {
       const pinEnv: Record<string, string> = {};
       let installCommand: string | undefined;
       const byEcosystem = new Map<Ecosystem, VersionSet>();
-      for (const [name, version] of Object.entries(pinnedVersions(versions, ctx.sourceSpecs))) {
+      for (const [name, version] of Object.entries(pinnedVersions(packageVersions(versions), ctx.sourceSpecs))) {
         const eco = ctx.ecosystemOf.get(name)!;
         byEcosystem.set(eco, { ...byEcosystem.get(eco), [name]: version });
       }
       for (const [eco, set] of byEcosystem) {
         const pinned = await ecosystems[eco].pin(projectDir, set, {
-          env: childEnvFor(projectDir, ctx.config, { ...extraEnv, ...pinEnv }), repoRoot: dir, signal: ctx.options.signal,
+          env: childEnvFor(projectDir, ctx.config, { ...extraEnv, ...pinEnv }, access.bins), repoRoot: dir, signal: ctx.options.signal,
           run: (command, args, cwd, env) =>
             sandbox.run({
-              command: shellCommand([command, ...args]), cwd, env, phase: 'install', writable: [dir],
+              command: shellCommand([command, ...args]), cwd, env, phase: 'install', writable: [dir], readOnly: access.mounts,
               deadlineMs: ctx.config.timeouts.install, signal: ctx.options.signal,
             }),
         });
@@ -244,9 +255,22 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
   const { repoDir, baseSha, headSha, config, configSource, cacheDir, jobDir, sandbox } = await openJob(request, options);
   progress({ phase: 'prepare', message: `config from ${configSource}: ${config.scenarios.length} scenario(s), bisect budget ${config.bisect.maxSteps} measured steps` });
 
-  // 3. What changed, and what of it can be searched.
+  // 3. What changed, and what of it can be searched: the packages, and the runtime when the sides run on different ones.
   const { changes, notes } = await lockfileChanges(repoDir, baseSha, headSha, request.prText);
-  const { packages, ecosystemOf, sourceSpecs } = searchablePackages(changes, request.options?.package, notes);
+  let runtimes;
+  try {
+    runtimes = await resolveSideRuntimes({
+      repoDir, baseSha, headSha, config, baseFlag: request.options?.baseRuntime, headFlag: request.options?.headRuntime, cacheDir, signal, onProgress: progress,
+    });
+  } catch (err) {
+    await removeJobDir(jobDir, [], sandbox);
+    throw err;
+  }
+  changes.push(...runtimes.changes);
+  notes.push(...runtimes.notes);
+  const parts = runtimeParts(runtimes.base, runtimes.head);
+  const sidesRuntimes = runtimeSides(runtimes.base, runtimes.head);
+  const { packages, ecosystemOf, sourceSpecs } = searchablePackages(changes, request.options?.package, notes, parts);
 
   const sides: PreparedSide[] = [];
   const worktrees = new Set<string>();
@@ -255,10 +279,10 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
   const finish = (result: Omit<JobResult, 'finishedAt' | 'kind' | 'repo' | 'base' | 'head' | 'changes' | 'soak' | 'startedAt'>): JobResult => {
     const full: JobResult = {
       kind: 'bisect', repo: request.repo, base: { ref: request.base.ref, sha: baseSha }, head: { ref: request.head.ref, sha: headSha },
-      changes, soak: null, startedAt, finishedAt: new Date().toISOString(), ...result,
+      changes, soak: null, runtimes: sidesRuntimes, startedAt, finishedAt: new Date().toISOString(), ...result,
     };
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
-    const id = store.saveResult(full);
+    const id = store.saveResult(full, { runId: options.runId });
     store.close();
     progress({ phase: 'done', message: `result stored as #${id} in ${store.file}` });
     if (!options.keepSamples) delete full.samples;
@@ -266,14 +290,14 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
   };
 
   try {
-    if (packages.length === 0) throw new UserFacingError(`no package version changes between ${request.base.ref} and ${request.head.ref} that could be searched: nothing to bisect`);
+    if (packages.length === 0) throw new UserFacingError(`no package version or runtime changes between ${request.base.ref} and ${request.head.ref} that could be searched: nothing to bisect`);
 
     // 4. Base and head, installed and built.
     for (const [label, sha] of [['base', baseSha], ['head', headSha]] as const) {
       signal?.throwIfAborted();
       sides.push(await prepareSide({
         label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, sandbox, cacheScope: request.repo,
-        extraEnv: options.childEnv, onProgress: progress, signal,
+        extraEnv: options.childEnv, runtimes: runtimes[label], onProgress: progress, signal,
       }));
     }
     const [base, head] = sides;
@@ -338,7 +362,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     const stepConfig: RepoConfig = { ...config, scenarios: config.scenarios.filter((s) => s.name === decisive.scenario) };
     const ctx: BisectContext = {
       repoDir, cacheScope: request.repo, baseSha, jobDir, cacheDir, config, stepConfig, base, head, load, serverCpus: cpus.server, decisive,
-      ecosystemOf, sourceSpecs, options, progress, samples, worktrees,
+      ecosystemOf, sourceSpecs, options, progress, samples, worktrees, runtimes: { base: runtimes.base, head: runtimes.head, parts },
     };
     const ecoContext = (): EcosystemContext => ({ projectDir: base.projectDir, repoRoot: base.worktree, env: base.env, signal });
     const evidence: BisectEvidence[] = [{
@@ -366,9 +390,10 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     let culprit: Culprit | null = null;
     if (found.culprit) {
       const c = found.culprit;
-      const ecosystem = ecosystemOf.get(c.name) ?? ecosystemOf.get(packages[0].name)!;
+      const runtime = isRuntimePart(c.name);
+      const ecosystem = runtime ? 'runtime' : ecosystemOf.get(c.name) ?? ecosystemOf.get(packages[0].name) ?? 'runtime';
       culprit = {
-        ecosystem, name: c.name, lastGood: c.lastGood, firstBad: c.firstBad,
+        ecosystem, name: runtime ? runtimeKindOf(c.name) : c.name, lastGood: c.lastGood, firstBad: c.firstBad,
         ratio: c.recheck?.ratio ?? decisive.ratio,
         ...(c.narrowedOnly ? { narrowedOnly: true } : {}),
         ...(c.skipped.length ? { skipped: c.skipped } : {}),
@@ -382,9 +407,10 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
       const about = hintsAbout(hints, c.name);
       if (about.length) culprit.hints = about;
       // A non-registry package has no registry entry to read links from.
-      if (ecosystemOf.has(c.name) && !sourceSpecs.has(c.name)) {
+      const registryPackage = ecosystemOf.get(c.name);
+      if (registryPackage && !sourceSpecs.has(c.name)) {
         try {
-          const links = await ecosystems[ecosystem].packageLinks(c.name, ecoContext());
+          const links = await ecosystems[registryPackage].packageLinks(c.name, ecoContext());
           culprit.links = {
             ...(links.compare ? { compare: links.compare(c.lastGood, c.firstBad) } : {}),
             ...(links.changelog ? { changelog: links.changelog } : {}),
@@ -404,7 +430,6 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     return finish({ verdict, scenarios: confirmation.scenarios, culprit, notes, samples, ...why });
   } finally {
     await load?.close();
-    await killAllServers();
     await removeJobDir(jobDir, [...worktrees, ...sides.map((side) => side.worktree)], sandbox);
   }
 }

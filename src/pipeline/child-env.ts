@@ -6,8 +6,15 @@ import path from 'node:path';
 import { baseChildEnv } from '../bench/index.ts';
 import type { RepoConfig } from '../config/schema.ts';
 
-export function childEnvFor(projectDir: string, config: RepoConfig, extra: Record<string, string> = {}): Record<string, string> {
+/**
+ * `runtimeBins`: the bin dirs of the side's runtimes (a provisioned Node, a Python's launchers), put first on
+ * PATH so `node` and `python3` are the side's runtime; only the project's own .venv/bin goes before them.
+ */
+export function childEnvFor(
+  projectDir: string, config: RepoConfig, extra: Record<string, string> = {}, runtimeBins: readonly string[] = [],
+): Record<string, string> {
   const env: Record<string, string> = { ...baseChildEnv(), ...extra, ...config.env };
+  if (runtimeBins.length > 0) env.PATH = [...runtimeBins, ...(env.PATH ? [env.PATH] : [])].join(path.delimiter);
   const venvBin = path.join(projectDir, '.venv', 'bin');
   if (existsSync(venvBin)) {
     // A Python app's commands run inside its virtualenv without the user writing `.venv/bin/…`.

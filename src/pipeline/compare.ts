@@ -1,10 +1,11 @@
 // The compare job, as numbered steps: resolve the commits, read the config from the base, read the
-// lockfile changes, prepare both sides, measure on an alternating schedule, analyse, store. Whatever
+// lockfile and runtime changes, find each side's runtime, prepare both sides, measure on an alternating schedule, analyse, store. Whatever
 // happens, every server, worktree and the load generator are gone when it returns.
 import os from 'node:os';
 import path from 'node:path';
-import { createLoadGenerator, killAllServers, type LoadGenerator } from '../bench/index.ts';
+import { createLoadGenerator, type LoadGenerator } from '../bench/index.ts';
 import { overallVerdict } from '../bench/analysis.ts';
+import { combineTraces, type MemorySeries } from '../bench/memory-trace.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import type { JobRequest, JobResult, ProgressFn } from '../model.ts';
 import { ResultsStore } from '../store/results-store.ts';
@@ -14,6 +15,7 @@ import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
 import { observeSides } from './observe-sides.ts';
 import { prepareSide, type PreparedSide } from './prepare-side.ts';
+import { resolveSideRuntimes, runtimeSides } from './side-runtimes.ts';
 
 export interface RunJobOptions {
   /** Where caches (repos, installs, worktrees) and the SQLite store live. */
@@ -27,8 +29,8 @@ export interface RunJobOptions {
   config?: RepoConfig;
   /** Extra environment for install/build/server (never secrets). */
   childEnv?: Record<string, string>;
-  /** A clone URL carrying credentials, used only for the git fetch. */
-  authCloneUrl?: string;
+  /** A token for the git fetch of an http(s) `request.repo`; git gets it in its environment, never argv. */
+  gitToken?: string;
   /** Keep the raw samples in the returned result (they are always stored). */
   keepSamples?: boolean;
   /** The sandbox for the repo's commands: 'required' (App, runners), 'preferred' (CLI, default), 'off'. */
@@ -40,6 +42,8 @@ export interface RunJobOptions {
    * the bisect's own confirmation step instead of measuring base vs head again.
    */
   confirmedBy?: JobResult;
+  /** The store's run this job records into (set by runJob); its result is linked to it when stored. */
+  runId?: number;
 }
 
 /** CPU sets for the server and the load generator when the machine has room to separate them. */
@@ -69,27 +73,37 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
   const sides: PreparedSide[] = [];
   let load: LoadGenerator | undefined;
   try {
-    // 4. Both sides, installed and built.
+    // 4. The runtime of each side (a runtime that cannot be had fails here, before any install).
+    const runtimes = await resolveSideRuntimes({
+      repoDir, baseSha, headSha, config, baseFlag: request.options?.baseRuntime, headFlag: request.options?.headRuntime, cacheDir, signal, onProgress: progress,
+    });
+    changes.push(...runtimes.changes);
+    notes.push(...runtimes.notes);
+    const sidesRuntimes = runtimeSides(runtimes.base, runtimes.head);
+
+    // 5. Both sides, installed and built.
     for (const [label, sha] of [['base', baseSha], ['head', headSha]] as const) {
       signal?.throwIfAborted();
       sides.push(
         await prepareSide({
           label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, sandbox, cacheScope: request.repo,
-          extraEnv: options.childEnv, onProgress: progress, signal,
+          extraEnv: options.childEnv, runtimes: runtimes[label], onProgress: progress, signal,
         }),
       );
     }
     const [base, head] = sides;
 
-    // 5. Measure.
+    // 6. Measure; on a runtime change, each server's memory over its life too.
     const cpus = cpuPlan(config);
     load = await createLoadGenerator({ cpus: cpus.load, enter: await sandbox.networkPrefix() });
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
+    const memoryTraces = sidesRuntimes.changed ? { base: [] as MemorySeries[], head: [] as MemorySeries[] } : undefined;
     const outcome = await measurePair({
-      base, head, config, load, serverCpus: cpus.server, calibration: store.getCalibration(request.repo), onProgress: progress, signal,
+      base, head, config, load, serverCpus: cpus.server, calibration: store.getCalibration(request.repo), memoryTraces, onProgress: progress, signal,
     });
+    if (memoryTraces) sidesRuntimes.memory = { base: combineTraces(memoryTraces.base), head: combineTraces(memoryTraces.head) };
 
-    // 6. Why: an unmeasured observe run per side, with hooks (docs/hints.md).
+    // 7. Why: an unmeasured observe run per side, with hooks (docs/hints.md).
     const why = config.hints
       ? await observeSides({
           base, head, config, load, serverCpus: cpus.server, measured: outcome.scenarios, changes,
@@ -97,7 +111,7 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
         })
       : null;
 
-    // 7. Analyse and report.
+    // 8. Analyse and report.
     notes.push(...describeProblems(outcome.samples));
     const result: JobResult = {
       kind: 'compare',
@@ -109,21 +123,21 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
       scenarios: outcome.scenarios,
       culprit: null,
       soak: null,
+      runtimes: sidesRuntimes,
       notes,
       ...(why ? { hints: why.hints, observation: why.observation } : {}),
       startedAt,
       finishedAt: new Date().toISOString(),
       samples: outcome.samples,
     };
-    // 8. Store.
-    const id = store.saveResult(result);
+    // 9. Store.
+    const id = store.saveResult(result, { runId: options.runId });
     store.close();
     progress({ phase: 'done', message: `result stored as #${id} in ${store.file}` });
     if (!options.keepSamples) delete result.samples;
     return result;
   } finally {
     await load?.close();
-    await killAllServers();
     await removeJobDir(jobDir, sides.map((side) => side.worktree), sandbox);
   }
 }

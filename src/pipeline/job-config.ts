@@ -3,12 +3,14 @@
 import type { RepoConfig } from '../config/schema.ts';
 import { CONFIG_PATH, ConfigError, loadConfigFile, parseConfigText } from '../config/load.ts';
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobRequest } from '../model.ts';
 import type { ProgressFn } from '../model.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
+import { diskBudgetFromEnv, DiskFullError, enforceDiskBudget, touchCacheEntry } from '../workspace/disk-budget.ts';
 import { openRepo, readFileAt, removeWorktree, resolveRef } from '../workspace/git.ts';
+import { UserFacingError } from './errors.ts';
 import { openJobSandbox, type SandboxRequirement } from './job-sandbox.ts';
 
 export async function loadJobConfig(
@@ -44,7 +46,8 @@ export async function openJob(
   request: JobRequest,
   options: {
     dataDir: string;
-    authCloneUrl?: string;
+    /** A token for fetching an http(s) `request.repo`; git gets it in its environment, never argv. */
+    gitToken?: string;
     config?: RepoConfig;
     /** Default 'preferred': sandboxed where bubblewrap works, plainly (with a warning) elsewhere. */
     sandbox?: SandboxRequirement;
@@ -54,7 +57,9 @@ export async function openJob(
 ): Promise<OpenedJob> {
   const cacheDir = path.join(options.dataDir, 'cache');
   const jobDir = path.join(options.dataDir, 'work', randomUUID().slice(0, 8));
-  const repoDir = await openRepo(request.repo, cacheDir, options.authCloneUrl);
+  await makeRoom(options.dataDir, options.onProgress);
+  const repoDir = await openRepo(request.repo, cacheDir, options.gitToken ? { token: options.gitToken } : undefined);
+  if (repoDir.startsWith(path.join(cacheDir, 'repos'))) await touchCacheEntry(repoDir);
   const baseSha = request.base.sha ?? (await resolveRef(repoDir, request.base.ref));
   const headSha = request.head.sha ?? (await resolveRef(repoDir, request.head.ref));
   const { config, source } = await loadJobConfig(repoDir, baseSha, request, options.config);
@@ -62,6 +67,20 @@ export async function openJob(
     jobDir, repoDir, config, requirement: options.sandbox ?? 'preferred', allowHosts: options.allowHosts, onProgress: options.onProgress,
   });
   return { repoDir, baseSha, headSha, config, configSource: source, cacheDir, jobDir, sandbox };
+}
+
+/** Caches under their budget (least recently used first), and enough free disk for a job, or it does not start. */
+async function makeRoom(dataDir: string, onProgress?: ProgressFn): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  try {
+    const { evicted, freedBytes } = await enforceDiskBudget(dataDir, diskBudgetFromEnv());
+    if (evicted.length > 0) {
+      onProgress?.({ phase: 'prepare', message: `disk budget: removed ${evicted.length} least recently used cache entries (${(freedBytes / 1024 ** 2).toFixed(0)} MiB)` });
+    }
+  } catch (err) {
+    if (err instanceof DiskFullError) throw new UserFacingError(err.message);
+    throw err;
+  }
 }
 
 /**

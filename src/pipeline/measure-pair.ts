@@ -1,6 +1,7 @@
 // Measures two prepared trees against each other with the full method (alternating fresh-server pairs,
 // adaptive repeats, analysis): what compare does for base vs head, and what bisect does for each step.
 import type { LoadGenerator } from '../bench/index.ts';
+import type { MemorySeries } from '../bench/memory-trace.ts';
 import { analyseSamples } from '../bench/analysis.ts';
 import { runSchedule, type ScheduleOutcome } from '../bench/scheduler.ts';
 import type { RepoConfig } from '../config/schema.ts';
@@ -15,6 +16,8 @@ export interface MeasurePairOptions {
   load: LoadGenerator;
   serverCpus?: string;
   calibration?: Map<string, { cv: number; runs: number }>;
+  /** Given: each sample's memory over the server's life is traced into these (runtime swaps chart them). */
+  memoryTraces?: { base: MemorySeries[]; head: MemorySeries[] };
   /** Override config.repeats (bisect re-measures a final pair with more). */
   repeats?: { min: number; max: number };
   onProgress?: ProgressFn;
@@ -49,7 +52,10 @@ export function measurePair(options: MeasurePairOptions): Promise<ScheduleOutcom
     maxPairs: repeats.max,
     signal: options.signal,
     measure: (side, pair) =>
-      measureSample({ prepared: side === 'base' ? base : head, side, pair, config, load, serverCpus: options.serverCpus }),
+      measureSample({
+        prepared: side === 'base' ? base : head, side, pair, config, load, serverCpus: options.serverCpus,
+        ...(options.memoryTraces ? { onMemoryTrace: (series: MemorySeries) => options.memoryTraces![side].push(series) } : {}),
+      }),
     analyse: (samples, confidence) => analyseSamples(scenarioNames, samples, { ...analysisOptions, confidence }),
     onPair: (pair, planned, order) =>
       progress({ phase: 'measure', message: `${base.label} vs ${head.label}: pair ${pair} of ${planned} done (${order.join(' then ')})`, step: pair, total: planned }),

@@ -1,8 +1,10 @@
-// One sample of one side: a fresh server process, then every scenario once (an unmeasured warm-up run,
-// then the measured run) while the server's process tree is watched for CPU and memory.
+// One sample of one side: a fresh server process, then every scenario once (an unmeasured warm-up until
+// the server is warm, then the measured run) while the server's process tree is watched for CPU and memory.
 import type { RepoConfig, Scenario } from '../config/schema.ts';
 import type { RunSample } from '../model.ts';
 import { monitorTree, ServerStartError, startServer, type LoadGenerator, type LoadRun, type ServerHandle } from '../bench/index.ts';
+import { traceMemory, type MemorySeries } from '../bench/memory-trace.ts';
+import { warmUp } from '../bench/warmup.ts';
 import { UserFacingError } from './errors.ts';
 import type { PreparedSide } from './prepare-side.ts';
 
@@ -18,9 +20,9 @@ function failedSample(side: 'base' | 'head', pair: number, scenario: Scenario, f
 }
 
 async function measureScenario(
-  url: string, serverPid: number, side: 'base' | 'head', pair: number, scenario: Scenario, load: LoadGenerator,
+  url: string, serverPid: number, side: 'base' | 'head', pair: number, scenario: Scenario, load: LoadGenerator, warmupRequests: number,
 ): Promise<RunSample> {
-  if (scenario.warmup > 0) await load.run(url, { ...scenario, duration: scenario.warmup, warmup: 0 });
+  const warm = await warmUp(load, url, scenario, { minRequests: warmupRequests });
   const monitor = monitorTree(serverPid, 100);
   let run: LoadRun;
   try {
@@ -51,6 +53,8 @@ async function measureScenario(
     peakRssBytes: usage.peakRssBytes,
     loadGenCpu: run.loadGenCpu,
     loadGenBound: run.loadGenCpu >= LOAD_GEN_BOUND,
+    warmupSec: warm.seconds,
+    warmupSettled: warm.settled,
   };
 }
 
@@ -100,10 +104,15 @@ export async function measureSample(opts: {
   config: RepoConfig;
   load: LoadGenerator;
   serverCpus?: string;
+  /** Given: the server's memory over its whole life is traced and handed here (runtime swaps chart it). */
+  onMemoryTrace?: (series: MemorySeries) => void;
 }): Promise<RunSample[]> {
   const { prepared, config, side, pair } = opts;
   const server = await startSideServer(prepared, config, `${side} server`, opts.serverCpus);
   const samples: RunSample[] = [];
+  const trace = opts.onMemoryTrace ? traceMemory(server.pid) : null;
+  // A JIT runtime's own floor (PyPy), when the side runs on one.
+  const warmupRequests = Math.max(0, ...prepared.runtimes.map((r) => r.warmupRequests ?? 0));
   try {
     for (const scenario of config.scenarios) {
       if (server.exited) {
@@ -111,12 +120,13 @@ export async function measureSample(opts: {
         continue;
       }
       try {
-        samples.push(await measureScenario(server.url, server.pid, side, pair, scenario, opts.load));
+        samples.push(await measureScenario(server.url, server.pid, side, pair, scenario, opts.load, warmupRequests));
       } catch (err) {
         samples.push(failedSample(side, pair, scenario, (err as Error).message));
       }
     }
   } finally {
+    if (trace) opts.onMemoryTrace!(trace.stop());
     await server.stop();
   }
   return samples;

@@ -1,11 +1,12 @@
 // Step: the observe runs of a compare (and of a bisect's confirmation). After the measured pairs, each
-// side gets one more fresh server, this one with the hooks loaded, and every scenario once (its
-// warm-up, then its run with responses counted per bucket). The measured samples never see a hook;
+// side gets one more fresh server, this one with the hooks loaded, and every scenario once (warmed up
+// as the measured runs are, then its run with responses counted per bucket). The measured samples never see a hook;
 // these runs are never measured. Then the hints: outbound calls and CPU by package, head against
 // base, and each side's profile saved beside the result. An observe run that fails costs its hints,
 // never the job.
 import path from 'node:path';
 import type { LoadGenerator } from '../bench/index.ts';
+import { warmUp } from '../bench/warmup.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import {
   BUCKET_MS, PackageNames, cpuHints, cpuTable, ephemeralPortRange, outboundHints, pythonCpuprofile, rankHints, readObservation, samplesFromPython,
@@ -52,6 +53,7 @@ export async function observeSide(
   const notes: string[] = [];
   const scenarios: ObservedScenario[] = [];
   const server = await startSideServer(prepared, opts.config, `${prepared.label} observe server`, opts.serverCpus, observeExtras(prepared, dir, ['outbound', 'cpu']));
+  const warmupRequests = Math.max(0, ...prepared.runtimes.map((r) => r.warmupRequests ?? 0));
   try {
     for (const scenario of opts.config.scenarios) {
       opts.signal?.throwIfAborted();
@@ -59,7 +61,10 @@ export async function observeSide(
         notes.push(`${side}'s observe server exited before \`${scenario.name}\`: ${server.outputTail().split('\n').slice(-1)[0]}`);
         break;
       }
-      const run = await opts.load.run(server.url, scenario, { bucketMs: BUCKET_MS });
+      // Warmed up as the measured runs are (until the throughput stops trending), so the observed run
+      // sees the server in the state the measurements did.
+      await warmUp(opts.load, server.url, scenario, { minRequests: warmupRequests });
+      const run = await opts.load.run(server.url, { ...scenario, warmup: 0 }, { bucketMs: BUCKET_MS });
       scenarios.push({ scenario: scenario.name, bucketMs: BUCKET_MS, completions: new Map(run.completions ?? []) });
     }
     await orderHooks(dir, 'stop');

@@ -4,11 +4,13 @@
 import path from 'node:path';
 import type { RepoConfig } from '../config/schema.ts';
 import type { ProgressFn } from '../model.ts';
+import type { ResolvedRuntime } from '../runtimes/index.ts';
 import type { CommandResult, Sandbox } from '../sandbox/sandbox.ts';
 import { addWorktree } from '../workspace/git.ts';
 import { InstallError, installWithCache, planInstall, tailLines, type InstallOutcome } from '../workspace/install.ts';
 import { childEnvFor } from './child-env.ts';
 import { UserFacingError } from './errors.ts';
+import { runtimeAccess, runtimeKey } from './side-runtimes.ts';
 
 export interface PreparedSide {
   label: string;
@@ -20,8 +22,10 @@ export interface PreparedSide {
   env: Record<string, string>;
   /** Where the side's commands run; its server starts through it too. */
   sandbox: Sandbox;
-  /** Read-only paths the side's commands need besides the system (its install cache entry). */
+  /** Read-only paths the side's commands need besides the system (its runtimes, its install cache entry). */
   readOnly: string[];
+  /** The runtimes its commands run on (first on their PATH). */
+  runtimes: ResolvedRuntime[];
 }
 
 /** What the sandbox refused during a failed command, said so the user knows what to allow. */
@@ -41,6 +45,8 @@ export async function prepareSide(opts: {
   /** Who the install cache belongs to (the repository): installs are never shared between repositories. */
   cacheScope: string;
   extraEnv?: Record<string, string>;
+  /** The side's runtimes (side-runtimes.ts); none: whatever PATH finds. */
+  runtimes?: ResolvedRuntime[];
   /**
    * Runs after checkout and before install, e.g. to pin versions during a bisect. What it returns joins
    * the install: extra environment (e.g. PIP_CONSTRAINT) and, when the project's own install would refuse
@@ -58,6 +64,9 @@ export async function prepareSide(opts: {
   await sandbox.handOver(worktree);
   const adjust = (await opts.beforeInstall?.(projectDir)) ?? {};
   const extraEnv = { ...opts.extraEnv, ...adjust.env };
+  const runtimes = opts.runtimes ?? [];
+  const access = runtimeAccess(runtimes);
+  const envOf = () => childEnvFor(projectDir, config, extraEnv, access.bins);
   const plan = planInstall(projectDir, config.install ?? adjust.installCommand);
   opts.onProgress?.({ phase: 'install', message: `${label}: installing (${plan.command})` });
   let install: InstallOutcome;
@@ -67,11 +76,12 @@ export async function prepareSide(opts: {
       plan,
       cacheDir: opts.cacheDir,
       extraKey: `${opts.cacheScope}\0${opts.installKey ?? ''}`,
+      runtimeKey: runtimeKey(runtimes),
       prepareWritable: (dir) => sandbox.handOver(dir),
       run: (command, mounts) =>
         sandbox.run({
-          command, cwd: projectDir, env: childEnvFor(projectDir, config, extraEnv), phase: 'install',
-          writable: [worktree, ...mounts.writable], readOnly: mounts.readOnly,
+          command, cwd: projectDir, env: envOf(), phase: 'install',
+          writable: [worktree, ...mounts.writable], readOnly: [...access.mounts, ...mounts.readOnly],
           deadlineMs: config.timeouts.install, signal: opts.signal,
         }),
     });
@@ -85,8 +95,9 @@ export async function prepareSide(opts: {
     throw err;
   }
   opts.onProgress?.({ phase: 'install', message: `${label}: ${install.cached ? 'install reused from cache' : `installed in ${install.seconds.toFixed(1)} s`}` });
-  const env = childEnvFor(projectDir, config, extraEnv);
-  const readOnly = install.entry ? [install.entry] : [];
+  // After the install: a Python project's .venv now exists and goes first on PATH.
+  const env = envOf();
+  const readOnly = [...access.mounts, ...(install.entry ? [install.entry] : [])];
   if (config.build) {
     opts.onProgress?.({ phase: 'install', message: `${label}: building (${config.build})` });
     const result: CommandResult = await sandbox.run({
@@ -98,5 +109,5 @@ export async function prepareSide(opts: {
       throw new UserFacingError(`${label} (${opts.sha.slice(0, 7)}): build failed (\`${config.build}\` ${how}).${refusedHint(result.refusedHosts)}`, tailLines(result.output));
     }
   }
-  return { label, sha: opts.sha, worktree, projectDir, install, env, sandbox, readOnly };
+  return { label, sha: opts.sha, worktree, projectDir, install, env, sandbox, readOnly, runtimes };
 }

@@ -14,11 +14,15 @@ import { searchableChange, type SourceSpecs } from './source-pins.ts';
  */
 export function searchablePackages(
   changes: Change[], only: string | undefined, notes: string[],
+  /** Parts that are not packages (a runtime change, pipeline/runtime-parts.ts), searched like one. */
+  extraParts: PackageChange[] = [],
 ): { packages: PackageChange[]; ecosystemOf: Map<string, Ecosystem>; sourceSpecs: SourceSpecs } {
   const ecosystemOf = new Map<string, Ecosystem>();
   const sourceSpecs: SourceSpecs = new Map();
   const packages: PackageChange[] = [];
-  const updates = changes.filter((c): c is Change & { from: string; to: string } => {
+  // A runtime change is searched as one part from the runtimes each side resolved to (pipeline/runtime-parts.ts).
+  const packageChanges = changes.filter((c): c is Change & { ecosystem: Ecosystem } => c.ecosystem !== 'runtime');
+  const updates = packageChanges.filter((c): c is Change & { ecosystem: Ecosystem; from: string; to: string } => {
     if (c.from && c.to) return true;
     notes.push(`${c.name} was ${c.from ? 'removed' : 'added'}: it follows the packages that need it and is not searched on its own.`);
     return false;
@@ -42,6 +46,7 @@ export function searchablePackages(
     ecosystemOf.set(c.name, c.ecosystem);
     if (specs) sourceSpecs.set(c.name, specs);
   }
+  packages.push(...extraParts);
   if (only !== undefined) {
     const chosen = packages.filter((p) => p.name === only);
     if (chosen.length === 0) {

@@ -3,12 +3,12 @@
 // test per side (src/bench/soak-analysis.ts). Side by side, not one after the other: whatever else the
 // machine does during the soak, it does to both.
 import path from 'node:path';
-import { createLoadGenerator, killAllServers, sampleTree, type LoadGenerator, type ServerHandle } from '../bench/index.ts';
+import { createLoadGenerator, sampleTree, type LoadGenerator, type ServerHandle } from '../bench/index.ts';
 import { analyseSoakSide, soakVerdict } from '../bench/soak-analysis.ts';
 import { runSoakSide } from '../bench/soak-run.ts';
 import { MAX_SOAK_MS } from '../config/schema.ts';
 import { formatDuration } from '../config/units.ts';
-import type { JobRequest, JobResult, SoakResult } from '../model.ts';
+import type { JobRequest, JobResult, RuntimeSides, SoakResult } from '../model.ts';
 import { ResultsStore } from '../store/results-store.ts';
 import { cpuPlan, type RunJobOptions } from './compare.ts';
 import { UserFacingError } from './errors.ts';
@@ -16,6 +16,7 @@ import { openJob, removeJobDir } from './job-config.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { startSideServer } from './measure-sample.ts';
 import { prepareSide, type PreparedSide } from './prepare-side.ts';
+import { resolveSideRuntimes, runtimeSides } from './side-runtimes.ts';
 import { observeDir, observeExtras, orderHooks, waitForHooks } from './observe-run.ts';
 import { PackageNames, memoryHints, rankHints, readObservation, type ProcessObservation } from '../hints/index.ts';
 import type { Hint } from '../model.ts';
@@ -59,17 +60,24 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
   const { changes, notes } = await lockfileChanges(repoDir, baseSha, headSha, request.prText);
 
   const sides: PreparedSide[] = [];
+  let sidesRuntimes: RuntimeSides | null = null;
   const servers: ServerHandle[] = [];
   const loads: LoadGenerator[] = [];
   const onAbort = () => void Promise.all(loads.map((l) => l.close()));
   signal?.addEventListener('abort', onAbort);
   try {
+    const runtimes = await resolveSideRuntimes({
+      repoDir, baseSha, headSha, config, baseFlag: request.options?.baseRuntime, headFlag: request.options?.headRuntime, cacheDir, signal, onProgress: progress,
+    });
+    changes.push(...runtimes.changes);
+    notes.push(...runtimes.notes);
+    sidesRuntimes = runtimeSides(runtimes.base, runtimes.head);
     for (const [label, sha] of [['base', baseSha], ['head', headSha]] as const) {
       signal?.throwIfAborted();
       sides.push(
         await prepareSide({
           label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, sandbox, cacheScope: request.repo,
-          extraEnv: options.childEnv, onProgress: progress, signal,
+          extraEnv: options.childEnv, runtimes: runtimes[label], onProgress: progress, signal,
         }),
       );
     }
@@ -99,9 +107,13 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
     }, warmupMs);
     const ticker = setInterval(() => {
       const minutes = (ms: number) => `${Math.floor(ms / 60_000)}m${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}s`;
-      const memory = servers.map((s, i) => `${sides[i].label} ${s.exited ? 'exited' : `${(sampleTree(s.pid).rssAnonBytes / MIB).toFixed(1)} MiB`}`).join(', ');
+      const mib = servers.map((s) => (s.exited ? null : Math.round((sampleTree(s.pid).rssAnonBytes / MIB) * 10) / 10));
+      const memory = mib.map((m, i) => `${sides[i].label} ${m === null ? 'exited' : `${m.toFixed(1)} MiB`}`).join(', ');
       const elapsed = performance.now() - t0;
-      progress({ phase: 'soak', message: `soak ${minutes(elapsed)} of ${minutes(durationMs)}: ${memory}`, step: Math.round(elapsed / 1000), total: Math.round(durationMs / 1000) });
+      progress({
+        phase: 'soak', message: `soak ${minutes(elapsed)} of ${minutes(durationMs)}: ${memory}`, step: Math.round(elapsed / 1000), total: Math.round(durationMs / 1000),
+        memoryMiB: { base: mib[0], head: mib[1] },
+      });
     }, Math.min(60_000, Math.max(5_000, durationMs / 12)));
     let outcomes;
     try {
@@ -143,10 +155,11 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
     const result: JobResult = {
       kind: 'soak', verdict, repo: request.repo,
       base: { ref: request.base.ref, sha: baseSha }, head: { ref: request.head.ref, sha: headSha },
-      changes, scenarios: [], culprit: null, soak: soakResult, notes, ...(hints ? { hints } : {}), startedAt, finishedAt: new Date().toISOString(),
+      changes, scenarios: [], culprit: null, soak: soakResult, runtimes: sidesRuntimes, notes, ...(hints ? { hints } : {}),
+      startedAt, finishedAt: new Date().toISOString(),
     };
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
-    const id = store.saveResult(result);
+    const id = store.saveResult(result, { runId: options.runId });
     store.close();
     progress({ phase: 'done', message: `result stored as #${id} in ${store.file}` });
     return result;
@@ -154,7 +167,6 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
     signal?.removeEventListener('abort', onAbort);
     await Promise.all(loads.map((l) => l.close()));
     await Promise.all(servers.map((s) => s.stop()));
-    await killAllServers();
     await removeJobDir(jobDir, sides.map((side) => side.worktree), sandbox);
   }
 }

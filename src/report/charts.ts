@@ -80,3 +80,28 @@ export function soakChart(soak: SoakResult): string {
     `line [${bucket(soak.head.series).join(', ')}]`,
   ]);
 }
+
+/**
+ * A runtime swap's memory: each side's server over its life (start, warm-up, every scenario), the median
+ * over its samples, on one time axis. Where one side's servers lived shorter its line ends: the shorter
+ * line is carried at its last value so mermaid can draw both.
+ */
+export function runtimeMemoryChart(memory: { base: [number, number][]; head: [number, number][] }, labels: { base: string; head: string }): string {
+  const longest = Math.max(memory.base.at(-1)?.[0] ?? 0, memory.head.at(-1)?.[0] ?? 0);
+  if (memory.base.length < 2 || memory.head.length < 2 || longest <= 0) return '';
+  const slots = Math.min(30, Math.max(memory.base.length, memory.head.length));
+  const width = longest / (slots - 1);
+  const at = (series: [number, number][], t: number) => {
+    let value = series[0][1];
+    for (const [time, mib] of series) if (time <= t + width / 2) value = mib;
+    return value;
+  };
+  const times = Array.from({ length: slots }, (_, k) => Math.round(k * width * 10) / 10);
+  return block([
+    `title ${quote(`Server memory over a sample (RSS, MiB): base on ${labels.base}, then head on ${labels.head}`)}`,
+    `x-axis "seconds since ready" [${times.join(', ')}]`,
+    'y-axis "MiB"',
+    `line [${times.map((t) => at(memory.base, t)).join(', ')}]`,
+    `line [${times.map((t) => at(memory.head, t)).join(', ')}]`,
+  ]);
+}

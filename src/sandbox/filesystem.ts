@@ -14,7 +14,8 @@ const ETC_ENTRIES = [
 /** Top-level system directories; a symlink (merged /usr: /bin → usr/bin) is recreated as a symlink. */
 const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/opt'];
 
-export type Mount = { kind: 'ro' | 'rw'; path: string } | { kind: 'symlink'; target: string; path: string };
+/** A bind mount of `from` (default: the same path) at `path`, or a symlink. */
+export type Mount = { kind: 'ro' | 'rw'; path: string; from?: string } | { kind: 'symlink'; target: string; path: string };
 
 /** Directories already covered by a system mount need no mount of their own. */
 function underSystem(dir: string): boolean {
@@ -76,7 +77,7 @@ export function mountArgs(mounts: readonly Mount[], mounted: Set<string> = new S
     args.push(...parentDirArgs(m.path, mounted));
     mounted.add(m.path);
     if (m.kind === 'symlink') args.push('--symlink', m.target, m.path);
-    else args.push(m.kind === 'ro' ? '--ro-bind' : '--bind', m.path, m.path);
+    else args.push(m.kind === 'ro' ? '--ro-bind' : '--bind', m.from ?? m.path, m.path);
   }
   return args;
 }

@@ -131,6 +131,9 @@ export async function openJobNetwork(asRoot: boolean): Promise<JobNetwork> {
       p?.kill('SIGKILL');
       if (holder.exitCode === null && holder.signalCode === null) {
         const gone = new Promise<void>((resolve) => holder.once('exit', () => resolve()));
+        // The holder was unref'd while it held the namespace; waiting for its exit must keep us alive, or a
+        // CLI whose last work this is would end with "unsettled top-level await" (exit 13).
+        holder.ref();
         holder.kill('SIGKILL');
         await gone;
       }

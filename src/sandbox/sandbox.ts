@@ -16,7 +16,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mountArgs, parentDirArgs, systemMounts, type Mount } from './filesystem.ts';
+import { mountArgs, systemMounts, type Mount } from './filesystem.ts';
 import { openJobNetwork, type JobNetwork } from './job-network.ts';
 import { DEFAULT_REGISTRY_HOSTS, HostAllowList, startRegistryProxy, type RegistryProxy } from './registry-proxy.ts';
 import { dropPrivileges, namespaceFlags, sandboxSupport, sandboxUid, type SandboxSupport } from './support.ts';
@@ -72,6 +72,8 @@ export interface SpawnPlan {
   env: Record<string, string>;
   /** Kill what is left of it (nothing, normally: its PID namespace died with it) and remove its scratch. */
   release(): Promise<void>;
+  /** Tell the sandbox the plan's process started (its pid leads a process group), so close() can end it. */
+  spawned(pid: number): void;
 }
 
 export interface CommandResult {
@@ -106,6 +108,8 @@ export class Sandbox {
   private readonly allowList: HostAllowList;
   private commands = 0;
   private system: Mount[] | null = null;
+  /** Process groups of plans spawned and not yet released: what close() kills, and nothing of other jobs. */
+  private readonly live = new Set<number>();
 
   constructor(readonly settings: SandboxSettings) {
     this.support = settings.enabled ? sandboxSupport() : null;
@@ -171,7 +175,7 @@ export class Sandbox {
     const taskset = spec.cpus ? ['taskset', '-c', spec.cpus] : [];
     if (!this.support) {
       const [file, ...args] = [...taskset, '/bin/sh', '-c', spec.command];
-      return { file, args, cwd: spec.cwd, env: spec.env, release: async () => {} };
+      return this.tracked({ file, args, cwd: spec.cwd, env: spec.env, release: async () => {} });
     }
     const scratch = path.join(this.settings.scratchDir, `cmd-${++this.commands}-${spec.phase}`);
     const dirs = { home: path.join(scratch, 'home'), tmp: path.join(scratch, 'tmp'), varTmp: path.join(scratch, 'var-tmp') };
@@ -181,31 +185,33 @@ export class Sandbox {
     const viaProxy = spec.phase !== 'serve' && this.settings.network === 'loopback';
     const env: Record<string, string> = { ...spec.env, HOME: SANDBOX_HOME, TMPDIR: '/tmp' };
     // From our own PATH, not the command's: that one also names the project's .venv/bin, a job path.
-    const mounts: Mount[] = [...(this.system ??= systemMounts(process.env.PATH ?? ''))];
-    const systemCount = mounts.length;
-    let proxySocket: string | null = null;
+    const system = (this.system ??= systemMounts(process.env.PATH ?? ''));
+    // Private temp dirs before the job's paths: a job path under /tmp (tests keep data dirs there) goes on top.
+    const privateDirs: Mount[] = [
+      { kind: 'rw', from: dirs.tmp, path: '/tmp' },
+      { kind: 'rw', from: dirs.varTmp, path: '/var/tmp' },
+      { kind: 'rw', from: dirs.home, path: SANDBOX_HOME },
+    ];
+    const jobMounts: Mount[] = [
+      ...[...this.settings.readOnly, ...(spec.readOnly ?? [])].filter((p) => existsSync(p)).map((p): Mount => ({ kind: 'ro', path: p })),
+      ...spec.writable.map((p): Mount => ({ kind: 'rw', path: p })),
+    ];
     let inner = ['/bin/sh', '-c', spec.command];
     if (viaProxy) {
       const proxy = await this.registryProxy();
-      proxySocket = proxy.socketPath;
-      mounts.push({ kind: 'ro', path: helpersDir.replace(/\/$/, '') });
+      jobMounts.push({ kind: 'ro', path: helpersDir.replace(/\/$/, '') }, { kind: 'rw', from: proxy.socketPath, path: PROXY_SOCKET_INSIDE });
       inner = [process.execPath, bridgePath, PROXY_SOCKET_INSIDE, String(PROXY_PORT_INSIDE), '--', ...inner];
       Object.assign(env, proxyEnv(`http://127.0.0.1:${PROXY_PORT_INSIDE}`));
     }
-    for (const p of [...this.settings.readOnly, ...(spec.readOnly ?? [])]) if (existsSync(p)) mounts.push({ kind: 'ro', path: p });
-    for (const p of spec.writable) mounts.push({ kind: 'rw', path: p });
 
     const mounted = new Set<string>();
-    const bind = (kind: '--bind' | '--ro-bind', from: string, to: string) => [...parentDirArgs(to, mounted), kind, from, to, ...(mounted.add(to), [])];
     const bwrapArgs = [
-      ...namespaceFlags(this.asRoot, spec.phase === 'serve' ? 'inherit' : viaProxy ? 'none' : 'inherit'),
-      ...mountArgs(mounts.slice(0, systemCount), mounted),
+      ...namespaceFlags(this.asRoot, viaProxy ? 'none' : 'inherit'),
+      ...mountArgs(system, mounted),
       // A fresh /dev; its /dev/shm (POSIX shared memory, semaphores) private and writable by everyone, as usual.
       '--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/dev/shm',
-      // Private temp dirs first: a job path under /tmp (tests keep their data dirs there) goes on top.
-      ...bind('--bind', dirs.tmp, '/tmp'), ...bind('--bind', dirs.varTmp, '/var/tmp'), ...bind('--bind', dirs.home, SANDBOX_HOME),
-      ...mountArgs(mounts.slice(systemCount), mounted),
-      ...(proxySocket ? bind('--bind', proxySocket, PROXY_SOCKET_INSIDE) : []),
+      ...mountArgs(privateDirs, mounted),
+      ...mountArgs(jobMounts, mounted),
       '--chdir', spec.cwd,
       '--', ...dropPrivileges(this.asRoot), ...inner,
     ];
@@ -220,7 +226,7 @@ export class Sandbox {
       'bwrap', ...bwrapArgs,
     ];
     const [file, ...args] = chain;
-    return {
+    return this.tracked({
       file,
       args,
       cwd: spec.cwd,
@@ -228,6 +234,22 @@ export class Sandbox {
       release: async () => {
         if (cgroup) removeCgroup(cgroup);
         await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
+      },
+    });
+  }
+
+  /** The plan, with its process group remembered from spawn to release. */
+  private tracked(plan: Omit<SpawnPlan, 'spawned'>): SpawnPlan {
+    let pid: number | null = null;
+    return {
+      ...plan,
+      spawned: (p) => {
+        pid = p;
+        this.live.add(p);
+      },
+      release: async () => {
+        if (pid !== null) this.live.delete(pid);
+        await plan.release();
       },
     };
   }
@@ -270,8 +292,20 @@ export class Sandbox {
     }
   }
 
-  /** Stop the job's network and proxy, and remove the scratch space. */
+  /**
+   * End everything this job started that is still running (a server whose stop never came: the job
+   * failed half-way), stop the job's network and proxy, and remove the scratch space. Only this job's
+   * processes: other jobs in the same process (a fleet runner with several slots) keep theirs.
+   */
   async close(): Promise<void> {
+    for (const pid of this.live) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    this.live.clear();
     const network = this.network;
     const proxy = this.proxy;
     this.network = null;
@@ -306,6 +340,7 @@ function proxyEnv(url: string): Record<string, string> {
 export function runPlan(plan: SpawnPlan, deadlineMs: number, signal?: AbortSignal): Promise<Omit<CommandResult, 'refusedHosts'>> {
   return new Promise((resolve, reject) => {
     const child = spawn(plan.file, plan.args, { cwd: plan.cwd, env: plan.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    if (child.pid !== undefined) plan.spawned(child.pid);
     let output = '';
     const keep = (chunk: Buffer) => {
       output = tail(output + chunk.toString());
@@ -348,7 +383,7 @@ export function runPlan(plan: SpawnPlan, deadlineMs: number, signal?: AbortSigna
         if (finished) return;
         killAll();
         done();
-      }, 200).unref();
+      }, 200);
     });
   });
 }

@@ -7,3 +7,4 @@ export * from './holm.ts';
 export * from './verdict.ts';
 export * from './trend.ts';
 export { averageRanks, median } from './ranks.ts';
+export * from './warm-up.ts';

@@ -39,11 +39,36 @@ function isRemote(repo: string): boolean {
 }
 
 /**
- * A local git directory for `repo`. A local path is used in place; a URL is cloned once into the cache
- * (a bare mirror) and fetched on later calls. `authUrl` (with credentials) is used only for the git call,
- * never stored in the mirror's config.
+ * Credentials for one fetch. The token reaches git only through the environment of the git process
+ * (`GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_0`/`GIT_CONFIG_VALUE_0`: an `http.<origin>/.extraheader` scoped to
+ * the clone URL's origin), never its argv (readable by every user in /proc/PID/cmdline) and never the
+ * mirror's config (readable by whatever later reads the mirror).
  */
-export async function openRepo(repo: string, cacheDir: string, authUrl?: string): Promise<string> {
+export interface GitAuth {
+  token: string;
+}
+
+/** The environment of an authenticated git call: just enough to run git, plus the auth header. */
+export function authenticatedGitEnv(url: string, auth: GitAuth, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const origin = new URL(url).origin;
+  const env: Record<string, string> = {};
+  for (const name of ['PATH', 'HOME', 'LANG', 'TMPDIR']) if (base[name] !== undefined) env[name] = base[name]!;
+  const basic = Buffer.from(`x-access-token:${auth.token}`).toString('base64');
+  return {
+    ...env,
+    // A wrong or expired token must fail the fetch, not wait for a password on a terminal nobody watches.
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: `http.${origin}/.extraheader`,
+    GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+  };
+}
+
+/**
+ * A local git directory for `repo`. A local path is used in place; a URL is cloned once into the cache
+ * (a bare mirror) and fetched on later calls. `auth` is given to that git call only, in its environment.
+ */
+export async function openRepo(repo: string, cacheDir: string, auth?: GitAuth): Promise<string> {
   if (!isRemote(repo)) {
     const dir = path.resolve(repo);
     if (!existsSync(dir)) throw new GitError(`repository ${dir} does not exist`);
@@ -51,26 +76,23 @@ export async function openRepo(repo: string, cacheDir: string, authUrl?: string)
     if (!(await git.checkIsRepo())) throw new GitError(`${dir} is not a git repository`);
     return (await git.revparse(['--show-toplevel'])).trim();
   }
+  if (auth && !/^https?:\/\//i.test(repo)) throw new GitError(`cannot fetch ${repo} with a token: only http(s) clone URLs take one`);
   const key = createHash('sha256').update(repo).digest('hex').slice(0, 16);
   const mirror = path.join(cacheDir, 'repos', `${key}.git`);
-  const fetchUrl = authUrl ?? repo;
+  // simple-git refuses GIT_CONFIG_COUNT unless told: here it is exactly what we mean to set.
+  const remoteGit = (dir?: string) =>
+    auth ? simpleGit({ ...(dir ? { baseDir: dir } : {}), unsafe: { allowUnsafeConfigEnvCount: true } }).env(authenticatedGitEnv(repo, auth)) : simpleGit(dir);
   try {
     if (!existsSync(mirror)) {
       await mkdir(path.dirname(mirror), { recursive: true });
-      await simpleGit().clone(fetchUrl, mirror, ['--bare', '--quiet']);
-      // Keep only the public URL in the mirror's config.
-      await simpleGit(mirror).remote(['set-url', 'origin', repo]);
+      await remoteGit().clone(repo, mirror, ['--bare', '--quiet']);
     }
-    await simpleGit(mirror).fetch([fetchUrl, '+refs/heads/*:refs/heads/*', '+refs/pull/*:refs/pull/*', '--prune', '--quiet']);
+    await remoteGit(mirror).fetch([repo, '+refs/heads/*:refs/heads/*', '+refs/pull/*:refs/pull/*', '--prune', '--quiet']);
   } catch (err) {
-    throw new GitError(`cannot fetch ${repo}: ${redact(String((err as Error).message), authUrl)}`);
+    const message = String((err as Error).message);
+    throw new GitError(`cannot fetch ${repo}: ${auth ? message.split(auth.token).join('***') : message}`);
   }
   return mirror;
-}
-
-function redact(text: string, authUrl?: string): string {
-  const secret = authUrl ? /\/\/([^@/]+)@/.exec(authUrl)?.[1] : undefined;
-  return secret ? text.split(secret).join('***') : text;
 }
 
 export async function resolveRef(repoDir: string, ref: string): Promise<string> {
@@ -87,6 +109,17 @@ export async function readFileAt(repoDir: string, sha: string, file: string): Pr
     return await simpleGit(repoDir).show([`${sha}:${file.replace(/^\.\//, '')}`]);
   } catch {
     return null;
+  }
+}
+
+/** Names of the entries directly in `dir` (relative to the repo root; "" for the root) at a commit; [] when it is not there. */
+export async function filesInDirAt(repoDir: string, sha: string, dir: string): Promise<string[]> {
+  const clean = dir.replace(/^\.\/?/, '').replace(/\/$/, '');
+  try {
+    const out = await simpleGit(repoDir).raw(['ls-tree', '--name-only', clean ? `${sha}:${clean}` : sha]);
+    return out.split('\n').filter(Boolean);
+  } catch {
+    return [];
   }
 }
 

@@ -1,11 +1,12 @@
 // Install and build one side of a compare. Installs are cached by a hash of everything that decides
-// their outcome (install command, lockfiles and manifests, runtime version), so a second compare of the
+// their outcome (install command, lockfiles and manifests, the side's exact runtimes), so a second compare of the
 // same commits, or an A/A compare, installs once. The installed tree (node_modules, .venv) lives in the
 // cache and is linked into each worktree.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { touchCacheEntry } from './disk-budget.ts';
 
 export class InstallError extends Error {
   constructor(
@@ -61,9 +62,9 @@ export function planInstall(projectDir: string, configured?: string): InstallPla
   return { kind: 'custom', command: configured ?? 'true', installedDir: null, inputs };
 }
 
-async function hashPlan(projectDir: string, plan: InstallPlan, extraKey: string): Promise<string> {
+async function hashPlan(projectDir: string, plan: InstallPlan, extraKey: string, runtimeKey: string): Promise<string> {
   const hash = createHash('sha256');
-  hash.update(`v1\0${plan.command}\0${process.version}\0${process.platform}-${process.arch}\0${extraKey}\0`);
+  hash.update(`v1\0${plan.command}\0${runtimeKey}\0${process.platform}-${process.arch}\0${extraKey}\0`);
   for (const file of plan.inputs) {
     hash.update(`${file}\0`);
     hash.update(await readFile(path.join(projectDir, file)));
@@ -114,21 +115,30 @@ export async function installWithCache(opts: {
   run: InstallRunner;
   /** Part of the cache key, e.g. a pinned version set during bisect, and the repository. */
   extraKey?: string;
+  /**
+   * The runtimes the install runs on, exactly ("node 22.23.5 …", "python pypy3.9-7.3.11 …"): native addons
+   * and venvs belong to one runtime, so another version never reuses them. Default: the Node running us.
+   */
+  runtimeKey?: string;
   /** Called with a directory the install must be able to write before it runs (the sandbox's uid takes it over). */
   prepareWritable?: (dir: string) => Promise<void>;
 }): Promise<InstallOutcome> {
   const started = Date.now();
   const { projectDir, plan } = opts;
-  const key = await hashPlan(projectDir, plan, opts.extraKey ?? '');
+  const key = await hashPlan(projectDir, plan, opts.extraKey ?? '', opts.runtimeKey ?? process.version);
   const entry = path.join(opts.cacheDir, 'installs', key);
   const done = path.join(entry, '.complete');
   const linkTo = plan.installedDir ? path.join(projectDir, plan.installedDir) : null;
   if (existsSync(done) && plan.installedDir && linkTo) {
     await rm(linkTo, { recursive: true, force: true });
     await symlink(path.join(entry, plan.installedDir), linkTo, 'dir');
+    await touchCacheEntry(entry);
     return { cached: true, key, seconds: (Date.now() - started) / 1000, entry };
   }
-  if (existsSync(done) && !plan.installedDir) return { cached: true, key, seconds: 0, entry: null };
+  if (existsSync(done) && !plan.installedDir) {
+    await touchCacheEntry(entry);
+    return { cached: true, key, seconds: 0, entry: null };
+  }
   let command = plan.command;
   const mounts: InstallMounts = { writable: [], readOnly: [] };
   if (plan.kind === 'python' && plan.installedDir && linkTo) {
@@ -157,5 +167,6 @@ export async function installWithCache(opts: {
     }
   }
   await writeFile(done, new Date().toISOString());
+  await touchCacheEntry(entry);
   return { cached: false, key, seconds: (Date.now() - started) / 1000, entry: plan.installedDir ? entry : null };
 }

@@ -166,13 +166,13 @@ describe('bumpbench diff on bad input: exit 2 and one line on stderr', () => {
     const { code, stdout, stderr } = await run(args);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toMatch(/^bumpbench diff: .+\nusage: bumpbench diff BEFORE AFTER \[--json\]\n$/);
+    expect(stderr).toMatch(/^bumpbench diff: .+\nusage: bumpbench diff \[BEFORE AFTER\] \[--json\] \[--repo DIR\] \[--base REF\] \[--head REF\]\n$/);
   });
 
   it('--help prints usage and exits 0', async () => {
     const { code, stdout } = await run(['--help']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^usage: bumpbench diff BEFORE AFTER \[--json\]/);
+    expect(stdout).toMatch(/^usage: bumpbench diff \[BEFORE AFTER\] \[--json\]/);
   });
 });
 
@@ -186,5 +186,48 @@ describe('bumpbench diff notes', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^flask\s+3\.0\.0\s+3\.0\.3$/m);
     expect(stdout).toContain(`note: ${before} line 1: "-r base.txt" is not followed; only this file is read`);
+  });
+});
+
+describe('bumpbench diff of runtime pins', () => {
+  it('lists the pins that differ between two runtime files, and what each side pins', async () => {
+    const write = async (side: string, name: string, text: string) => {
+      const file = path.join(dir, 'runtime', side, name);
+      await import('node:fs/promises').then((fs) => fs.mkdir(path.dirname(file), { recursive: true }));
+      await writeFile(file, text);
+      return file;
+    };
+    const before = await write('base', '.nvmrc', '20\n');
+    const after = await write('head', '.nvmrc', '22\n');
+    const json = await run([before, after, '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual([{ ecosystem: 'runtime', name: 'node', from: '20', to: '22' }]);
+    const table = await run([before, after]);
+    expect(table.stdout).toMatch(/^node\s+20\s+22$/m);
+    expect(table.stdout).toContain(`after: ${after} 22: runs node 22`);
+
+    const pkgBefore = await write('base', 'package.json', JSON.stringify({ engines: { node: '>=18' } }));
+    const pkgAfter = await write('head', 'package.json', JSON.stringify({ engines: { node: '22.x' } }));
+    const pkg = await run([pkgBefore, pkgAfter]);
+    expect(pkg.stdout).toMatch(/^node\s+>=18\s+22\.x\s+engines\.node$/m);
+    expect(pkg.stdout).toMatch(/before: .*package\.json engines\.node >=18: pins nothing \(">=18" spans several major versions/);
+  });
+
+  it('lists every lockfile and runtime change between two commits', async () => {
+    const { createRepo, commitOnBranch } = await import('../helpers/git-repo.ts');
+    const repo = createRepo({ 'requirements.txt': 'six==1.15.0\n', '.python-version': '3.11\n', 'Dockerfile': 'FROM python:3.11-slim\n' });
+    commitOnBranch(repo, 'bump', { 'requirements.txt': 'six==1.16.0\n', '.python-version': 'pypy3\n', 'Dockerfile': 'FROM pypy:3.10-slim\n' }, 'Move to PyPy');
+    const json = await run(['--repo', repo, '--base', 'main', '--head', 'bump', '--json']);
+    expect(json.stderr).toBe('');
+    expect(JSON.parse(json.stdout)).toEqual([
+      { ecosystem: 'pypi', name: 'six', from: '1.15.0', to: '1.16.0', lockfile: 'requirements.txt' },
+      { ecosystem: 'runtime', name: 'python', from: '3.11', to: 'pypy3', lockfile: '.python-version' },
+      { ecosystem: 'runtime', name: 'python', from: '3.11-slim', to: 'pypy:3.10-slim', lockfile: 'Dockerfile' },
+    ]);
+    const table = await run(['--repo', repo, '--base', 'main', '--head', 'bump']);
+    expect(table.stdout).toMatch(/^python\s+3\.11\s+pypy3\s+\.python-version$/m);
+    const bad = await run(['--base', 'main']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/give --base and --head/);
   });
 });

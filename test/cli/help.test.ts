@@ -15,8 +15,8 @@ const FLAGS: Record<string, string[]> = {
   diff: ['--json'],
   calibrate: ['--repo', '--ref', '--pairs', '--config', '--db', '--data-dir'],
   demo: ['--keep', '--json'],
-  serve: ['--data-dir', '--no-worker', '--redis', '--fleet-slots'],
-  worker: ['--data-dir', '--redis', '--concurrency'],
+  serve: ['--data-dir', '--no-worker', '--redis-url-file', '--fleet-key-file', '--fleet-slots'],
+  worker: ['--data-dir', '--redis-url-file', '--fleet-key-file', '--concurrency'],
 };
 
 function bumpbench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

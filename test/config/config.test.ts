@@ -61,3 +61,12 @@ describe('repo config', () => {
     expect(() => parseConfigText('start: node s.js\nscenarios: [\n')).toThrow(/line \d+.*YAML syntax/);
   });
 });
+
+describe('hostile configs', () => {
+  it('refuses a config over the size cap and an alias bomb, each with one line naming the problem', () => {
+    expect(() => parseConfigText(`start: x\n# ${'x'.repeat(300 * 1024)}\n`)).toThrow(/over the 256 KiB a config may have/);
+    const bomb = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 10; i++) bomb.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    expect(() => parseConfigText(`${bomb.join('\n')}\nstart: x\n`)).toThrow(/alias/i);
+  });
+});

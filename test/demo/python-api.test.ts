@@ -80,7 +80,7 @@ async function prepare(label: string, sha: string, pinTo?: string): Promise<{ di
     extraKey = pinned.cacheKey;
     env = { ...env, ...pinned.env };
   }
-  const run = (command: string) => runPlan({ file: '/bin/sh', args: ['-c', command], cwd: dir, env, release: async () => {} }, 300_000);
+  const run = (command: string) => runPlan({ file: '/bin/sh', args: ['-c', command], cwd: dir, env, release: async () => {}, spawned: () => {} }, 300_000);
   await installWithCache({ projectDir: dir, plan: planInstall(dir, config.install), cacheDir: path.join(work, 'cache'), run, extraKey });
   return { dir, env: childEnvFor(dir, config) };
 }

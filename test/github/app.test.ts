@@ -235,6 +235,39 @@ describe('automatic trigger (pull_request opened/synchronize/reopened)', () => {
   });
 });
 
+describe('clone URL', () => {
+  it('a webhook whose clone URL is on another host queues nothing and runs nothing; the check says why', async () => {
+    mockConfig(GOOD_CONFIG);
+    mockFiles([['package-lock.json']]);
+    mockCheckCreate(5100);
+    const payload = prPayload('opened');
+    payload.pull_request.base.repo.clone_url = 'https://attacker.example/Codertocat/Hello-World.git';
+    await receive('pull_request', payload);
+    expect(queue.pending()).toHaveLength(0);
+    expect(wakes).toBe(0);
+    const [check] = created();
+    expect(check).toMatchObject({ name: 'bumpbench', status: 'completed', conclusion: 'failure' });
+    expect(check.output.title).toMatch(/not on the configured GitHub host/);
+    expect(check.output.summary).toMatch(/https:\/\/attacker\.example\/… is not on the configured GitHub host https:\/\/github\.com.*GHE_HOST/);
+    expect(said(/clone URL refused: nothing queued, nothing runs/)).toBe(true);
+    // No token was minted for it.
+    expect(calls.filter((c) => c.path.includes('/access_tokens') && c.body?.repositories)).toEqual([]);
+  });
+
+  it('the configured GitHub Enterprise host is the one that counts', async () => {
+    const ghe = SqliteJobQueue.open(mkdtempSync(join(tmpdir(), 'bumpbench-app-ghe-')));
+    const gheProbot = testProbot(memoryLogger());
+    await gheProbot.load(createApp({ queue: ghe, appSlug: 'bumpbench', gitHubOrigin: 'https://ghe.example.com' }));
+    mockConfig(GOOD_CONFIG);
+    mockFiles([['package-lock.json']]);
+    mockCheckCreate(5101);
+    await gheProbot.receive({ id: 'd-ghe', name: 'pull_request', payload: prPayload('opened') as never });
+    expect(ghe.pending()).toHaveLength(0);
+    expect(created()[0].output.summary).toMatch(/https:\/\/github\.com\/… is not on the configured GitHub host https:\/\/ghe\.example\.com/);
+    ghe.close();
+  });
+});
+
 describe('config from the base branch', () => {
   it('an invalid config gives a failing check that names each key and the fix; nothing is queued', async () => {
     mockConfig('start: node server.js\nscenarios:\n  - name: home\n    path: home\nrepeats:\n  min: 0\n');
@@ -338,6 +371,8 @@ describe('slash commands', () => {
     mockCheckCreate();
     await receive('issue_comment', commentPayload('/bumpbench bisect left-pad'));
     expect(queue.pending()[0]).toMatchObject({ kind: 'bisect', payload: { options: { package: 'left-pad' } } });
+    // Its own check run: a bisect never reports on the compare's.
+    expect(created()[0]).toMatchObject({ name: 'bumpbench/bisect', status: 'queued' });
   });
 
   it('a read-only user gets a polite reply and nothing runs', async () => {
@@ -378,6 +413,7 @@ describe('slash commands', () => {
     mockCheckCreate(7002);
     await receive('issue_comment', commentPayload('/bumpbench soak 2h'));
     expect(queue.pending()[0]).toMatchObject({ kind: 'soak', checkRunId: 7002, payload: { options: { soakSeconds: 7200 } } });
+    expect(created()[0]).toMatchObject({ name: 'bumpbench/soak', status: 'queued' });
     mockReply();
     await receive('issue_comment', commentPayload('/bumpbench soak 13h'));
     expect(replies()[0]).toMatch(/at most 12h/);
@@ -437,6 +473,26 @@ describe('check_run rerequested', () => {
     const [job] = queue.pending();
     expect(job).toMatchObject({ kind: 'bisect', checkRunId: 11, payload: { options: { package: 'qs' } } });
     expect(job.payload.github!.trigger).toBe('re-run');
+  });
+
+  it('a re-run of the soak check (no job behind it any more) runs a soak again, on a new soak check', async () => {
+    mockPermission('maintainer', 'write');
+    mockPullsGet();
+    mockConfig(GOOD_CONFIG);
+    mockCheckCreate(12);
+    const payload = rerunPayload(null);
+    payload.check_run.name = 'bumpbench/soak';
+    await receive('check_run', payload);
+    expect(queue.pending()[0]).toMatchObject({ kind: 'soak', checkRunId: 12 });
+    expect(created()[0]).toMatchObject({ name: 'bumpbench/soak' });
+  });
+
+  it('a re-run of a check run that is not ours does nothing', async () => {
+    const payload = rerunPayload(null);
+    payload.check_run.name = 'ci/build';
+    await receive('check_run', payload);
+    expect(queue.pending()).toHaveLength(0);
+    expect(calls).toHaveLength(0);
   });
 
   it('a re-run from someone without write access runs nothing', async () => {

@@ -6,6 +6,8 @@ import nock from 'nock';
 import { Probot, ProbotOctokit, type Logger } from 'probot';
 
 export const INSTALLATION_TOKEN = 'ghs_installationTokenForTests0123456789';
+/** What the App gets when it mints a token for one repository (a body naming `repositories`). */
+export const REPO_TOKEN = 'ghs_repoScopedTokenForTests987654321abc';
 export const API = 'https://api.github.com';
 
 const { privateKey } = generateKeyPairSync('rsa', {
@@ -89,7 +91,11 @@ export function github(): { scope: nock.Scope; calls: Call[] } {
   const tokens = nock(API)
     .persist()
     .post(/\/app\/installations\/\d+\/access_tokens/)
-    .reply(201, { token: INSTALLATION_TOKEN, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {} });
+    .reply(201, (_uri: string, body: any) => ({
+      token: body?.repositories ? REPO_TOKEN : INSTALLATION_TOKEN,
+      expires_at: new Date(Date.now() + 3600_000).toISOString(),
+      permissions: body?.permissions ?? {},
+    }));
   tokens.on('request', record);
   const scope = nock(API);
   scope.on('request', record);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authenticatedCloneUrl, Redactor, safeChildEnv, scrubSecretEnv, redactor } from '../../src/github/redact.ts';
+import { Redactor, safeChildEnv, scrubSecretEnv, redactor } from '../../src/github/redact.ts';
 import { PRIVATE_KEY } from './helpers.ts';
 
 describe('redaction', () => {
@@ -31,18 +31,18 @@ describe('redaction', () => {
     expect(r.redact('job 1 of 10')).toBe('job 1 of 10');
   });
 
-  it('puts the token into http(s) clone URLs only; file URLs and paths are used as given', () => {
-    expect(authenticatedCloneUrl('https://github.com/o/r.git', 'ghs_tok')).toBe('https://x-access-token:ghs_tok@github.com/o/r.git');
-    expect(authenticatedCloneUrl('http://ghe.local:8080/o/r.git', 't')).toBe('http://x-access-token:t@ghe.local:8080/o/r.git');
-    expect(authenticatedCloneUrl('file:///tmp/repo', 't')).toBe('file:///tmp/repo');
-    expect(authenticatedCloneUrl('/tmp/repo', 't')).toBe('/tmp/repo');
-  });
-
   it('moves the App secrets out of the environment into the redactor', () => {
     const env: NodeJS.ProcessEnv = { PATH: '/bin', PRIVATE_KEY: PRIVATE_KEY, WEBHOOK_SECRET: 'hook-secret-123456', APP_ID: '42' };
     expect(scrubSecretEnv(env).sort()).toEqual(['PRIVATE_KEY', 'WEBHOOK_SECRET']);
     expect(env).toEqual({ PATH: '/bin', APP_ID: '42' });
     expect(redactor.redact('the hook-secret-123456')).toBe('the ***');
+  });
+
+  it('moves the fleet key and Redis URLs out too; of a Redis URL only the password is secret', () => {
+    const env: NodeJS.ProcessEnv = { BUMPBENCH_FLEET_KEY: 'k'.repeat(64), BUMPBENCH_REDIS_URL: 'redis://:s3cret-redis-pass@redis.internal:6379' };
+    expect(scrubSecretEnv(env).sort()).toEqual(['BUMPBENCH_FLEET_KEY', 'BUMPBENCH_REDIS_URL']);
+    expect(env).toEqual({});
+    expect(redactor.redact(`key ${'k'.repeat(64)} at redis://:s3cret-redis-pass@redis.internal:6379`)).toBe('key *** at redis://:***@redis.internal:6379');
   });
 
   it('keeps secrets out of extra child environment, by name and by value', () => {

@@ -1,13 +1,14 @@
 // GitHub for end-to-end tests of the App: a local HTTP server playing the GitHub Enterprise API (the App
-// reaches it through GHE_HOST) that records every call, and `bumpbench serve` as a child process pointed at
-// it, with signed webhook deliveries.
+// reaches it through GHE_HOST) that records every call and serves the repository over git's HTTP protocol
+// behind the installation token (the App fetches only from its GitHub host), and `bumpbench serve` as a
+// child process pointed at it, with signed webhook deliveries.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/bench/ports.ts';
+import { serveGitOverHttp } from './git-http.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = path.join(ROOT, 'bin', 'bumpbench.js');
@@ -21,7 +22,8 @@ export interface ApiCall {
 export interface FakeRepo {
   owner: string;
   name: string;
-  cloneUrl: string;
+  /** The repository's work tree, served at /<owner>/<name>.git; its clone URL is that. */
+  repoDir: string;
   /** The config the App reads from the base commit through the contents API. */
   config: string;
   baseSha: string;
@@ -34,6 +36,9 @@ export interface FakeGitHub {
   readonly calls: ApiCall[];
   readonly comments: { id: number; body: string; user: { login: string; type: string } }[];
   readonly checkRunIds: number[];
+  /** Basic-auth passwords git sent, and processes whose argv held the token while it fetched. */
+  readonly gitPasswords: (string | null)[];
+  readonly tokenInArgv: string[];
   pullRequest(): Record<string, unknown>;
   /** Calls that created or updated check runs. */
   checkCreates(): ApiCall[];
@@ -48,9 +53,10 @@ export async function startFakeGitHub(repo: FakeRepo, prNumber = 2): Promise<Fak
   const comments: FakeGitHub['comments'] = [];
   const checkRunIds: number[] = [];
   let nextId = 1000;
+  let cloneUrl = '';
 
   const pullRequest = () => {
-    const r = { full_name: `${repo.owner}/${repo.name}`, clone_url: repo.cloneUrl, html_url: `https://ghe.example/${repo.owner}/${repo.name}`, name: repo.name, owner: { login: repo.owner } };
+    const r = { full_name: `${repo.owner}/${repo.name}`, clone_url: cloneUrl, html_url: `https://ghe.example/${repo.owner}/${repo.name}`, name: repo.name, owner: { login: repo.owner } };
     return {
       number: prNumber, state: 'open', user: { login: 'contributor', type: 'User' }, labels: [{ name: 'benchmark' }],
       head: { ref: 'bump-lib', sha: repo.headSha, repo: r }, base: { ref: 'main', sha: repo.baseSha, repo: r },
@@ -94,24 +100,22 @@ export async function startFakeGitHub(repo: FakeRepo, prNumber = 2): Promise<Fak
     json(404, { message: `fake API: no route for ${route}` });
   };
 
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => handle(req, res, body));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const served = await serveGitOverHttp({ repoDir: repo.repoDir, owner: repo.owner, name: repo.name, token: repo.token, extra: handle });
+  cloneUrl = served.cloneUrl;
   const checkCreates = () => calls.filter((c) => c.method === 'POST' && c.path === `${api}/check-runs`);
   const checkPatches = () => calls.filter((c) => c.method === 'PATCH' && c.path.startsWith(`${api}/check-runs/`));
   return {
-    port: (server.address() as AddressInfo).port,
+    port: Number(new URL(served.origin).port),
     calls,
     comments,
     checkRunIds,
+    gitPasswords: served.passwords,
+    tokenInArgv: served.tokenInArgv,
     pullRequest,
     checkCreates,
     checkPatches,
     completedFor: (id) => checkPatches().find((c) => c.path.endsWith(`/${id}`) && c.body.status === 'completed'),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => served.close(),
   };
 }
 

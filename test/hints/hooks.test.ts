@@ -197,7 +197,7 @@ function prepared(dir: string, label: string, start: string, sandbox: Sandbox): 
   return {
     start,
     side: {
-      label, sha: '0'.repeat(40), worktree: dir, projectDir: dir, env: childEnvFor(dir, config), sandbox, readOnly: [],
+      label, sha: '0'.repeat(40), worktree: dir, projectDir: dir, env: childEnvFor(dir, config), sandbox, readOnly: [], runtimes: [],
       install: { cached: true, key: 'none', seconds: 0, entry: null },
     },
   };

@@ -1,17 +1,19 @@
 // The App end to end: `bumpbench serve` as a child process, GHE_HOST pointing at a local HTTP server that
-// plays the GitHub API and records every call, signed webhooks, a local git repo as the clone URL, and the
-// real engine measuring a real regression. Also: killing serve mid-job and starting it again reruns the job
-// and reports once; a second run edits the same comment; a bad signature is refused; no secret leaks.
+// plays the GitHub API (recording every call) and serves the repo over git's HTTP protocol behind the token
+// the App mints for it, signed webhooks, and the real engine measuring a real regression. Also: killing
+// serve mid-job and starting it again reruns the job and reports once; a second run edits the same comment;
+// a bad signature is refused; the token is minted for the one repository with contents: read and never
+// appears on a command line; no secret leaks.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/bench/ports.ts';
 import { commitOnBranch, createRepo, git, tempDir } from '../helpers/git-repo.ts';
+import { serveGitOverHttp, type GitHttpServer } from '../helpers/git-http.ts';
 import { serverPidsUnder } from '../helpers/processes.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -19,7 +21,10 @@ const BIN = path.join(ROOT, 'bin', 'bumpbench.js');
 const OWNER = 'Codertocat';
 const NAME = 'Hello-World';
 const API = `/api/v3/repos/${OWNER}/${NAME}`;
+/** The token minted for the job's fetch (one repository, contents: read). */
 const TOKEN = `ghs_${randomUUID().replace(/-/g, '')}E2E`;
+/** The installation-wide token Probot uses for check runs and comments. */
+const APP_TOKEN = `ghs_${randomUUID().replace(/-/g, '')}APP`;
 const WEBHOOK_SECRET = `whsec-${randomUUID()}`;
 const { privateKey: PRIVATE_KEY } = generateKeyPairSync('rsa', {
   modulusLength: 2048,
@@ -89,7 +94,7 @@ let nextId = 1000;
 const checkRunIds: number[] = [];
 
 function pullRequest() {
-  const repo = { full_name: `${OWNER}/${NAME}`, clone_url: `file://${repoDir}`, html_url: `https://ghe.example/${OWNER}/${NAME}`, name: NAME, owner: { login: OWNER } };
+  const repo = { full_name: `${OWNER}/${NAME}`, clone_url: api.cloneUrl, html_url: `https://ghe.example/${OWNER}/${NAME}`, name: NAME, owner: { login: OWNER } };
   return {
     number: 2,
     state: 'open',
@@ -108,7 +113,8 @@ function handleApi(req: IncomingMessage, res: ServerResponse, body: string): voi
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(data));
   };
   if (route === 'POST /api/v3/app/installations/1/access_tokens') {
-    return json(201, { token: TOKEN, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {} });
+    const scoped = body ? JSON.parse(body).repositories !== undefined : false;
+    return json(201, { token: scoped ? TOKEN : APP_TOKEN, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {} });
   }
   if (route === 'GET /api/v3/app') return json(200, { id: 1, slug: 'bumpbench-e2e' });
   if (route === `GET ${API}/contents/.github/bumpbench.yml` && url.searchParams.get('ref') === baseSha) {
@@ -145,7 +151,7 @@ interface ServeProcess {
   output: () => string;
 }
 
-let api: Server;
+let api: GitHttpServer;
 let apiPort: number;
 const serves: ServeProcess[] = [];
 const logs: string[] = [];
@@ -221,13 +227,9 @@ const commentWrites = () => calls.filter((c) => c.path.includes('/comments') && 
 const completedFor = (id: number) => checkPatches().find((c) => c.path.endsWith(`/${id}`) && c.body.status === 'completed');
 
 beforeAll(async () => {
-  api = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => handleApi(req, res, body));
-  });
-  await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
-  apiPort = (api.address() as AddressInfo).port;
+  // One loopback server is GitHub: the API under /api/v3, the repo under /Codertocat/Hello-World.git.
+  api = await serveGitOverHttp({ repoDir, owner: OWNER, name: NAME, token: TOKEN, extra: handleApi });
+  apiPort = Number(new URL(api.origin).port);
 });
 
 afterAll(async () => {
@@ -241,7 +243,7 @@ afterAll(async () => {
       /* already gone */
     }
   }
-  await new Promise((resolve) => api.close(resolve));
+  await api.close();
 });
 
 describe('bumpbench serve, end to end', () => {
@@ -314,12 +316,24 @@ describe('bumpbench serve, end to end', () => {
     expect(writes.filter((c) => c.method === 'PATCH' && c.path.endsWith(`/comments/${commentId}`))).toHaveLength(1);
   }, 300_000);
 
+  it('the fetch token was minted for this repository with contents: read, sent only as git auth, never on a command line', async () => {
+    const mints = calls.filter((c) => c.path.endsWith('/access_tokens') && c.body?.repositories);
+    expect(mints.length).toBeGreaterThanOrEqual(2); // one per run
+    for (const mint of mints) expect(mint.body).toEqual({ repositories: [NAME], permissions: { contents: 'read' } });
+    expect(api.passwords.length).toBeGreaterThan(0);
+    expect(api.passwords.every((p) => p === TOKEN)).toBe(true);
+    expect(api.tokenInArgv).toEqual([]);
+    const mirrors = path.join(dataDir, 'cache', 'repos');
+    for (const mirror of readdirSync(mirrors)) expect(readFileSync(path.join(mirrors, mirror, 'config'), 'utf8')).not.toContain(TOKEN);
+  });
+
   it('no secret reached the benchmarked servers, the API calls or the logs', async () => {
     for (const serve of serves) await stopServe(serve, 'SIGTERM');
     collectDumps();
     expect(dumps.size).toBeGreaterThan(4);
     const everything = [...dumps.values(), JSON.stringify(calls.filter((c) => !c.path.endsWith('/access_tokens'))), ...logs].join('\n');
     expect(everything).not.toContain(TOKEN);
+    expect(everything).not.toContain(APP_TOKEN);
     expect(everything).not.toContain(WEBHOOK_SECRET);
     expect(everything).not.toContain(PRIVATE_KEY.split('\n')[5]);
     for (const dump of dumps.values()) {

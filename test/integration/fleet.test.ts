@@ -1,7 +1,9 @@
-// The runner fleet over a real Redis: the App side hands a run to BullMQ, runner processes' engines (real
-// compares of a real app) measure it, and progress, results, errors and cancels travel back.
+// The runner fleet over a real Redis: the App side hands a signed run to BullMQ, runners' engines (real
+// compares of a real app) measure it, and signed progress, results, errors and cancels travel back.
+// (The refusals of unsigned jobs and forged results are in test/jobs/fleet.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFleetDispatcher, startFleetRunner, type FleetDispatcher, type FleetRunner } from '../../src/jobs/fleet.ts';
+import { FleetKey } from '../../src/jobs/fleet-key.ts';
 import type { JobRequest, ProgressEvent } from '../../src/model.ts';
 import { CancelledError, UserFacingError } from '../../src/pipeline/errors.ts';
 import { runJob } from '../../src/pipeline/run-job.ts';
@@ -10,6 +12,7 @@ import { commitOnBranch, createRepo, tempDir } from '../helpers/git-repo.ts';
 import { serverPidsUnder } from '../helpers/processes.ts';
 import { startRedis, type LocalRedis } from '../helpers/redis.ts';
 
+const key = FleetKey.from('f'.repeat(64));
 let redis: LocalRedis;
 let dispatcher: FleetDispatcher;
 const runners: { runner: FleetRunner; dataDir: string; runs: string[] }[] = [];
@@ -18,15 +21,15 @@ function addRunner(): void {
   const dataDir = tempDir('bumpbench-runner-');
   const runs: string[] = [];
   const runner = startFleetRunner({
-    redisUrl: redis.url, dataDir, runJob, cancelCheckMs: 200,
-    log: { info: (obj, msg) => msg === 'fleet run started' && runs.push(String((obj as { fleetRun: string }).fleetRun)) },
+    redisUrl: redis.url, key, dataDir, runJob, cancelCheckMs: 200,
+    log: { info: (obj, msg) => void (msg === 'fleet run started' && runs.push(String((obj as { fleetRun: string }).fleetRun))), warn: () => {} },
   });
   runners.push({ runner, dataDir, runs });
 }
 
 beforeAll(async () => {
   redis = await startRedis();
-  dispatcher = await createFleetDispatcher(redis.url);
+  dispatcher = await createFleetDispatcher({ redisUrl: redis.url, key });
   addRunner();
   addRunner();
 }, 30_000);
@@ -46,7 +49,7 @@ describe('runner fleet (BullMQ on a real Redis)', () => {
     commitOnBranch(repo, 'head', { 'work.json': JSON.stringify({ work: 900_000 }) }, 'three times the work');
     const progress: ProgressEvent[][] = [[], []];
     const [a, b] = await Promise.all([0, 1].map((i) =>
-      dispatcher.runJob(request(repo), { dataDir: '/nonexistent-on-the-app-side', onProgress: (e) => progress[i].push(e) })));
+      dispatcher.execute(request(repo), { dataDir: '/nonexistent-on-the-app-side', onProgress: (e) => progress[i].push(e) }, {})));
     for (const result of [a, b]) {
       expect(result.kind).toBe('compare');
       // 3 pairs are too few for a verdict (Mann-Whitney's smallest p at 3 vs 3 is 0.1); the measured
@@ -68,10 +71,10 @@ describe('runner fleet (BullMQ on a real Redis)', () => {
     const repo = createRepo(cpuAppFiles(300_000, cpuAppConfig({ min: 20, max: 20, duration: '1s' })));
     commitOnBranch(repo, 'head', { 'work.json': JSON.stringify({ work: 330_000 }) }, 'a little more work');
     const abort = new AbortController();
-    const running = dispatcher.runJob(request(repo), {
+    const running = dispatcher.execute(request(repo), {
       dataDir: 'unused', signal: abort.signal,
       onProgress: (e) => /pair 1 of 20 done/.test(e.message) && abort.abort(),
-    });
+    }, {});
     const started = Date.now();
     await expect(running).rejects.toBeInstanceOf(CancelledError);
     expect(Date.now() - started).toBeLessThan(60_000);
@@ -82,7 +85,7 @@ describe('runner fleet (BullMQ on a real Redis)', () => {
   it('a job the user must fix comes back as that error, with its detail', async () => {
     const repo = createRepo(cpuAppFiles(300_000, quick.replace('start: node server.js', 'start: node no-such-server.js')));
     commitOnBranch(repo, 'head', { 'README.md': 'x' }, 'docs');
-    const failure = await dispatcher.runJob(request(repo), { dataDir: 'unused' }).catch((e: unknown) => e);
+    const failure = await dispatcher.execute(request(repo), { dataDir: 'unused' }, {}).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(UserFacingError);
     expect((failure as UserFacingError).message).toMatch(/the server did not start.*Check `start` and `ready`/);
     expect((failure as UserFacingError).detail).toMatch(/no-such-server\.js/);

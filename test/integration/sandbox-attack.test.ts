@@ -120,7 +120,7 @@ beforeAll(async () => {
   repoDir = createRepo({ 'attack.cjs': attack, '.github/bumpbench.yml': config(listenerPort) });
   const baseSha = git(repoDir, 'rev-parse', 'main');
   const headSha = commitOnBranch(repoDir, 'bump-lib', { 'CHANGELOG.md': 'bump\n' }, 'Bump lib from 1.0.0 to 1.1.0');
-  github = await startFakeGitHub({ owner: 'Codertocat', name: 'Hello-World', cloneUrl: `file://${repoDir}`, config: config(listenerPort), baseSha, headSha, token: TOKEN });
+  github = await startFakeGitHub({ owner: 'Codertocat', name: 'Hello-World', repoDir, config: config(listenerPort), baseSha, headSha, token: TOKEN });
   serve = await startServe({
     dataDir, cwd, githubPort: github.port,
     env: { APP_ID: '1', PRIVATE_KEY_PATH: keyPath, WEBHOOK_SECRET },

@@ -41,4 +41,11 @@ describe('renderMarkdown of a soak', () => {
     expect(crashed).toContain("| Leak | no | **server exited** |");
     expect(crashed).toMatch(/head's server exited during the soak\. Its last output:\n\n```\nFATAL ERROR: Reached heap limit\n```/);
   });
+
+  it('without publishLogs the crash is reported but its output is not', () => {
+    const kept = renderMarkdown(soakResult(0, 'FATAL ERROR: Reached heap limit'), { publishLogs: false });
+    expect(kept).toContain("| Leak | no | **server exited** |");
+    expect(kept).toContain("head's server exited during the soak. Its output is in the job's log on the bumpbench server");
+    expect(kept).not.toContain('FATAL ERROR');
+  });
 });

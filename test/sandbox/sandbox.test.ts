@@ -126,6 +126,19 @@ describe.runIf(support.ok)('the sandbox', () => {
   });
 });
 
+describe.runIf(support.ok)('the sandbox with `network: host`', () => {
+  it("gives install and server the machine's network, unfiltered", async () => {
+    const host = new Sandbox({ enabled: true, scratchDir: path.join(root, 'host-net'), network: 'host', allowHosts: [], readOnly: [], limits: DEFAULT_LIMITS });
+    try {
+      const r = await host.run(spec(`curl -s -m 2 http://127.0.0.1:${otherPort}/`, 'install'));
+      expect(r.output).toContain('internal service');
+      expect(await host.networkPrefix()).toEqual([]);
+    } finally {
+      await host.close();
+    }
+  });
+});
+
 describe('without a sandbox', () => {
   it('runs the command plainly in its directory, with exactly the environment given', async () => {
     const plain = new Sandbox({ enabled: false, scratchDir: path.join(root, 'plain'), network: 'loopback', allowHosts: [], readOnly: [], limits: DEFAULT_LIMITS });

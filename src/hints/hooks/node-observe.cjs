@@ -247,8 +247,9 @@ function start() {
       return tlsConnect.apply(this, args);
     };
 
-    // HTTP (http, https): the channel fires a tick after http.request returned, so the caller is noted at
-    // the call and carried there by async context.
+    // Channels are subscribed through channel objects (Node 15.1+), not dc.subscribe (18.7+): a project
+    // may pin an older runtime. HTTP (http, https): the channel fires a tick after http.request returned,
+    // so the caller is noted at the call and carried there by async context.
     for (const mod of [http, https]) {
       for (const name of ['request', 'get']) {
         const original = mod[name];
@@ -258,7 +259,7 @@ function start() {
         };
       }
     }
-    dc.subscribe('http.client.request.start', ({ request }) => {
+    dc.channel('http.client.request.start').subscribe(({ request }) => {
       try {
         const defaultPort = request.agent && request.agent.defaultPort ? request.agent.defaultPort : request.protocol === 'https:' ? 443 : 80;
         const { host, port } = hostPortOf(String(request.getHeader('host') || request.host || ''), defaultPort);
@@ -276,7 +277,7 @@ function start() {
         return o ? callers.run(o, () => fetch.apply(this, args)) : fetch.apply(this, args);
       };
     }
-    dc.subscribe('undici:request:create', ({ request }) => {
+    dc.channel('undici:request:create').subscribe(({ request }) => {
       try {
         const target = new URL(request.origin);
         const port = target.port ? Number(target.port) : target.protocol === 'https:' ? 443 : 80;

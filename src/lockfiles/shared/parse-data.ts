@@ -41,9 +41,12 @@ export function parseYamlText(text: string, file: string, what: string): unknown
     throw new LockfileError(`not valid YAML (${detail}; expected ${what})${truncationHint(text, line)}`, { file, line, cause: first });
   }
   try {
-    return document.toJS({ maxAliasCount: -1 });
+    // Lockfile tools write no aliases; a file that leans on them to expand into millions of nodes is an
+    // attack on whoever parses it (yaml's default cap of 100 expansions per alias stops it).
+    return document.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    throw new LockfileError(`not valid YAML (expected ${what})`, { file, cause: error });
+    const aliases = /alias/i.test((error as Error).message);
+    throw new LockfileError(aliases ? `refused: its YAML aliases expand too far for a lockfile (expected ${what})` : `not valid YAML (expected ${what})`, { file, cause: error });
   }
 }
 

@@ -1,0 +1,24 @@
+// The warm-up plan from a scenario's settings, and memory traces of several samples made into one line.
+import { describe, expect, it } from 'vitest';
+import { combineTraces } from '../../src/bench/memory-trace.ts';
+import { warmupPlan } from '../../src/bench/warmup.ts';
+
+describe('warm-up plan', () => {
+  it('splits the minimum into two windows of slices, and allows as many more as warmupMax', () => {
+    expect(warmupPlan({ warmup: 1_000, warmupMax: 10_000 })).toEqual({ sliceMs: 167, minSlices: 6, maxSlices: 59 });
+    expect(warmupPlan({ warmup: 300, warmupMax: 10_000 })).toEqual({ sliceMs: 150, minSlices: 6, maxSlices: 66 });
+    expect(warmupPlan({ warmup: 12_000, warmupMax: 10_000 })).toEqual({ sliceMs: 1_000, minSlices: 12, maxSlices: 12 });
+  });
+});
+
+describe('memory traces', () => {
+  it('takes the median of the samples at each moment, while half of them still run', () => {
+    const line = combineTraces([
+      [[0, 10], [0.5, 20], [1, 30]],
+      [[0, 12], [0.5, 22], [1, 32], [1.5, 40]],
+      [[0, 11], [0.5, 24], [1.1, 31]],
+    ]);
+    expect(line).toEqual([[0, 11], [0.5, 22], [1, 31]]);
+    expect(combineTraces([])).toEqual([]);
+  });
+});
