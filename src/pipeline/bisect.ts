@@ -351,7 +351,8 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
       hints = why.hints;
       observation = why.observation;
     }
-    const suspect = suspectFromHints(hints, packages.map((p) => p.name));
+    // With one package there is no package search to order.
+    const suspect = packages.length > 1 ? suspectFromHints(hints, packages.map((p) => p.name)) : null;
     if (suspect) {
       notes.push(`The hints point at ${suspect}, so it was measured first; it is named only because the measurements agree.`);
       progress({ phase: 'bisect', message: `hints point at ${suspect}: measuring it first` });
