@@ -262,24 +262,27 @@ def _observe(out):
         previous = cpu_state["process"]
         cpu_state["process"] = process_cpu
         spent = 0.0 if previous is None else (process_cpu - previous) * 1e6 - own_overhead
-        if spent > 0:
-            bucket_cpu[bucket] = bucket_cpu.get(bucket, 0.0) + spent
+        # The lock is not held over the window: an app thread recording a call must not wait on it there.
         before = clocks(own_ident)
         time.sleep(0.0002)
         after = clocks(own_ident)
         frames = sys._current_frames()
+        seen = []
         for ident, cpu in after.items():
             moved = (cpu - before.get(ident, cpu)) * 1e6
             frame = frames.get(ident)
-            if moved <= 0 or frame is None:
-                continue
-            stack = stack_of(frame)
-            sid = stacks.get(stack)
-            if sid is None:
-                sid = stacks[stack] = len(stacks)
-            key = (bucket, sid)
-            samples[key] = samples.get(key, 0.0) + moved
-            bucket_weight[bucket] = bucket_weight.get(bucket, 0.0) + moved
+            if moved > 0 and frame is not None:
+                seen.append((stack_of(frame), moved))
+        with lock:
+            if spent > 0:
+                bucket_cpu[bucket] = bucket_cpu.get(bucket, 0.0) + spent
+            for stack, moved in seen:
+                sid = stacks.get(stack)
+                if sid is None:
+                    sid = stacks[stack] = len(stacks)
+                key = (bucket, sid)
+                samples[key] = samples.get(key, 0.0) + moved
+                bucket_weight[bucket] = bucket_weight.get(bucket, 0.0) + moved
 
     def sampler():
         # The sampler runs only once it has the GIL. With the default 5 ms switch interval a thread
@@ -294,8 +297,7 @@ def _observe(out):
             time.sleep(cpu_interval)
             started = time.clock_gettime(own_clock)
             try:
-                with lock:
-                    sample_once(own, overhead)
+                sample_once(own, overhead)
             except Exception:
                 pass
             # The sampler's own CPU is in the process's: it is taken out of the next interval.
