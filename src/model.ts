@@ -235,6 +235,62 @@ export interface Culprit {
   steps?: { used: number; max: number };
   evidence: BisectEvidence[];
   links?: { compare?: string; changelog?: string; repository?: string };
+  /** The hints that pointed at this package before the search (it was tried first), shown beside the evidence. */
+  hints?: Hint[];
+}
+
+export type HintKind = 'outbound' | 'cpu' | 'memory';
+
+/**
+ * Why head differs, from the observe runs (outbound calls, CPU by package) or a soak's heap comparison
+ * (memory): what changed, and the package whose code it is. docs/hints.md says how each is collected.
+ */
+export interface Hint {
+  kind: HintKind;
+  /**
+   * The package whose code it is: the lockfile's name when it is one of the changes (or a package seen in
+   * node_modules / site-packages), null for the repository's own code.
+   */
+  package: string | null;
+  /** In words a maintainer can act on. */
+  detail: string;
+  /** outbound: calls per request; cpu: µs of CPU per request; memory: bytes retained over the measured part. */
+  base: number;
+  head: number;
+  /** head − base per served request (outbound: calls, cpu: µs, memory: bytes). */
+  perRequest: number;
+  /** 1 − p of the hint's test (Holm-adjusted over the hints of its kind), 0..1. */
+  confidence: number;
+  /** The scenario it was seen in (memory: every scenario of the soak). */
+  scenario?: string;
+  /** True when `package` is one of the lockfile's changes. */
+  changed?: boolean;
+  ecosystem?: Ecosystem;
+  /** Where in the code: "cloudsig/region.py:13", "server.js:40". */
+  site?: string;
+  /** Packages further out on the stack, up to the app's own code ("follow-redirects" via ["axios"]). */
+  via?: string[];
+  /** cpu: this package's part of the CPU per request head added (or saved), 0..1. */
+  share?: number;
+}
+
+/** A CPU profile of one side's observe run, in the two formats tools read. */
+export interface ProfileFiles {
+  /** Chrome DevTools / speedscope format. */
+  cpuprofile: string;
+  /** Collapsed stacks (flamegraph.pl, speedscope), the scenario as the root frame. */
+  collapsed: string;
+}
+
+/** What the unmeasured observe runs cost and left behind. */
+export interface Observation {
+  /** Wall time of the observe runs (both sides), seconds. */
+  seconds: number;
+  profiles: { base?: ProfileFiles; head?: ProfileFiles };
+  /** CPU per request (µs) by owner in each scenario's observed run: packages, "(app)", "(runtime)", "(gc)". */
+  cpu?: { scenario: string; base: number; head: number; owners: { name: string; base: number; head: number }[] }[];
+  /** What could not be observed, and why. */
+  notes: string[];
 }
 
 /** One side of a memory soak: the leak test of its server's memory, and how the load went. */
@@ -331,6 +387,10 @@ export interface JobResult {
   notes: string[];
   /** The noise calibration looked up for this repository on this runner (compare and bisect). */
   calibration?: JobCalibration;
+  /** Why head differs, strongest first (docs/hints.md); absent when nothing was observed. */
+  hints?: Hint[];
+  /** The observe runs behind the hints. */
+  observation?: Observation;
   startedAt: string;
   finishedAt: string;
   /** Raw samples, for the store and for charts; left out of the PR comment. */

@@ -6,4 +6,4 @@ export { declareShutdownOwner, killAllServers, stopAllServers } from './process-
 export { listTree, sampleTree, monitorTree, clockTicksPerSecond } from './proc-tree.ts';
 export type { TreeSample, TreeUsage, TreeMonitor } from './proc-tree.ts';
 export { createLoadGenerator, LoadGeneratorError } from './load-generator.ts';
-export type { LoadGenerator, LoadGeneratorOptions, LoadRun } from './load-generator.ts';
+export type { LoadGenerator, LoadGeneratorOptions, LoadRun, LoadRunOptions } from './load-generator.ts';

@@ -28,7 +28,7 @@ export interface LoadGenerator {
    * Warm up, then measure `scenario` against the server at `url` (its base, e.g. http://127.0.0.1:1234),
    * as fast as it answers, or at a fixed `rate` (requests per second) when given.
    */
-  run(url: string, scenario: Scenario, opts?: { rate?: number }): Promise<LoadRun>;
+  run(url: string, scenario: Scenario, opts?: LoadRunOptions): Promise<LoadRun>;
   /** Kill the children. Further runs start new ones. */
   close(): Promise<void>;
   /** Pid of the first child (the taskset'ed node), if one is running. */
@@ -37,6 +37,13 @@ export interface LoadGenerator {
   readonly workers: number;
   /** Add a worker on the next spare CPU; false when there is none left (or it would not start). */
   scaleOut(): Promise<boolean>;
+}
+
+export interface LoadRunOptions {
+  /** Requests per second, all connections together, instead of as fast as the server answers. */
+  rate?: number;
+  /** Count responses per bucket of this many ms of the monotonic clock (LoadRun.completions). */
+  bucketMs?: number;
 }
 
 /** The load generator failed: its process died, hung, or autocannon rejected the run. */
@@ -153,14 +160,14 @@ class ChildLoadGenerator {
     return this.starting;
   }
 
-  run(url: string, scenario: Scenario, opts: { rate?: number } = {}): Promise<LoadRun> {
+  run(url: string, scenario: Scenario, opts: LoadRunOptions = {}): Promise<LoadRun> {
     // One run at a time: two concurrent runs would measure each other.
-    const result = this.queue.then(() => this.runNow(url, scenario, opts.rate));
+    const result = this.queue.then(() => this.runNow(url, scenario, opts));
     this.queue = result.catch(() => undefined);
     return result;
   }
 
-  private async runNow(url: string, scenario: Scenario, rate?: number): Promise<LoadRun> {
+  private async runNow(url: string, scenario: Scenario, opts: LoadRunOptions): Promise<LoadRun> {
     const child = await this.ensureChild();
     const id = ++this.nextId;
     const boundMs = scenario.warmup + scenario.duration + (this.opts.runSlackMs ?? RUN_SLACK_MS);
@@ -191,7 +198,9 @@ class ChildLoadGenerator {
         };
         child.on('message', onMessage);
         child.once('exit', onExit);
-        const request: RunRequestMessage = { type: 'run', id, url, scenario, ...(rate ? { rate } : {}) };
+        const request: RunRequestMessage = {
+          type: 'run', id, url, scenario, ...(opts.rate ? { rate: opts.rate } : {}), ...(opts.bucketMs ? { bucketMs: opts.bucketMs } : {}),
+        };
         child.send(request, (err) => {
           if (err) {
             cleanup();
@@ -251,6 +260,12 @@ export function mergeRuns(runs: LoadRun[]): LoadRun {
     loadGenCpu: Math.max(...runs.map((r) => r.loadGenCpu)),
     workers: runs.length,
   };
+  // Responses per clock bucket (observe runs) add up across workers: they share the machine's clock.
+  if (runs.some((r) => r.completions)) {
+    const buckets = new Map<number, number>();
+    for (const [bucket, n] of runs.flatMap((r) => r.completions ?? [])) buckets.set(bucket, (buckets.get(bucket) ?? 0) + n);
+    out.completions = [...buckets.entries()].sort((a, b) => a[0] - b[0]);
+  }
   merged.destroy();
   return out;
 }
@@ -289,14 +304,14 @@ class PooledLoadGenerator implements LoadGenerator {
     return true;
   }
 
-  async run(url: string, scenario: Scenario, opts: { rate?: number } = {}): Promise<LoadRun> {
+  async run(url: string, scenario: Scenario, opts: LoadRunOptions = {}): Promise<LoadRun> {
     if (this.pool.length === 1) return this.pool[0].run(url, scenario, opts);
     let connections = splitEvenly(scenario.connections, this.pool.length);
     const rates = opts.rate ? splitEvenly(opts.rate, connections.length) : undefined;
     // A rate too small to split leaves some workers out, with their connections moved to the others.
     if (rates && rates.length < connections.length) connections = splitEvenly(scenario.connections, rates.length);
     const runs = await Promise.all(
-      connections.map((c, i) => this.pool[i].run(url, { ...scenario, connections: c }, rates ? { rate: rates[i] } : {})),
+      connections.map((c, i) => this.pool[i].run(url, { ...scenario, connections: c }, { ...(rates ? { rate: rates[i] } : {}), ...(opts.bucketMs ? { bucketMs: opts.bucketMs } : {}) })),
     );
     return mergeRuns(runs);
   }

@@ -26,6 +26,12 @@ export interface LoadRun {
   workers?: number;
   /** The latency histogram, compressed (hdr-histogram base64), so runs of several workers can be merged. */
   histogram?: string;
+  /**
+   * When asked for (`bucketMs`): responses completed per bucket of the monotonic clock, as
+   * [floor(monotonic ms / bucketMs), responses]. The observe run's hooks count calls and CPU in the same
+   * buckets (the clock is the machine's, shared across namespaces), which puts them per request.
+   */
+  completions?: [number, number][];
 }
 
 export interface RunRequestMessage {
@@ -35,6 +41,8 @@ export interface RunRequestMessage {
   scenario: Scenario;
   /** A fixed request rate (requests per second, all connections together) instead of as fast as possible. */
   rate?: number;
+  /** Count completed responses per bucket of this many ms of the monotonic clock (LoadRun.completions). */
+  bucketMs?: number;
 }
 
 export type WorkerMessage =

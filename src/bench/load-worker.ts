@@ -45,7 +45,7 @@ function mainThreadNs(): number | null {
   }
 }
 
-async function measure(url: string, scenario: Scenario, rate?: number): Promise<LoadRun> {
+async function measure(url: string, scenario: Scenario, rate?: number, bucketMs?: number): Promise<LoadRun> {
   if (scenario.warmup > 0) {
     // A separate, awaited run: autocannon's own `warmup` option is silently skipped with a callback, and a
     // fresh instance also keeps warm-up responses out of the measured histogram and counts.
@@ -61,6 +61,7 @@ async function measure(url: string, scenario: Scenario, rate?: number): Promise<
   const expected = new Set(scenario.expectStatus);
   let responses = 0;
   let non2xx = 0;
+  const completions = new Map<number, number>();
 
   const cpuStart = process.cpuUsage();
   const mainStart = mainThreadNs();
@@ -72,6 +73,11 @@ async function measure(url: string, scenario: Scenario, rate?: number): Promise<
     responses += 1;
     if ((statusCode < 200 || statusCode > 299) && !expected.has(statusCode)) non2xx += 1;
     histogram.recordValue(Math.max(1, Math.round(responseTime * 1000)));
+    if (bucketMs) {
+      // The machine's monotonic clock, shared with the observe run's hooks in the server's namespace.
+      const bucket = Math.floor(Number(process.hrtime.bigint() / 1000n) / 1000 / bucketMs);
+      completions.set(bucket, (completions.get(bucket) ?? 0) + 1);
+    }
   });
   const result = await instance;
   const wallSec = Number(process.hrtime.bigint() - wallStart) / 1e9;
@@ -95,6 +101,7 @@ async function measure(url: string, scenario: Scenario, rate?: number): Promise<
     loadGenCpu: wallSec > 0 ? busySec / wallSec : 0,
     workers: 1,
     histogram: encodeIntoCompressedBase64(histogram),
+    ...(bucketMs ? { completions: [...completions.entries()] } : {}),
   };
   histogram.destroy();
   return run;
@@ -106,7 +113,7 @@ process.on('message', (message: RunRequestMessage) => {
   if (message?.type !== 'run') return;
   queue = queue.then(async () => {
     try {
-      send({ type: 'result', id: message.id, run: await measure(message.url, message.scenario, message.rate) });
+      send({ type: 'result', id: message.id, run: await measure(message.url, message.scenario, message.rate, message.bucketMs) });
     } catch (err) {
       send({ type: 'error', id: message.id, message: err instanceof Error ? err.message : String(err) });
     }

@@ -26,6 +26,11 @@ export interface PackageSearchOptions {
   /** Called with each probe, in order (evidence, progress). */
   onProbe?: (probe: Probe) => void;
   onStep?: (message: string) => void;
+  /**
+   * A package to measure first (the one the hints point at): a group holding it is split into it alone
+   * and the rest. An ordering only: it is measured like any other half, and a wrong guess costs a probe.
+   */
+  first?: string;
 }
 
 export function headVersions(packages: PackageChange[], names: string[]): VersionSet {
@@ -58,7 +63,7 @@ export async function localizePackages(
   if (group.length === 1) return [{ names: group, low, high, context }];
   if (group.length === 0) return [];
   if (opts.budget.exhausted) return [{ names: group, low, high, context, unresolved: 'the step budget ran out' }];
-  const [a, b] = halves(group);
+  const [a, b] = opts.first && group.includes(opts.first) ? [[opts.first], group.filter((n) => n !== opts.first)] : halves(group);
   opts.onStep?.(`packages: ${group.length} candidates, applying ${a.join(', ')}${context.length ? ` on top of ${context.length} others` : ''}`);
   const versions = headVersions(opts.packages, [...context, ...a]);
   const probe = await opts.oracle.probe(versions, `${a.join(', ')} at head${context.length ? ` (+${context.length} at head)` : ''}`, (p) => judgeSplit(p, low, high));

@@ -17,6 +17,8 @@ export interface CulpritSearchOptions {
   budget: StepBudget;
   onProbe?: (probe: Probe) => void;
   onStep?: (message: string) => void;
+  /** A package to measure first (from the hints); see PackageSearchOptions.first. */
+  first?: string;
 }
 
 export interface Contribution {
@@ -63,7 +65,7 @@ export async function searchCulprit(opts: CulpritSearchOptions): Promise<Culprit
   const parts: FoundPart[] =
     packages.length === 1
       ? [{ names: [packages[0].name], low: 0, high: 1, context: [] }]
-      : await localizePackages({ packages, oracle, budget, onProbe: opts.onProbe, onStep: opts.onStep }, packages.map((p) => p.name), [], 0, 1);
+      : await localizePackages({ packages, oracle, budget, onProbe: opts.onProbe, onStep: opts.onStep, first: opts.first }, packages.map((p) => p.name), [], 0, 1);
   const share = (p: FoundPart) => p.high - p.low;
   parts.sort((x, y) => share(y) - share(x));
   const contributions: Contribution[] = parts.map((p) => ({ names: p.names, share: share(p), ...(p.unresolved ? { unresolved: p.unresolved } : {}) }));

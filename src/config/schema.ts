@@ -250,6 +250,11 @@ export const configSchema = z.strictObject({
     .default({}),
   /** Pin the server and the load generator to different CPUs (needs >= 2 CPUs and `taskset`). */
   pinCpus: z.boolean().default(true),
+  /**
+   * Hints (docs/hints.md): one extra, unmeasured server per side with hooks that count outbound calls and
+   * profile CPU by package, so the report can say why head differs. The measured runs never load them.
+   */
+  hints: z.boolean().default(true),
   bisect: z
     .strictObject({ maxSteps: positiveInt.max(100).default(12) })
     .default({ maxSteps: 12 }),

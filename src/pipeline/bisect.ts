@@ -15,16 +15,18 @@ import {
 } from '../bisect/index.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import { ecosystems, PinInstallError, PinUnsupportedError, type EcosystemContext } from '../ecosystems/index.ts';
-import type { BisectEvidence, Culprit, Ecosystem, JobRequest, JobResult, ProgressFn, RunSample, ScenarioResult } from '../model.ts';
+import type { BisectEvidence, Culprit, Ecosystem, Hint, JobRequest, JobResult, Observation, ProgressFn, RunSample, ScenarioResult } from '../model.ts';
 import { ResultsStore } from '../store/results-store.ts';
 import { readFileAt, removeWorktree } from '../workspace/git.ts';
 import { childEnvFor } from './child-env.ts';
-import { cpuPlan, type RunJobOptions } from './compare.ts';
+import { cpuPlan, profilesDirOf, type RunJobOptions } from './compare.ts';
 import { UserFacingError } from './errors.ts';
 import { loadCalibration } from './job-calibration.ts';
 import { openJob, removeJobDir } from './job-config.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
+import { observeSides } from './observe-sides.ts';
+import { hintsAbout, suspectFromHints } from '../hints/index.ts';
 import { measureSample } from './measure-sample.ts';
 import { prepareSide, releaseSide, type PreparedSide } from './prepare-side.ts';
 import { searchablePackages } from './searchable-packages.ts';
@@ -345,6 +347,28 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     const metricLabel = `${decisive.scenario} / ${decisive.metric}`;
     progress({ phase: 'bisect', message: `regression confirmed: ${metricLabel} ×${decisive.ratio.toFixed(2)} decides each step; searching ${packages.length} changed package(s)` });
 
+    // 5b. Why: the compare's hints, or an observe run per side now (docs/hints.md). A package they point at is measured first.
+    let hints: Hint[] = [];
+    let observation: Observation | undefined;
+    if (reuse) {
+      hints = prior.hints ?? [];
+      observation = prior.observation;
+    } else if (config.hints) {
+      const why = await observeSides({
+        base, head, config, load, serverCpus: cpus.server, measured: confirmation.scenarios, changes,
+        workDir: path.join(jobDir, 'observe'), profilesDir: profilesDirOf(options.dataDir, jobDir), onProgress: progress, signal,
+      });
+      hints = why.hints;
+      observation = why.observation;
+    }
+    // With one package there is no package search to order.
+    const suspect = packages.length > 1 ? suspectFromHints(hints, packages.map((p) => p.name)) : null;
+    if (suspect) {
+      notes.push(`The hints point at ${suspect}, so it was measured first; it is named only because the measurements agree.`);
+      progress({ phase: 'bisect', message: `hints point at ${suspect}: measuring it first` });
+    }
+    const why = { ...(hints.length ? { hints } : {}), ...(observation ? { observation } : {}) };
+
     // 6. Search. Each step measures only the deciding scenario.
     const stepConfig: RepoConfig = { ...config, scenarios: config.scenarios.filter((s) => s.name === decisive.scenario) };
     const ctx: BisectContext = {
@@ -369,6 +393,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
       },
       onProbe: (probe) => evidence.push(evidenceOf(probe)),
       onStep: (message) => progress({ phase: 'bisect', message: `step ${budget.used + 1}/${budget.max}: ${message}`, step: budget.used + 1, total: budget.max }),
+      ...(suspect ? { first: suspect } : {}),
     });
     notes.push(...found.notes);
 
@@ -390,6 +415,8 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
         steps: { used: budget.used, max: budget.max },
         evidence,
       };
+      const about = hintsAbout(hints, c.name);
+      if (about.length) culprit.hints = about;
       // A non-registry package has no registry entry to read links from.
       const registryPackage = ecosystemOf.get(c.name);
       if (registryPackage && !sourceSpecs.has(c.name)) {
@@ -411,7 +438,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
         ? `${culprit.narrowedOnly ? 'narrowed to' : 'culprit:'} ${culprit.name} ${culprit.narrowedOnly ? `between ${culprit.lastGood} and ${culprit.firstBad}` : `${culprit.firstBad} (last good ${culprit.lastGood})`} in ${budget.used} measured steps`
         : `no culprit found in ${budget.used} measured steps`,
     });
-    return finish({ verdict, scenarios: confirmation.scenarios, culprit, notes, samples });
+    return finish({ verdict, scenarios: confirmation.scenarios, culprit, notes, samples, ...why });
   } finally {
     await load?.close();
     for (const side of sides) await releaseSide(side);

@@ -15,6 +15,7 @@ import { openJob, removeJobDir } from './job-config.ts';
 import type { SandboxRequirement } from './job-sandbox.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
+import { observeSides } from './observe-sides.ts';
 import { prepareSide, releaseSide, type PreparedSide } from './prepare-side.ts';
 import { resolveSideRuntimes, runtimeSides } from './side-runtimes.ts';
 
@@ -71,6 +72,11 @@ export function cpuPlan(config: RepoConfig, cpus = os.availableParallelism()): C
   };
 }
 
+/** Where a job's CPU profiles are kept: beside the store, named like the job's scratch dir. */
+export function profilesDirOf(dataDir: string, jobDir: string): string {
+  return path.join(dataDir, 'profiles', path.basename(jobDir));
+}
+
 export async function runCompare(request: JobRequest, options: RunJobOptions): Promise<JobResult> {
   const startedAt = new Date().toISOString();
   const progress = options.onProgress ?? (() => {});
@@ -117,7 +123,15 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
     );
     if (memoryTraces) sidesRuntimes.memory = { base: combineTraces(memoryTraces.base), head: combineTraces(memoryTraces.head) };
 
-    // 7. Analyse and report.
+    // 7. Why: an unmeasured observe run per side, with hooks (docs/hints.md).
+    const why = config.hints
+      ? await observeSides({
+          base, head, config, load, serverCpus: cpus.server, measured: outcome.scenarios, changes,
+          workDir: path.join(jobDir, 'observe'), profilesDir: profilesDirOf(options.dataDir, jobDir), onProgress: progress, signal,
+        })
+      : null;
+
+    // 8. Analyse and report.
     notes.push(...describeProblems(outcome.samples));
     const result: JobResult = {
       kind: 'compare',
@@ -132,11 +146,12 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
       runtimes: sidesRuntimes,
       notes,
       calibration: calibration.summary,
+      ...(why ? { hints: why.hints, observation: why.observation } : {}),
       startedAt,
       finishedAt: new Date().toISOString(),
       samples: outcome.samples,
     };
-    // 8. Store.
+    // 9. Store.
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
     const id = store.saveResult(result, { runId: options.runId });
     store.close();

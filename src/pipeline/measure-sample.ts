@@ -95,20 +95,31 @@ export async function measureScenario(ctx: RunContext, side: 'base' | 'head', pa
   return sample;
 }
 
+/** What an observe run adds to a server: the hooks' environment, their directory, where they write. */
+export interface ServerExtras {
+  /** The server's environment with the hooks added (NODE_OPTIONS, PYTHONPATH, where they write). */
+  env: (server: Record<string, string>) => Record<string, string>;
+  readOnly: string[];
+  writable: string[];
+}
+
 /** A fresh server of one prepared side; a server that does not start is the user's to fix, so it says how. */
-export async function startSideServer(prepared: PreparedSide, config: RepoConfig, label: string, cpus?: string): Promise<ServerHandle> {
+export async function startSideServer(prepared: PreparedSide, config: RepoConfig, label: string, cpus?: string, extras?: ServerExtras): Promise<ServerHandle> {
   try {
     return await startServer({
       command: config.start,
       cwd: prepared.projectDir,
-      env: (port) => prepared.serverEnv(port),
+      env: (port) => (extras ? extras.env(prepared.serverEnv(port)) : prepared.serverEnv(port)),
       readyPath: config.ready.path,
       readyTimeoutMs: config.ready.timeoutMs,
       cpus,
       label,
       launcher: {
         plan: (command, cwd, env, cpuList) =>
-          prepared.sandbox.plan({ command, cwd, env, phase: 'serve', writable: [prepared.worktree], readOnly: prepared.readOnly, cpus: cpuList }),
+          prepared.sandbox.plan({
+            command, cwd, env, phase: 'serve', cpus: cpuList,
+            writable: [prepared.worktree, ...(extras?.writable ?? [])], readOnly: [...prepared.readOnly, ...(extras?.readOnly ?? [])],
+          }),
         probe: (url, timeoutMs) => prepared.sandbox.probe(url, timeoutMs),
       },
     });

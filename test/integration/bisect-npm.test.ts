@@ -100,6 +100,10 @@ describe('bisect on the Node example', () => {
     expect(result.changes.length).toBeGreaterThanOrEqual(9);
     expect(result.culprit).toMatchObject({ name: TEXTKIT, lastGood: '1.5.0', firstBad: '1.6.0' });
     expect(result.culprit!.evidence.some((e) => e.kind === 'package')).toBe(true);
+    // The observe runs' CPU hint points at textkit: it is the first package state measured, alone.
+    expect(result.culprit!.hints?.[0]).toMatchObject({ kind: 'cpu', package: TEXTKIT, changed: true });
+    expect(result.culprit!.evidence.find((e) => e.kind === 'package')!.versions).toEqual({ [TEXTKIT]: '1.9.0' });
+    expect(result.notes.join(' ')).toMatch(/The hints point at @bumpbench-examples\/textkit, so it was measured first/);
     expect(stepsOf(result)).toBeLessThanOrEqual(costGoal(result.changes.length, 6));
     console.log(`grouped bump: ${stepsOf(result)} measured steps, ${seconds.toFixed(0)} s`);
   }, 600_000);

@@ -76,6 +76,14 @@ describe('bumpbench soak', () => {
     expect(head.failedRequests + base.failedRequests).toBe(0);
     expect(stdout).toMatch(/## bumpbench: Memory leak/);
     expect(stdout).toMatch(/Head's memory grows/);
+    // The memory hook (sampling heap profiler from the end of the warm-up, a heap summary at the end) says
+    // where: the request handler of server.mjs, and head's extra live objects are the Buffers it keeps.
+    const memory = result!.hints!.filter((h) => h.kind === 'memory');
+    expect(memory).toHaveLength(1);
+    expect(memory[0]).toMatchObject({ package: null, site: expect.stringMatching(/^server\.mjs:\d+$/) });
+    expect(memory[0].detail).toMatch(/`Buffer` \+\d{1,3}(,\d{3})+/);
+    expect(memory[0].perRequest).toBeGreaterThan(0);
+    expect(stdout).toMatch(/\*\*Why\*\*.*\n\n- \*\*Memory\*\*: Head retains/);
     expect(stderr).toMatch(/soak \dm\d\ds of 0m40s: base [\d.]+ MiB, head [\d.]+ MiB/);
     expect(serverPidsUnder(dataDir)).toEqual([]);
     expect(git(repo, 'worktree', 'list').split('\n')).toHaveLength(1);
