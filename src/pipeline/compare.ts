@@ -77,7 +77,7 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
   const { signal } = options;
   // 1–2. The commits, and the config from the base commit (never from the head being judged).
   progress({ phase: 'prepare', message: `opening ${request.repo}` });
-  const { repoDir, baseSha, headSha, config, configSource, cacheDir, jobDir, sandbox } = await openJob(request, options);
+  const { repoDir, baseSha, headSha, config, configSource, configName, cacheDir, jobDir, sandbox } = await openJob(request, options);
   progress({ phase: 'prepare', message: `config from ${configSource}: ${config.scenarios.length} scenario(s), ${config.repeats.min}–${config.repeats.max} pairs` });
 
   // 3. What changed.
@@ -100,7 +100,7 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
       signal?.throwIfAborted();
       sides.push(
         await prepareSide({
-          label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, sandbox, cacheScope: request.repo,
+          label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, configName, sandbox, cacheScope: request.repo,
           extraEnv: options.childEnv, runtimes: runtimes[label], serverCpus: cpus.server, onProgress: progress, signal,
         }),
       );

@@ -116,7 +116,7 @@ export async function startSideServer(prepared: PreparedSide, config: RepoConfig
     if (err instanceof ServerStartError) {
       const reason = err.message.split('\n')[0].replace(/\.$/, '');
       throw new UserFacingError(
-        `${prepared.label} (${prepared.sha.slice(0, 7)}): the server did not start: ${reason}. Check \`start\` and \`ready\` in .github/bumpbench.yml.`,
+        `${prepared.label} (${prepared.sha.slice(0, 7)}): the server did not start: ${reason}. Check \`start\` and \`ready\` in ${prepared.configName}.`,
         err.output,
       );
     }

@@ -26,7 +26,7 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
   const progress = options.onProgress ?? (() => {});
   const { signal } = options;
   progress({ phase: 'prepare', message: `opening ${request.repo}` });
-  const { repoDir, baseSha, headSha, config, configSource, cacheDir, jobDir, sandbox } = await openJob(request, options);
+  const { repoDir, baseSha, headSha, config, configSource, configName, cacheDir, jobDir, sandbox } = await openJob(request, options);
   const soak = config.soak;
   const durationMs = request.options?.soakSeconds !== undefined ? request.options.soakSeconds * 1000 : soak.duration;
   if (!(durationMs > 0) || durationMs > MAX_SOAK_MS) {
@@ -66,7 +66,7 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
       signal?.throwIfAborted();
       sides.push(
         await prepareSide({
-          label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, sandbox, cacheScope: request.repo,
+          label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, configName, sandbox, cacheScope: request.repo,
           extraEnv: options.childEnv, runtimes: runtimes[label], serverCpus: cpus.server, onProgress: progress, signal,
         }),
       );

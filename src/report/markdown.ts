@@ -196,7 +196,10 @@ function noiseSentence(gated: [MetricName, MetricResult][]): string {
 
 function scenarioTable(s: ScenarioResult): string {
   const header = `### \`${s.name}\`: ${VERDICT_LABEL[s.verdict]} (${s.pairs} pairs${s.failedRuns ? `, ${s.failedRuns} failed runs` : ''})`;
-  const rows: string[] = ['| Metric | Base | Head | Change | Interval | p (Holm) | Verdict |', '|---|---:|---:|---:|---|---:|---|'];
+  // Base and Head are each side's median; Change is the Hodges-Lehmann estimate of head/base (the median of
+  // every head/base ratio), which the interval and the gate are about. The two need not agree (a median of
+  // ratios is not a ratio of medians), so the headers say which is which.
+  const rows: string[] = ['| Metric | Base (median) | Head (median) | Change (HL) | Interval | p (Holm) | Verdict |', '|---|---:|---:|---:|---|---:|---|'];
   for (const spec of METRICS) {
     const m = s.metrics[spec.name];
     if (!m) continue;
@@ -349,7 +352,7 @@ export function renderMarkdown(result: JobResult, opts: RenderOptions = {}): str
     result.notes.length ? `**Notes**\n\n${result.notes.map((n) => `- ${n}`).join('\n')}` : '',
     calibrationLine(result),
     result.scenarios.length
-      ? `<sub>Each pair runs base and head on fresh servers in random order; intervals are Hodges-Lehmann on the head/base ratio; a regression is a change clearly past half the threshold (Mann-Whitney, Holm across gated metrics) that the interval cannot show is under the threshold. See docs/methodology.md.</sub>`
+      ? `<sub>Each pair runs base and head on fresh servers in random order; Base and Head are the medians of each side's runs, Change (HL) is the Hodges-Lehmann estimate of head/base (the median of all head/base ratios, so it need not equal Head ÷ Base), and intervals are on that ratio; a regression is a change clearly past half the threshold (Mann-Whitney, Holm across gated metrics) that the interval cannot show is under the threshold. See docs/methodology.md.</sub>`
       : '',
   ].filter(Boolean);
   let text = sections.join('\n\n');

@@ -56,5 +56,8 @@ describe('bumpbench compare: bad input', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/did not start/);
     expect(r.stderr).toMatch(/boom, no database/);
+    // The file given with --config, not the one that was not read.
+    expect(r.stderr).toMatch(/Check `start` and `ready` in \/\S+\/bumpbench\.yml\./);
+    expect(r.stderr).not.toContain('.github/bumpbench.yml');
   });
 });
