@@ -14,7 +14,7 @@ import { cpuPlan, type RunJobOptions } from './compare.ts';
 import { UserFacingError } from './errors.ts';
 import { openJob, removeJobDir } from './job-config.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
-import { startSideServer } from './measure-sample.ts';
+import { logInToServer, startSideServer } from './measure-sample.ts';
 import { prepareSide, releaseSide, type PreparedSide } from './prepare-side.ts';
 import { resolveSideRuntimes, runtimeSides } from './side-runtimes.ts';
 import { startServicesForSample } from './side-setup.ts';
@@ -81,7 +81,7 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
     const t0 = performance.now();
     const sideOptions = (i: number) => ({
       server: servers[i], load: loads[i], scenarios, rate: soak.rate, connections: soak.connections,
-      durationMs, sampleEveryMs: soak.sampleEvery, t0, signal,
+      durationMs, sampleEveryMs: soak.sampleEvery, t0, signal, logIn: () => logInToServer(sides[i], config, loads[i], servers[i]),
     });
     const running = [runSoakSide(sideOptions(0)), runSoakSide(sideOptions(1))];
     const ticker = setInterval(() => {
