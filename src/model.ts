@@ -47,6 +47,14 @@ export interface Change {
   locations?: string[];
   /** Set when a side is not a registry release; null on a side that is a registry release or absent. */
   source?: { from: PackageSource | null; to: PackageSource | null };
+  /**
+   * `runtime`: the server needs it (on either side); `dev`: only development does (devDependencies and
+   * what only they bring in, dev groups, dev requirements files). Absent where it cannot be told (counted
+   * as runtime). A runtime change is `runtime`.
+   */
+  scope?: 'runtime' | 'dev';
+  /** Whether the project lists the package itself (true) or gets it with another package (false); absent when unknown. */
+  direct?: boolean;
 }
 
 /**

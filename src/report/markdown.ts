@@ -147,22 +147,50 @@ function runtimesSection(runtimes: RuntimeSides | null | undefined): string {
   return ['**Runtimes** (base and head ran on different runtimes)', ['| | Base | Head |', '|---|---|---|', ...rows].join('\n'), chart].filter(Boolean).join('\n\n');
 }
 
+/** "runtime · direct", "dev · transitive", with "?" for what could not be told. */
+function kindLabel(c: Change): string {
+  if (c.scope === undefined && c.direct === undefined) return '?';
+  return `${c.scope ?? '?'} · ${c.direct === undefined ? '?' : c.direct ? 'direct' : 'transitive'}`;
+}
+
+/** What matters to the server first: runtime before unknown before dev, direct before transitive. */
+function changeRank(c: Change): number {
+  const scope = c.scope === 'runtime' ? 0 : c.scope === undefined ? 1 : 2;
+  const direct = c.direct === true ? 0 : c.direct === undefined ? 1 : 2;
+  return scope * 3 + direct;
+}
+
+/** "2 runtime direct, 60 runtime transitive, 11 dev": the table's rows by kind, for its collapsed summary. */
+function kindCounts(changes: Change[]): string {
+  const groups: [string, number][] = [
+    ['runtime direct', changes.filter((c) => c.scope === 'runtime' && c.direct === true).length],
+    ['runtime transitive', changes.filter((c) => c.scope === 'runtime' && c.direct !== true).length],
+    ['dev', changes.filter((c) => c.scope === 'dev').length],
+    ['not known', changes.filter((c) => c.scope === undefined).length],
+  ];
+  return groups.filter(([, n]) => n > 0).map(([label, n]) => `${n} ${label}`).join(', ');
+}
+
 function changesSection(changes: Change[]): string {
   if (changes.length === 0) return '';
+  const ordered = changes.map((c, i) => ({ c, i })).sort((a, b) => changeRank(a.c) - changeRank(b.c) || a.i - b.i).map(({ c }) => c);
   // "Where" only when some change is not a registry release or sits in nested copies.
-  const where = changes.map(whereLabel);
+  const where = ordered.map(whereLabel);
   const withWhere = where.some((text) => text !== '');
-  const rows = changes.map((c, i) => {
+  const rows = ordered.map((c, i) => {
     const labels = changeLabels(c);
-    const cells = [c.name, labels.from ?? '(added)', labels.to ?? '(removed)', c.ecosystem, ...(withWhere ? [where[i]] : [])];
+    const cells = [c.name, labels.from ?? '(added)', labels.to ?? '(removed)', kindLabel(c), c.ecosystem, ...(withWhere ? [where[i]] : [])];
     return `| ${cells.map(escapeCell).join(' | ')} |`;
   });
-  const header = withWhere ? ['| Package | From | To | Ecosystem | Where |', '|---|---|---|---|---|'] : ['| Package | From | To | Ecosystem |', '|---|---|---|---|'];
+  const header = withWhere
+    ? ['| Package | From | To | Kind | Ecosystem | Where |', '|---|---|---|---|---|---|']
+    : ['| Package | From | To | Kind | Ecosystem |', '|---|---|---|---|---|'];
   const table = [...header, ...rows].join('\n');
+  const legend = '<sub>Kind: runtime (the server needs it) or dev (only development does), direct (the project lists it) or transitive (it came with another package); ? where the lockfile and manifest do not tell.</sub>';
   const title = changes.some((c) => c.ecosystem === 'runtime') ? 'Changed packages and runtimes' : 'Changed packages';
   return changes.length > 10
-    ? `<details><summary>${changes.length} package versions changed</summary>\n\n${table}\n\n</details>`
-    : `**${title}**\n\n${table}`;
+    ? `<details><summary>${changes.length} package versions changed (${kindCounts(changes)})</summary>\n\n${table}\n\n${legend}\n\n</details>`
+    : `**${title}**\n\n${table}\n\n${legend}`;
 }
 
 /** A table cell: a "|" in a spec or path would end the cell. */
