@@ -343,6 +343,11 @@ export interface JobResult {
   finishedAt: string;
   /** Raw samples, for the store and for charts; left out of the PR comment. */
   samples?: RunSample[];
+  /**
+   * Set when nothing was measured on purpose: a bump of dev dependencies only (`triggers.skipDevOnly`). The
+   * verdict is then `unchanged`, `scenarios` is empty, and the result is not stored.
+   */
+  skipped?: { reason: 'dev-only'; message: string };
 }
 
 export interface JobRequest {
@@ -364,6 +369,8 @@ export interface JobRequest {
     /** Run this side on this runtime ("python3.11", "pypy3", "node22"), whatever the repository pins. */
     baseRuntime?: string;
     headRuntime?: string;
+    /** Compare only: skip (without measuring) a bump of dev dependencies only, when `triggers.skipDevOnly` says so too. */
+    skipDevOnly?: boolean;
   };
 }
 

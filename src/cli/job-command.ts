@@ -58,8 +58,14 @@ const NOTES =
 export const JOB_SPECS = {
   compare: {
     name: 'compare',
-    summary: 'Measures base against head, alternating fresh servers, and prints the verdict per scenario and metric.',
-    flags: { ...JOB_FLAGS, ...RUNTIME_FLAGS, ...OUTPUT_FLAGS, ...SANDBOX_FLAGS },
+    summary:
+      'Measures base against head, alternating fresh servers, and prints the verdict per scenario and metric.\n' +
+      'A bump of dev dependencies only is skipped (exit 0, nothing measured) unless triggers.skipDevOnly is false.',
+    flags: {
+      ...JOB_FLAGS,
+      'measure-dev-only': { type: 'boolean', default: false, help: 'measure a bump of dev dependencies only instead of skipping it' },
+      ...RUNTIME_FLAGS, ...OUTPUT_FLAGS, ...SANDBOX_FLAGS,
+    },
     notes: NOTES,
   },
   bisect: {
@@ -79,7 +85,7 @@ export const JOB_SPECS = {
 export interface JobFlags {
   repo: string; base: string; head: string; config?: string; json?: string; markdown?: string;
   db?: string; 'data-dir'?: string; quiet: boolean; package?: string; soakSeconds?: number;
-  'no-sandbox': boolean; 'allow-host'?: string; 'base-runtime'?: string; 'head-runtime'?: string;
+  'no-sandbox': boolean; 'allow-host'?: string; 'base-runtime'?: string; 'head-runtime'?: string; 'measure-dev-only'?: boolean;
 }
 
 /** The flags of a job command, checked; `{ help }` when it was asked for. */
@@ -127,6 +133,7 @@ export async function runJobCommand(kind: JobCommand, args: string[], io: CliIo)
       options: {
         configFile: flags.config ? path.resolve(flags.config) : undefined, package: flags.package, soakSeconds: flags.soakSeconds,
         baseRuntime: flags['base-runtime'], headRuntime: flags['head-runtime'],
+        ...(kind === 'compare' ? { skipDevOnly: !flags['measure-dev-only'] } : {}),
       },
     };
     const result = await runJob(request, {

@@ -202,8 +202,13 @@ export const configSchema = z.strictObject({
     .strictObject({
       auto: z.enum(['bots', 'all', 'off']).default('bots'),
       label: z.string().min(1).default('benchmark'),
+      /**
+       * An automatic run of a bump that changes only dev dependencies (and nothing else) is skipped with a
+       * neutral check saying so; the label and `/bumpbench bench` still run it.
+       */
+      skipDevOnly: z.boolean().default(true),
     })
-    .default({ auto: 'bots', label: 'benchmark' }),
+    .default({ auto: 'bots', label: 'benchmark', skipDevOnly: true }),
   /** What a regression does to the check run: fail it (blocks the merge when the check is required) or neutral. */
   gate: z.enum(['fail', 'neutral']).default('fail'),
   /**

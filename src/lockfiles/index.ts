@@ -6,6 +6,8 @@ export { detectFromContent, detectFromPath, detectLockfile, isLockfilePath } fro
 export { compareVersions, diffLockfileContents, diffPackageSets, packageSetDifference, setDiffLines } from './diff.ts';
 export type { PackageSetDifference } from './diff.ts';
 export { classifyPackages } from './dependency-scope.ts';
+export { devOnlyBump, otherFilesProblem } from './dev-only.ts';
+export type { BumpFiles, DevOnlyVerdict } from './dev-only.ts';
 export { isLockfileError, LockfileError } from './errors.ts';
 export { changedOnlyInDevParts, isManifestPath, manifestPathFor, manifestRoots } from './manifests.ts';
 export type { LockfileErrorCode } from './errors.ts';

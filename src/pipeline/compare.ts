@@ -13,6 +13,7 @@ import { ResultsStore } from '../store/results-store.ts';
 import { loadCalibration } from './job-calibration.ts';
 import { openJob, removeJobDir } from './job-config.ts';
 import type { SandboxRequirement } from './job-sandbox.ts';
+import { devOnlyFromGit } from './dev-only-skip.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
 import { prepareSide, releaseSide, type PreparedSide } from './prepare-side.ts';
@@ -80,8 +81,23 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
   const { repoDir, baseSha, headSha, config, configSource, configName, cacheDir, jobDir, sandbox } = await openJob(request, options);
   progress({ phase: 'prepare', message: `config from ${configSource}: ${config.scenarios.length} scenario(s), ${config.repeats.min}–${config.repeats.max} pairs` });
 
-  // 3. What changed.
+  // 3. What changed; a bump of dev dependencies only ends here when asked to (nothing the server runs moved).
   const { changes, notes } = await lockfileChanges(repoDir, baseSha, headSha, request.prText);
+  if (request.options?.skipDevOnly && config.triggers.skipDevOnly) {
+    const devOnly = await devOnlyFromGit(repoDir, baseSha, headSha, changes);
+    if (devOnly.devOnly) {
+      await removeJobDir(jobDir, [], sandbox);
+      const message = `Skipped: the bump changes ${devOnly.summary} and nothing the server runs, so there is nothing new to measure (\`triggers.skipDevOnly\`). A build that compiles with dev dependencies (TypeScript, Babel, a bundler) can still change the server: measure it anyway with --measure-dev-only.`;
+      progress({ phase: 'done', message });
+      return {
+        kind: 'compare', verdict: 'unchanged', repo: request.repo,
+        base: { ref: request.base.ref, sha: baseSha }, head: { ref: request.head.ref, sha: headSha },
+        changes, scenarios: [], culprit: null, soak: null, notes, startedAt, finishedAt: new Date().toISOString(),
+        skipped: { reason: 'dev-only', message },
+      };
+    }
+    progress({ phase: 'prepare', message: `not a dev-only bump: ${devOnly.why}` });
+  }
 
   const sides: PreparedSide[] = [];
   let load: LoadGenerator | undefined;

@@ -88,6 +88,7 @@ function culpritVersion(c: Culprit, version: string): string {
 
 /** One line a reviewer can act on. */
 export function summaryLine(result: JobResult): string {
+  if (result.skipped) return result.skipped.message;
   if (result.culprit && !result.culprit.narrowedOnly) {
     const c = result.culprit;
     const skipped = c.skipped?.length ? `; ${c.skipped.join(', ')} could not be installed, so it may have started there` : '';
@@ -171,7 +172,8 @@ function kindCounts(changes: Change[]): string {
   return groups.filter(([, n]) => n > 0).map(([label, n]) => `${n} ${label}`).join(', ');
 }
 
-function changesSection(changes: Change[]): string {
+/** The changed packages as a table (collapsed when long), runtime and direct ones first. */
+export function changesSection(changes: Change[]): string {
   if (changes.length === 0) return '';
   const ordered = changes.map((c, i) => ({ c, i })).sort((a, b) => changeRank(a.c) - changeRank(b.c) || a.i - b.i).map(({ c }) => c);
   // "Where" only when some change is not a registry release or sits in nested copies.
@@ -365,7 +367,7 @@ export function dashboardJobUrl(publicUrl: string, repo: string, result: Pick<Jo
 }
 
 export function renderMarkdown(result: JobResult, opts: RenderOptions = {}): string {
-  const title = `## bumpbench: ${(result.soak ? SOAK_TITLE : TITLE)[result.verdict]}`;
+  const title = result.skipped ? '## bumpbench: Skipped (dev dependencies only)' : `## bumpbench: ${(result.soak ? SOAK_TITLE : TITLE)[result.verdict]}`;
   const commits = `\`${result.base.ref}\` (${result.base.sha.slice(0, 7)}) → \`${result.head.ref}\` (${result.head.sha.slice(0, 7)})`;
   const sections = [
     title,
