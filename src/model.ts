@@ -122,6 +122,8 @@ export interface RunSample {
   serverCores?: number;
   /** Load-generator workers that drove the run (more than 1 after scaling out). */
   loadGenWorkers?: number;
+  /** Set on a run carried over from an earlier stored compare (`--resume`): the id of the result that measured it. */
+  measuredIn?: number;
 }
 
 /** How long one side's servers took to warm up in one scenario, over its runs. */
@@ -348,6 +350,15 @@ export interface JobResult {
    * verdict is then `unchanged`, `scenarios` is empty, and the result is not stored.
    */
   skipped?: { reason: 'dev-only'; message: string };
+  /** Compare: a fingerprint of the config parts that shape a sample; a resume refuses a result measured otherwise. */
+  configDigest?: string;
+  /** Set when this compare extended a stored one (`--resume`, `/bumpbench more`) instead of starting over. */
+  resumed?: {
+    /** The stored result whose samples this one carries on from. */
+    from: number;
+    /** Pairs by where they were measured: a stored result's id, or null for this job. */
+    pairs: { result: number | null; count: number }[];
+  };
 }
 
 export interface JobRequest {
@@ -371,6 +382,13 @@ export interface JobRequest {
     headRuntime?: string;
     /** Compare only: skip (without measuring) a bump of dev dependencies only, when `triggers.skipDevOnly` says so too. */
     skipDevOnly?: boolean;
+    /**
+     * Compare only: add pairs to a stored compare of the same two commits instead of starting over — that
+     * result's id, or `latest` for the newest stored compare of these commits.
+     */
+    resume?: number | 'latest';
+    /** With `resume`: how many pairs to add (default: what the open scenarios need, within repeats.max). */
+    pairs?: number;
   };
 }
 

@@ -392,10 +392,13 @@ export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): Application
   };
 }
 
-function jobFor(command: Extract<Command, { name: 'bench' | 'bisect' | 'soak' }>): { kind: JobKind; options: JobPayload['options'] } {
+function jobFor(command: Extract<Command, { name: 'bench' | 'more' | 'bisect' | 'soak' }>): { kind: JobKind; options: JobPayload['options'] } {
   switch (command.name) {
     case 'bench':
       return { kind: 'compare', options: {} };
+    case 'more':
+      // The newest stored compare of the PR's base and head: its samples, plus more pairs.
+      return { kind: 'compare', options: { resume: 'latest', ...(command.pairs ? { pairs: command.pairs } : {}) } };
     case 'bisect':
       return { kind: 'bisect', options: command.package ? { package: command.package } : {} };
     case 'soak':

@@ -5,10 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLoadGenerator, type LoadGenerator } from '../bench/index.ts';
 import { whilePinned } from '../bench/self-affinity.ts';
-import { overallVerdict } from '../bench/analysis.ts';
+import { analyseSamples, overallVerdict } from '../bench/analysis.ts';
+import { extensionPairs, openScenarios, type ScheduleOutcome } from '../bench/scheduler.ts';
+import { measuringDigest } from '../config/digest.ts';
 import { combineTraces, type MemorySeries } from '../bench/memory-trace.ts';
 import type { RepoConfig } from '../config/schema.ts';
-import type { JobRequest, JobResult, ProgressFn } from '../model.ts';
+import type { JobRequest, JobResult, ProgressFn, ScenarioResult } from '../model.ts';
+import { checkResumeRuntimes, findResumePoint, pairOrigins, type ResumePoint } from './resume.ts';
 import { ResultsStore } from '../store/results-store.ts';
 import { loadCalibration } from './job-calibration.ts';
 import { openJob, removeJobDir } from './job-config.ts';
@@ -72,6 +75,19 @@ export function cpuPlan(config: RepoConfig, cpus = os.availableParallelism()): C
   };
 }
 
+/** What a resume adds: the stored samples judged under the current config, what they leave open, and how many pairs to add. */
+interface Extension {
+  results: ScenarioResult[];
+  open: string[];
+  pairs: number;
+}
+
+function planExtension(from: ResumePoint, config: RepoConfig, calibration: Map<string, { cv: number; runs: number }>, asked: number | undefined): Extension {
+  const names = config.scenarios.map((s) => s.name);
+  const results = analyseSamples(names, from.samples, { thresholds: config.thresholds, gatedMetrics: config.gatedMetrics, calibration });
+  return { results, open: openScenarios(results), pairs: asked ?? extensionPairs(results, config.repeats.min, config.repeats.max) };
+}
+
 export async function runCompare(request: JobRequest, options: RunJobOptions): Promise<JobResult> {
   const startedAt = new Date().toISOString();
   const progress = options.onProgress ?? (() => {});
@@ -83,7 +99,21 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
 
   // 3. What changed; a bump of dev dependencies only ends here when asked to (nothing the server runs moved).
   const { changes, notes } = await lockfileChanges(repoDir, baseSha, headSha, request.prText);
-  if (request.options?.skipDevOnly && config.triggers.skipDevOnly) {
+  const digest = measuringDigest(config);
+  // A resume carries on from a stored compare of these commits; found (or refused) before anything is installed.
+  let resumeFrom: ResumePoint | null = null;
+  if (request.options?.resume !== undefined) {
+    const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
+    try {
+      resumeFrom = findResumePoint(store, request, { base: baseSha, head: headSha }, digest, notes);
+    } catch (err) {
+      await removeJobDir(jobDir, [], sandbox);
+      throw err;
+    } finally {
+      store.close();
+    }
+  }
+  if (request.options?.skipDevOnly && config.triggers.skipDevOnly && !resumeFrom) {
     const devOnly = await devOnlyFromGit(repoDir, baseSha, headSha, changes);
     if (devOnly.devOnly) {
       await removeJobDir(jobDir, [], sandbox);
@@ -110,28 +140,49 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
     changes.push(...runtimes.changes);
     notes.push(...runtimes.notes);
     const sidesRuntimes = runtimeSides(runtimes.base, runtimes.head);
+    if (resumeFrom) checkResumeRuntimes(resumeFrom, sidesRuntimes);
 
-    // 5. Both sides, installed, built, and their services set up.
-    for (const [label, sha] of [['base', baseSha], ['head', headSha]] as const) {
-      signal?.throwIfAborted();
-      sides.push(
-        await prepareSide({
-          label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, configName, sandbox, cacheScope: request.repo,
-          extraEnv: options.childEnv, runtimes: runtimes[label], serverCpus: cpus.server, onProgress: progress, signal,
+    const calibration = await loadCalibration(request.repo, options);
+    const extension = resumeFrom ? planExtension(resumeFrom, config, calibration.byMetric, request.options?.pairs) : null;
+    if (resumeFrom && extension) {
+      const stored = new Set(resumeFrom.samples.map((x) => x.pair)).size;
+      progress({
+        phase: 'prepare',
+        message: extension.open.length === 0
+          ? `extending result #${resumeFrom.id}: its ${stored} pairs already settle every scenario; nothing more to measure`
+          : `extending result #${resumeFrom.id}: ${stored} stored pairs, ${extension.pairs} more for ${extension.open.join(', ')}`,
+      });
+    }
+    let outcome: Pick<ScheduleOutcome, 'samples' | 'scenarios'>;
+    if (resumeFrom && extension?.open.length === 0) {
+      // Settled already: the verdict is the stored samples' (under today's thresholds), nothing is prepared.
+      outcome = { samples: resumeFrom.samples, scenarios: extension.results };
+      notes.push(`Result #${resumeFrom.id} already settles every scenario: no pairs were added.`);
+    } else {
+      // 5. Both sides, installed, built, and their services set up.
+      for (const [label, sha] of [['base', baseSha], ['head', headSha]] as const) {
+        signal?.throwIfAborted();
+        sides.push(
+          await prepareSide({
+            label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, configName, sandbox, cacheScope: request.repo,
+            extraEnv: options.childEnv, runtimes: runtimes[label], serverCpus: cpus.server, onProgress: progress, signal,
+          }),
+        );
+      }
+      const [base, head] = sides;
+
+      // 6. Measure (a resume: only the new pairs); on a runtime change, each server's memory over its life too.
+      load = await createLoadGenerator({ cpus: cpus.load, spareCpus: cpus.spareLoad, enter: await sandbox.networkPrefix() });
+      const memoryTraces = sidesRuntimes.changed ? { base: [] as MemorySeries[], head: [] as MemorySeries[] } : undefined;
+      // The sampler and the schedule run here: keep them off the server's CPUs while it is measured.
+      outcome = await whilePinned(cpus.load, () =>
+        measurePair({
+          base, head, config, load: load!, serverCpus: cpus.server, calibration: calibration.byMetric, memoryTraces, onProgress: progress, signal,
+          ...(resumeFrom && extension ? { initial: resumeFrom.samples, repeats: { min: extension.pairs, max: extension.pairs } } : {}),
         }),
       );
+      if (memoryTraces) sidesRuntimes.memory = { base: combineTraces(memoryTraces.base), head: combineTraces(memoryTraces.head) };
     }
-    const [base, head] = sides;
-
-    // 6. Measure; on a runtime change, each server's memory over its life too.
-    load = await createLoadGenerator({ cpus: cpus.load, spareCpus: cpus.spareLoad, enter: await sandbox.networkPrefix() });
-    const calibration = await loadCalibration(request.repo, options);
-    const memoryTraces = sidesRuntimes.changed ? { base: [] as MemorySeries[], head: [] as MemorySeries[] } : undefined;
-    // The sampler and the schedule run here: keep them off the server's CPUs while it is measured.
-    const outcome = await whilePinned(cpus.load, () =>
-      measurePair({ base, head, config, load: load!, serverCpus: cpus.server, calibration: calibration.byMetric, memoryTraces, onProgress: progress, signal }),
-    );
-    if (memoryTraces) sidesRuntimes.memory = { base: combineTraces(memoryTraces.base), head: combineTraces(memoryTraces.head) };
 
     // 7. Analyse and report.
     notes.push(...describeProblems(outcome.samples));
@@ -151,6 +202,8 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
       startedAt,
       finishedAt: new Date().toISOString(),
       samples: outcome.samples,
+      configDigest: digest,
+      ...(resumeFrom ? { resumed: { from: resumeFrom.id, pairs: pairOrigins(outcome.samples) } } : {}),
     };
     // 8. Store.
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));

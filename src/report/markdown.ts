@@ -348,6 +348,16 @@ function soakSection(soak: SoakResult | null, publishLogs: boolean): string {
   return [head, rows.join('\n'), soakChart(soak), ...crashes, method].filter(Boolean).join('\n\n');
 }
 
+/** Where the pairs of an extended compare were measured: "8 pairs from result #5, 4 measured in this job". */
+function resumedLine(result: JobResult): string {
+  const r = result.resumed;
+  if (!r) return '';
+  const stored = r.pairs.filter((p) => p.result !== null).map((p) => `${p.count} pair${p.count === 1 ? '' : 's'} from result #${p.result}`);
+  const fresh = r.pairs.find((p) => p.result === null)?.count ?? 0;
+  const added = fresh > 0 ? `${fresh} measured in this job` : 'none added (every scenario was already settled)';
+  return `**Pairs:** ${[...stored, added].join(', ')}: an extension of result #${r.from}, analysed together.`;
+}
+
 /** Which noise the job was judged against, for the whole job: the calibration found (or not) and its key. */
 function calibrationLine(result: JobResult): string {
   const c = result.calibration;
@@ -373,6 +383,7 @@ export function renderMarkdown(result: JobResult, opts: RenderOptions = {}): str
     title,
     `**${summaryLine(result)}**`,
     opts.detailsUrl ? `${commits} · [charts, every run and the history on the dashboard](${opts.detailsUrl})` : commits,
+    resumedLine(result),
     runtimesSection(result.runtimes),
     culpritSection(result),
     soakSection(result.soak, opts.publishLogs ?? true),

@@ -467,6 +467,19 @@ describe('slash commands', () => {
     expect(job.payload.github).toMatchObject({ requestedBy: 'maintainer', trigger: '`/bumpbench bench`' });
   });
 
+  it('`/bumpbench more 4` from a writer queues a compare that extends the stored one of these commits by 4 pairs', async () => {
+    mockPermission('maintainer', 'write');
+    mockPullsGet();
+    mockConfig(GOOD_CONFIG);
+    mockCheckCreate(7002);
+    await receive('issue_comment', commentPayload('/bumpbench more 4'));
+    const [job] = queue.pending();
+    expect(job).toMatchObject({ kind: 'compare', sha: HEAD_SHA, checkRunId: 7002, payload: { options: { resume: 'latest', pairs: 4 } } });
+    expect(job.payload.github).toMatchObject({ trigger: '`/bumpbench more`' });
+    // The compare's own check: the extended verdict is the gate's.
+    expect(created()[0]).toMatchObject({ name: 'bumpbench', status: 'queued' });
+  });
+
   it('`/bumpbench bisect pkg` queues a bisect of that package, on a fork PR too', async () => {
     mockPermission('maintainer', 'admin');
     mockPullsGet({ fork: true });
