@@ -47,6 +47,14 @@ export interface Change {
   locations?: string[];
   /** Set when a side is not a registry release; null on a side that is a registry release or absent. */
   source?: { from: PackageSource | null; to: PackageSource | null };
+  /**
+   * `runtime`: the server needs it (on either side); `dev`: only development does (devDependencies and
+   * what only they bring in, dev groups, dev requirements files). Absent where it cannot be told (counted
+   * as runtime). A runtime change is `runtime`.
+   */
+  scope?: 'runtime' | 'dev';
+  /** Whether the project lists the package itself (true) or gets it with another package (false); absent when unknown. */
+  direct?: boolean;
 }
 
 /**
@@ -114,6 +122,8 @@ export interface RunSample {
   serverCores?: number;
   /** Load-generator workers that drove the run (more than 1 after scaling out). */
   loadGenWorkers?: number;
+  /** Set on a run carried over from an earlier stored compare (`--resume`): the id of the result that measured it. */
+  measuredIn?: number;
 }
 
 /** How long one side's servers took to warm up in one scenario, over its runs. */
@@ -395,6 +405,20 @@ export interface JobResult {
   finishedAt: string;
   /** Raw samples, for the store and for charts; left out of the PR comment. */
   samples?: RunSample[];
+  /**
+   * Set when nothing was measured on purpose: a bump of dev dependencies only (`triggers.skipDevOnly`). The
+   * verdict is then `unchanged`, `scenarios` is empty, and the result is not stored.
+   */
+  skipped?: { reason: 'dev-only'; message: string };
+  /** Compare: a fingerprint of the config parts that shape a sample; a resume refuses a result measured otherwise. */
+  configDigest?: string;
+  /** Set when this compare extended a stored one (`--resume`, `/bumpbench more`) instead of starting over. */
+  resumed?: {
+    /** The stored result whose samples this one carries on from. */
+    from: number;
+    /** Pairs by where they were measured: a stored result's id, or null for this job. */
+    pairs: { result: number | null; count: number }[];
+  };
 }
 
 export interface JobRequest {
@@ -416,6 +440,15 @@ export interface JobRequest {
     /** Run this side on this runtime ("python3.11", "pypy3", "node22"), whatever the repository pins. */
     baseRuntime?: string;
     headRuntime?: string;
+    /** Compare only: skip (without measuring) a bump of dev dependencies only, when `triggers.skipDevOnly` says so too. */
+    skipDevOnly?: boolean;
+    /**
+     * Compare only: add pairs to a stored compare of the same two commits instead of starting over — that
+     * result's id, or `latest` for the newest stored compare of these commits.
+     */
+    resume?: number | 'latest';
+    /** With `resume`: how many pairs to add (default: what the open scenarios need, within repeats.max). */
+    pairs?: number;
   };
 }
 

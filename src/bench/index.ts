@@ -5,5 +5,5 @@ export type { ServerHandle, StartServerOptions, ServerStartFailure } from './ser
 export { declareShutdownOwner, killAllServers, stopAllServers } from './process-group.ts';
 export { listTree, sampleTree, monitorTree, clockTicksPerSecond } from './proc-tree.ts';
 export type { TreeSample, TreeUsage, TreeMonitor } from './proc-tree.ts';
-export { createLoadGenerator, LoadGeneratorError } from './load-generator.ts';
-export type { LoadGenerator, LoadGeneratorOptions, LoadRun, LoadRunOptions } from './load-generator.ts';
+export { createLoadGenerator, LoadGeneratorError, LoginError } from './load-generator.ts';
+export type { LoadGenerator, LoadGeneratorOptions, LoadRun, RunOptions, LoadRunOptions, Session } from './load-generator.ts';

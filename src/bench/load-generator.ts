@@ -7,10 +7,22 @@ import { build, decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Scenario } from '../config/schema.ts';
-import type { LoadRun, RunRequestMessage, WorkerMessage } from './load-protocol.ts';
+import type { LoginStep, Scenario } from '../config/schema.ts';
+import type { LoadRun, LoginRequestMessage, RunRequestMessage, Session, WorkerMessage } from './load-protocol.ts';
+import { LoginError } from './login.ts';
 
-export type { LoadRun } from './load-protocol.ts';
+export type { LoadRun, Session } from './load-protocol.ts';
+export { LoginError } from './login.ts';
+
+/** How one run's requests are made: a fixed rate, the login's captures, the worker's share of the draws. */
+export interface RunOptions {
+  /** Requests per second, all connections together, instead of as fast as the server answers. */
+  rate?: number;
+  /** What the server's login captured (`login` in the config), for `{{name}}` in the requests. */
+  session?: Session;
+  /** Count responses per bucket of this many ms of the monotonic clock (LoadRun.completions). */
+  bucketMs?: number;
+}
 
 export interface LoadGeneratorOptions {
   /** CPU list for `taskset -c`, e.g. "1": keep the generator off the server's CPU. */
@@ -28,7 +40,12 @@ export interface LoadGenerator {
    * Warm up, then measure `scenario` against the server at `url` (its base, e.g. http://127.0.0.1:1234),
    * as fast as it answers, or at a fixed `rate` (requests per second) when given.
    */
-  run(url: string, scenario: Scenario, opts?: LoadRunOptions): Promise<LoadRun>;
+  run(url: string, scenario: Scenario, opts?: RunOptions): Promise<LoadRun>;
+  /**
+   * Send the login requests to the server at `url`, in order, and return what they captured. Throws
+   * LoginError when one answers 4xx/5xx or lacks a captured value.
+   */
+  login(url: string, steps: readonly LoginStep[]): Promise<Session>;
   /** Kill the children. Further runs start new ones. */
   close(): Promise<void>;
   /** Pid of the first child (the taskset'ed node), if one is running. */
@@ -39,12 +56,8 @@ export interface LoadGenerator {
   scaleOut(): Promise<boolean>;
 }
 
-export interface LoadRunOptions {
-  /** Requests per second, all connections together, instead of as fast as the server answers. */
-  rate?: number;
-  /** Count responses per bucket of this many ms of the monotonic clock (LoadRun.completions). */
-  bucketMs?: number;
-}
+/** The options of one run (the name the hints code knows them by). */
+export type LoadRunOptions = RunOptions;
 
 /** The load generator failed: its process died, hung, or autocannon rejected the run. */
 export class LoadGeneratorError extends Error {
@@ -160,36 +173,63 @@ class ChildLoadGenerator {
     return this.starting;
   }
 
-  run(url: string, scenario: Scenario, opts: LoadRunOptions = {}): Promise<LoadRun> {
-    // One run at a time: two concurrent runs would measure each other.
-    const result = this.queue.then(() => this.runNow(url, scenario, opts));
+  run(url: string, scenario: Scenario, opts: RunOptions & { stream?: number } = {}): Promise<LoadRun> {
+    const boundMs = scenario.warmup + scenario.duration + (this.opts.runSlackMs ?? RUN_SLACK_MS);
+    return this.enqueue(async () => {
+      const answer = await this.ask(
+        (id): RunRequestMessage => ({
+          type: 'run', id, url, scenario, ...(opts.rate ? { rate: opts.rate } : {}), ...(opts.session ? { session: opts.session } : {}), ...(opts.stream ? { stream: opts.stream } : {}),
+          ...(opts.bucketMs ? { bucketMs: opts.bucketMs } : {}),
+        }),
+        boundMs,
+        `load run of "${scenario.name}"`,
+      );
+      if (answer.type !== 'result') throw new LoadGeneratorError(`the load generator answered a run with ${answer.type}`);
+      return answer.run;
+    });
+  }
+
+  login(url: string, steps: readonly LoginStep[]): Promise<Session> {
+    // A request per step, each with its own 10 s timeout in the worker; the slack covers the rest.
+    const boundMs = steps.length * 10_000 + (this.opts.runSlackMs ?? RUN_SLACK_MS);
+    return this.enqueue(async () => {
+      const answer = await this.ask((id): LoginRequestMessage => ({ type: 'login', id, url, steps: [...steps] }), boundMs, 'login');
+      if (answer.type !== 'session') throw new LoadGeneratorError(`the load generator answered a login with ${answer.type}`);
+      return answer.session;
+    });
+  }
+
+  /** One request at a time: two concurrent runs would measure each other. */
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work);
     this.queue = result.catch(() => undefined);
     return result;
   }
 
-  private async runNow(url: string, scenario: Scenario, opts: LoadRunOptions): Promise<LoadRun> {
+  /** Sends one request to the child and waits for its answer, killing the child when it overruns `boundMs`. */
+  private async ask(message: (id: number) => RunRequestMessage | LoginRequestMessage, boundMs: number, what: string): Promise<Exclude<WorkerMessage, { type: 'ready' | 'error' }>> {
     const child = await this.ensureChild();
     const id = ++this.nextId;
-    const boundMs = scenario.warmup + scenario.duration + (this.opts.runSlackMs ?? RUN_SLACK_MS);
     this.busy(child);
     try {
-      return await new Promise<LoadRun>((resolve, reject) => {
+      return await new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           cleanup();
           // Forget it now, not at its 'exit' event: the next run must not be sent to a dying child.
           if (this.child === child) this.child = null;
           child.kill('SIGKILL');
-          reject(new LoadGeneratorError(`load run of "${scenario.name}" did not finish within ${boundMs} ms; the load generator was killed${this.tail()}`));
+          reject(new LoadGeneratorError(`${what} did not finish within ${boundMs} ms; the load generator was killed${this.tail()}`));
         }, boundMs);
-        const onMessage = (message: WorkerMessage): void => {
-          if (message?.type === 'ready' || message?.id !== id) return;
+        const onMessage = (answer: WorkerMessage): void => {
+          if (answer?.type === 'ready' || answer?.id !== id) return;
           cleanup();
-          if (message.type === 'result') resolve(message.run);
-          else reject(new LoadGeneratorError(`load run of "${scenario.name}" failed: ${message.message}`));
+          if (answer.type !== 'error') resolve(answer);
+          else if (answer.login) reject(new LoginError(answer.message));
+          else reject(new LoadGeneratorError(`${what} failed: ${answer.message}`));
         };
         const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
           cleanup();
-          reject(new LoadGeneratorError(`load generator process died during the run of "${scenario.name}" (${signal ?? `code ${code}`}); the next run starts a new one${this.tail()}`));
+          reject(new LoadGeneratorError(`load generator process died during the ${what} (${signal ?? `code ${code}`}); the next run starts a new one${this.tail()}`));
         };
         const cleanup = (): void => {
           clearTimeout(timer);
@@ -198,13 +238,10 @@ class ChildLoadGenerator {
         };
         child.on('message', onMessage);
         child.once('exit', onExit);
-        const request: RunRequestMessage = {
-          type: 'run', id, url, scenario, ...(opts.rate ? { rate: opts.rate } : {}), ...(opts.bucketMs ? { bucketMs: opts.bucketMs } : {}),
-        };
-        child.send(request, (err) => {
+        child.send(message(id), (err) => {
           if (err) {
             cleanup();
-            reject(new LoadGeneratorError(`could not send the run to the load generator: ${err.message}`));
+            reject(new LoadGeneratorError(`could not send the ${what} to the load generator: ${err.message}`));
           }
         });
       });
@@ -304,14 +341,22 @@ class PooledLoadGenerator implements LoadGenerator {
     return true;
   }
 
-  async run(url: string, scenario: Scenario, opts: LoadRunOptions = {}): Promise<LoadRun> {
+  login(url: string, steps: readonly LoginStep[]): Promise<Session> {
+    return this.pool[0].login(url, steps);
+  }
+
+  async run(url: string, scenario: Scenario, opts: RunOptions = {}): Promise<LoadRun> {
     if (this.pool.length === 1) return this.pool[0].run(url, scenario, opts);
     let connections = splitEvenly(scenario.connections, this.pool.length);
     const rates = opts.rate ? splitEvenly(opts.rate, connections.length) : undefined;
     // A rate too small to split leaves some workers out, with their connections moved to the others.
     if (rates && rates.length < connections.length) connections = splitEvenly(scenario.connections, rates.length);
     const runs = await Promise.all(
-      connections.map((c, i) => this.pool[i].run(url, { ...scenario, connections: c }, { ...(rates ? { rate: rates[i] } : {}), ...(opts.bucketMs ? { bucketMs: opts.bucketMs } : {}) })),
+      connections.map((c, i) =>
+        this.pool[i].run(url, { ...scenario, connections: c }, {
+          session: opts.session, stream: i, ...(rates ? { rate: rates[i] } : {}), ...(opts.bucketMs ? { bucketMs: opts.bucketMs } : {}),
+        }),
+      ),
     );
     return mergeRuns(runs);
   }

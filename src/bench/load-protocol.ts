@@ -1,5 +1,8 @@
 // Messages between the load generator (parent) and its worker process, and the result of one run.
-import type { Scenario } from '../config/schema.ts';
+import type { LoginStep, Scenario } from '../config/schema.ts';
+import type { Session } from './request-plan.ts';
+
+export type { Session } from './request-plan.ts';
 
 /** One measured load run, as the load-generator child saw it. */
 export interface LoadRun {
@@ -43,9 +46,22 @@ export interface RunRequestMessage {
   rate?: number;
   /** Count completed responses per bucket of this many ms of the monotonic clock (LoadRun.completions). */
   bucketMs?: number;
+  /** What the server's login captured, for `{{name}}` in the scenario's requests. */
+  session?: Session;
+  /** Which worker of a scaled-out pool this is (0 first): its draws start elsewhere in the seeded sequence. */
+  stream?: number;
+}
+
+/** Send the login requests to the server at `url` and answer with what they captured. */
+export interface LoginRequestMessage {
+  type: 'login';
+  id: number;
+  url: string;
+  steps: LoginStep[];
 }
 
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'result'; id: number; run: LoadRun }
-  | { type: 'error'; id: number; message: string };
+  | { type: 'session'; id: number; session: Session }
+  | { type: 'error'; id: number; message: string; login?: boolean };

@@ -5,19 +5,46 @@ import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { build, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import type { Scenario } from '../config/schema.ts';
-import type { LoadRun, RunRequestMessage, WorkerMessage } from './load-protocol.ts';
+import type { LoadRun, LoginRequestMessage, RunRequestMessage, Session, WorkerMessage } from './load-protocol.ts';
+import { LoginError, logIn } from './login.ts';
+import { requestPlan } from './request-plan.ts';
 
 function send(message: WorkerMessage): void {
   process.send?.(message);
 }
 
-function baseOptions(url: string, scenario: Scenario, durationMs: number, rate?: number): autocannon.Options {
-  const target = new URL(scenario.path, url);
+/** How the run's requests vary between runs: what the login captured, and which worker of the pool this is. */
+interface Variation {
+  session?: Session;
+  stream?: number;
+}
+
+/**
+ * The requests: one fixed request as autocannon's own options (encoded once), or a `setupRequest` hook
+ * that draws each request from the plan. A fresh plan per run: every run starts at the seed.
+ */
+function requestOptions(url: string, scenario: Scenario, variation: Variation): Pick<autocannon.Options, 'url' | 'method' | 'headers' | 'body' | 'requests'> {
+  const plan = requestPlan(scenario, variation.session, variation.stream);
+  const fixed = plan.fixed;
+  if (fixed) {
+    return { url: new URL(fixed.path, url).toString(), method: fixed.method as autocannon.Request['method'], headers: fixed.headers, ...(fixed.body ? { body: fixed.body } : {}) };
+  }
   return {
-    url: target.toString(),
-    method: scenario.method,
-    headers: scenario.headers,
-    ...(scenario.body ? { body: scenario.body } : {}),
+    url: new URL('/', url).toString(),
+    requests: [
+      {
+        setupRequest: (request: autocannon.Request) => {
+          const drawn = plan.next();
+          return { ...request, method: drawn.method as autocannon.Request['method'], path: drawn.path, headers: drawn.headers, body: drawn.body };
+        },
+      },
+    ],
+  };
+}
+
+function baseOptions(url: string, scenario: Scenario, durationMs: number, variation: Variation, rate?: number): autocannon.Options {
+  return {
+    ...requestOptions(url, scenario, variation),
     connections: scenario.connections,
     pipelining: scenario.pipelining,
     // autocannon takes seconds; fractions work (it multiplies by 1000 for its timer).
@@ -45,11 +72,11 @@ function mainThreadNs(): number | null {
   }
 }
 
-async function measure(url: string, scenario: Scenario, rate?: number, bucketMs?: number): Promise<LoadRun> {
+async function measure(url: string, scenario: Scenario, variation: Variation, rate?: number, bucketMs?: number): Promise<LoadRun> {
   if (scenario.warmup > 0) {
     // A separate, awaited run: autocannon's own `warmup` option is silently skipped with a callback, and a
     // fresh instance also keeps warm-up responses out of the measured histogram and counts.
-    await autocannon(baseOptions(url, scenario, scenario.warmup));
+    await autocannon(baseOptions(url, scenario, scenario.warmup, variation));
   }
 
   // autocannon's latency percentiles are whole milliseconds; its per-response float time is not.
@@ -67,7 +94,7 @@ async function measure(url: string, scenario: Scenario, rate?: number, bucketMs?
   const mainStart = mainThreadNs();
   const wallStart = process.hrtime.bigint();
   // Called without a callback autocannon returns its event-emitting tracker, which is also thenable.
-  const instance = autocannon(baseOptions(url, scenario, scenario.duration, rate)) as unknown as autocannon.Instance &
+  const instance = autocannon(baseOptions(url, scenario, scenario.duration, variation, rate)) as unknown as autocannon.Instance &
     PromiseLike<autocannon.Result>;
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     responses += 1;
@@ -109,13 +136,18 @@ async function measure(url: string, scenario: Scenario, rate?: number, bucketMs?
 
 let queue: Promise<void> = Promise.resolve();
 
-process.on('message', (message: RunRequestMessage) => {
-  if (message?.type !== 'run') return;
+process.on('message', (message: RunRequestMessage | LoginRequestMessage) => {
+  if (message?.type !== 'run' && message?.type !== 'login') return;
   queue = queue.then(async () => {
     try {
-      send({ type: 'result', id: message.id, run: await measure(message.url, message.scenario, message.rate, message.bucketMs) });
+      if (message.type === 'login') {
+        send({ type: 'session', id: message.id, session: await logIn(message.url, message.steps) });
+      } else {
+        const variation = { session: message.session, stream: message.stream };
+        send({ type: 'result', id: message.id, run: await measure(message.url, message.scenario, variation, message.rate, message.bucketMs) });
+      }
     } catch (err) {
-      send({ type: 'error', id: message.id, message: err instanceof Error ? err.message : String(err) });
+      send({ type: 'error', id: message.id, message: err instanceof Error ? err.message : String(err), ...(err instanceof LoginError ? { login: true } : {}) });
     }
   });
 });

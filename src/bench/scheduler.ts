@@ -22,6 +22,11 @@ export interface ScheduleOptions {
   onLook?: (pairs: number, results: ScenarioResult[]) => void;
   signal?: AbortSignal;
   random?: () => number;
+  /**
+   * Samples of an earlier compare of the same commits (a resume): analysed first, so only the scenarios they
+   * left open are measured, in pairs numbered after theirs; `minPairs` and `maxPairs` then count new pairs.
+   */
+  initial?: RunSample[];
 }
 
 export interface ScheduleOutcome {
@@ -50,12 +55,22 @@ export function needsMorePairs(results: ScenarioResult[]): boolean {
 
 export async function runSchedule(options: ScheduleOptions): Promise<ScheduleOutcome> {
   const random = options.random ?? Math.random;
-  const samples: RunSample[] = [];
-  let pairs = 0;
+  const samples: RunSample[] = [...(options.initial ?? [])];
+  // A resume numbers its pairs after the stored ones and counts its budget from there.
+  const offset = samples.reduce((max, s) => Math.max(max, s.pair + 1), 0);
+  let pairs = offset;
   let looks = 0;
-  let planned = options.minPairs;
+  let planned = offset + options.minPairs;
+  const maxPairs = offset + options.maxPairs;
   let measuring: readonly string[] = options.scenarios;
   let results: ScenarioResult[] = [];
+  if (offset > 0) {
+    results = options.analyse(samples);
+    const open = openScenarios(results);
+    // Everything stored is settled already: nothing more to measure.
+    if (open.length === 0) return { samples, scenarios: results, pairs, looks };
+    measuring = options.scenarios.filter((name) => open.includes(name));
+  }
   for (;;) {
     while (pairs < planned) {
       options.signal?.throwIfAborted();
@@ -68,10 +83,24 @@ export async function runSchedule(options: ScheduleOptions): Promise<ScheduleOut
     looks++;
     options.onLook?.(pairs, results);
     const open = openScenarios(results);
-    if (open.length === 0 || pairs >= options.maxPairs) break;
+    if (open.length === 0 || pairs >= maxPairs) break;
     measuring = options.scenarios.filter((name) => open.includes(name));
     // Grow by half the minimum each time: enough to move the interval, few enough looks to stay cheap.
-    planned = Math.min(options.maxPairs, pairs + Math.max(2, Math.ceil(options.minPairs / 2)));
+    planned = Math.min(maxPairs, pairs + Math.max(2, Math.ceil(options.minPairs / 2)));
   }
   return { samples, scenarios: results, pairs, looks };
+}
+
+/**
+ * How many pairs to add to an open compare when none is asked for: what its open gated metrics say would
+ * settle them (their `pairsNeeded` less the pairs they have), the most of those, within [2, `most`]; half
+ * the minimum when none can say.
+ */
+export function extensionPairs(results: ScenarioResult[], minPairs: number, most: number): number {
+  const open = new Set(openScenarios(results));
+  const needed = results
+    .filter((r) => open.has(r.name))
+    .flatMap((r) => Object.values(r.metrics).filter((m) => m?.gated && m.verdict === 'inconclusive' && m.pairsNeeded !== undefined).map((m) => m!.pairsNeeded! - r.pairs));
+  const wanted = needed.length > 0 ? Math.max(...needed) : Math.ceil(minPairs / 2);
+  return Math.min(most, Math.max(2, wanted));
 }

@@ -59,7 +59,7 @@ export interface ServerHandle {
   readonly exitSignal: NodeJS.Signals | null;
 }
 
-export type ServerStartFailure = 'exited' | 'timeout' | 'spawn';
+export type ServerStartFailure = 'exited' | 'timeout' | 'spawn' | 'not-found';
 
 /** The server could not be started: it exited before it was ready, never got ready, or could not spawn. */
 export class ServerStartError extends Error {
@@ -116,6 +116,13 @@ class OutputTail {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const POLL_MS = 75;
+
+/**
+ * How long the ready path may answer 404 before the start gives up. A server that answers 404 is up and
+ * routing: the path is wrong, and waiting out the whole `ready.timeout` would only delay saying so. Apps that
+ * mount their routes a moment after they listen answer 404 briefly; five seconds covers that.
+ */
+export const NOT_FOUND_GRACE_MS = 5_000;
 
 /**
  * Start the server on a free port and wait until readyPath answers 2xx. Throws ServerStartError (after
@@ -217,6 +224,7 @@ async function startOnce(opts: StartServerOptions): Promise<ServerHandle> {
 
   const deadline = Date.now() + opts.readyTimeoutMs;
   let lastStatus: number | null = null;
+  let notFoundSince: number | null = null;
   for (;;) {
     if (exited) {
       const how = exitSignal ? `signal ${exitSignal}` : `code ${exitCode}`;
@@ -230,6 +238,13 @@ async function startOnce(opts: StartServerOptions): Promise<ServerHandle> {
     const status = await launcher.probe(url + opts.readyPath, Math.min(1_000, Math.max(remaining, 50)));
     if (status !== null) lastStatus = status;
     if (status !== null && status >= 200 && status < 300) break;
+    notFoundSince = status === 404 ? (notFoundSince ?? Date.now()) : null;
+    if (notFoundSince !== null && Date.now() - notFoundSince >= NOT_FOUND_GRACE_MS) {
+      return fail(
+        'not-found',
+        `answers 404 on GET ${opts.readyPath} (for ${NOT_FOUND_GRACE_MS / 1000} s): it is listening on port ${port}, but not at that path; set \`ready\` to a path it serves with 2xx, e.g. / or /health`,
+      );
+    }
     await Promise.race([sleep(POLL_MS), exitPromise]);
   }
 

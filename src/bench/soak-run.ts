@@ -3,7 +3,7 @@
 // Chunks, not one long run: a crashed server is noticed within a chunk, and cancelling ends a chunk.
 import type { Scenario } from '../config/schema.ts';
 import type { MemorySample } from '../stats/trend.ts';
-import type { LoadGenerator } from './load-generator.ts';
+import type { LoadGenerator, Session } from './load-generator.ts';
 import type { SoakRunFacts } from './soak-analysis.ts';
 import { sampleTree } from './proc-tree.ts';
 import type { ServerHandle } from './server.ts';
@@ -27,6 +27,11 @@ export interface SoakSideOptions {
   sampleEveryMs: number;
   /** performance.now() at the common start of both sides, so their samples share a clock. */
   t0: number;
+  /**
+   * The config's login, sent before every chunk: a soak outlasts most sessions (an hour's token expires
+   * halfway through a 2 h soak), and a fresh login each minute costs one request.
+   */
+  logIn?: () => Promise<Session | undefined>;
   signal?: AbortSignal;
 }
 
@@ -49,7 +54,8 @@ export async function runSoakSide(opts: SoakSideOptions): Promise<SoakSideOutcom
       const chunkMs = Math.min(CHUNK_MS, opts.durationMs - elapsedMs());
       if (chunkMs < 100) break;
       try {
-        const run = await load.run(server.url, { ...scenario, connections: opts.connections, duration: chunkMs, warmup: 0 }, { rate: opts.rate });
+        const session = await opts.logIn?.();
+        const run = await load.run(server.url, { ...scenario, connections: opts.connections, duration: chunkMs, warmup: 0 }, { rate: opts.rate, session });
         outcome.requests += run.requests;
         outcome.failedRequests += run.errors + run.timeouts + run.non2xx;
       } catch (err) {

@@ -4,7 +4,7 @@
 // and reported (a JIT runtime needs longer), and the measured run starts once that side is warm.
 import type { Scenario } from '../config/schema.ts';
 import { WARMUP_WINDOW, warmedUp } from '../stats/index.ts';
-import type { LoadGenerator } from './load-generator.ts';
+import type { LoadGenerator, Session } from './load-generator.ts';
 
 export interface WarmupPlan {
   sliceMs: number;
@@ -37,7 +37,9 @@ export function warmupPlan(scenario: Pick<Scenario, 'warmup' | 'warmupMax'>): Wa
  * warm-up must reach before it may settle (a JIT that compiles a request path only after so many runs of
  * it; src/runtimes/ knows which runtimes need one), still within `warmupMax`.
  */
-export async function warmUp(load: LoadGenerator, url: string, scenario: Scenario, opts: { minRequests?: number } = {}): Promise<WarmupOutcome> {
+export async function warmUp(
+  load: LoadGenerator, url: string, scenario: Scenario, opts: { minRequests?: number; session?: Session } = {},
+): Promise<WarmupOutcome> {
   if (scenario.warmup <= 0) return { seconds: 0, throughputs: [], settled: true };
   const plan = warmupPlan(scenario);
   const throughputs: number[] = [];
@@ -45,7 +47,7 @@ export async function warmUp(load: LoadGenerator, url: string, scenario: Scenari
   let requests = 0;
   let settled = false;
   while (throughputs.length < plan.maxSlices) {
-    const run = await load.run(url, { ...scenario, duration: plan.sliceMs, warmup: 0 });
+    const run = await load.run(url, { ...scenario, duration: plan.sliceMs, warmup: 0 }, { session: opts.session });
     throughputs.push(run.throughput);
     requests += run.requests;
     if (throughputs.length >= plan.minSlices && requests >= (opts.minRequests ?? 0) && warmedUp(throughputs)) {

@@ -34,7 +34,7 @@ export const DIFF_SPEC = {
     'a Dockerfile) list the runtime pins that differ. With --base and --head instead of files: every lockfile\n' +
     'and runtime change between two commits of --repo.',
   flags: {
-    json: { type: 'boolean', help: 'print [{ "ecosystem", "name", "from", "to", "locations"?, "source"?, "lockfile"?, "field"? }] instead of a table (docs/result-json.md)' },
+    json: { type: 'boolean', help: 'print [{ "ecosystem", "name", "from", "to", "locations"?, "source"?, "scope"?, "direct"?, "lockfile"?, "field"? }] instead of a table (docs/result-json.md)' },
     repo: { type: 'string', value: 'DIR', help: 'with --base and --head: the git repository (default: .)' },
     base: { type: 'string', value: 'REF', help: 'compare two commits instead of two files: the one before' },
     head: { type: 'string', value: 'REF', help: 'and the one after' },
@@ -90,9 +90,10 @@ export async function runDiff(args: string[], io: DiffIo): Promise<number> {
 }
 
 /** A change as a JSON row: the four fields, then the optional ones that say something. */
-function jsonRow({ ecosystem, name, from, to, locations, source, lockfile, field }: Change, withLockfile: boolean): Record<string, unknown> {
+function jsonRow({ ecosystem, name, from, to, locations, source, lockfile, field, scope, direct }: Change, withLockfile: boolean): Record<string, unknown> {
   return {
     ecosystem, name, from, to, ...(locations ? { locations } : {}), ...(source ? { source } : {}),
+    ...(scope ? { scope } : {}), ...(direct !== undefined ? { direct } : {}),
     ...(withLockfile && lockfile ? { lockfile } : {}), ...(field ? { field } : {}),
   };
 }

@@ -1,5 +1,6 @@
 // What `compare`, `bisect` and `soak` share: the same flags, exit codes and output. Progress on stderr, the
 // markdown report on stdout, optionally the result JSON and the markdown in files.
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDurationMs } from '../config/units.ts';
@@ -7,7 +8,7 @@ import type { JobRequest } from '../model.ts';
 import { renderMarkdown } from '../report/markdown.ts';
 import { parseRuntimeFlag } from '../runtimes/index.ts';
 import { runJob } from '../pipeline/run-job.ts';
-import { defaultDataDir } from '../store/results-store.ts';
+import { defaultDataDir, ResultsStore } from '../store/results-store.ts';
 import { parseCommandArgs, usageLine, type CommandSpec, type Flags } from './command-args.ts';
 import { interruptSignal, progressPrinter, reportError, UsageError, type CliIo } from './io.ts';
 
@@ -58,8 +59,20 @@ const NOTES =
 export const JOB_SPECS = {
   compare: {
     name: 'compare',
-    summary: 'Measures base against head, alternating fresh servers, and prints the verdict per scenario and metric.',
-    flags: { ...JOB_FLAGS, ...RUNTIME_FLAGS, ...OUTPUT_FLAGS, ...SANDBOX_FLAGS },
+    summary:
+      'Measures base against head, alternating fresh servers, and prints the verdict per scenario and metric.\n' +
+      'A bump of dev dependencies only is skipped (exit 0, nothing measured) unless triggers.skipDevOnly is false.\n' +
+      'An inconclusive compare is extended with --resume JOB [--pairs N]: both sides are prepared again, only\n' +
+      'the new pairs are measured, and every stored and new pair is analysed together (base and head: the stored ones).',
+    flags: {
+      ...REPO_FLAG,
+      base: { ...JOB_FLAGS.base, required: false },
+      head: { ...JOB_FLAGS.head, required: false },
+      resume: { type: 'string', value: 'JOB', help: 'add pairs to stored compare #JOB (its number from "result stored as #N") instead of starting over' },
+      pairs: { type: 'string', value: 'N', help: 'with --resume: pairs to add (default: what the open scenarios need, at most repeats.max)' },
+      'measure-dev-only': { type: 'boolean', default: false, help: 'measure a bump of dev dependencies only instead of skipping it' },
+      ...RUNTIME_FLAGS, ...OUTPUT_FLAGS, ...SANDBOX_FLAGS,
+    },
     notes: NOTES,
   },
   bisect: {
@@ -79,7 +92,9 @@ export const JOB_SPECS = {
 export interface JobFlags {
   repo: string; base: string; head: string; config?: string; json?: string; markdown?: string;
   db?: string; 'data-dir'?: string; quiet: boolean; package?: string; soakSeconds?: number;
-  'no-sandbox': boolean; 'allow-host'?: string; 'base-runtime'?: string; 'head-runtime'?: string;
+  'no-sandbox': boolean; 'allow-host'?: string; 'base-runtime'?: string; 'head-runtime'?: string; 'measure-dev-only'?: boolean;
+  /** compare --resume: the stored result to extend, and how many pairs to add. */
+  resume?: number; pairs?: number;
 }
 
 /** The flags of a job command, checked; `{ help }` when it was asked for. */
@@ -101,14 +116,46 @@ export function parseJobArgs(kind: JobCommand, args: string[]): JobFlags | { hel
       throw new UsageError(`${(err as Error).message}\n${usageLine(spec)}`);
     }
   }
+  const resumeFlags = readResumeFlags(flags as { resume?: string; pairs?: string; base?: string; head?: string }, spec);
   let soakSeconds: number | undefined;
   if (typeof flags.duration === 'string') {
     const ms = parseDurationMs(flags.duration);
     if (ms === null || ms <= 0) throw new UsageError(`--duration "${flags.duration}" is not a duration: write e.g. 30m or 2h\n${usageLine(spec)}`);
     soakSeconds = ms / 1000;
   }
-  const { duration: _duration, ...rest } = flags;
-  return { ...rest, soakSeconds };
+  const { duration: _duration, resume: _resume, pairs: _pairs, ...rest } = flags as typeof flags & { resume?: string; pairs?: string };
+  return { ...rest, ...resumeFlags, soakSeconds };
+}
+
+/** --resume JOB and --pairs N, checked; without --resume, --base and --head are required. */
+function readResumeFlags(flags: { resume?: string; pairs?: string; base?: string; head?: string }, spec: CommandSpec): { resume?: number; pairs?: number } {
+  const count = (flag: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`--${flag} "${value}" is not a positive whole number\n${usageLine(spec)}`);
+    return Number(value);
+  };
+  const resume = count('resume', flags.resume);
+  const pairs = count('pairs', flags.pairs);
+  if (pairs !== undefined && resume === undefined) throw new UsageError(`--pairs goes with --resume JOB (the stored compare to add pairs to)\n${usageLine(spec)}`);
+  if (pairs !== undefined && pairs > 500) throw new UsageError(`--pairs ${pairs} is more than the 500 pairs a compare may have\n${usageLine(spec)}`);
+  if (resume === undefined && (!flags.base || !flags.head)) {
+    const missing = [!flags.base && '--base', !flags.head && '--head'].filter(Boolean);
+    throw new UsageError(`${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} required (or --resume JOB to extend a stored compare)\n${usageLine(spec)}`);
+  }
+  return { ...(resume !== undefined ? { resume } : {}), ...(pairs !== undefined ? { pairs } : {}) };
+}
+
+/** The repository and commits of stored compare #id, for `--resume`. */
+function storedCommits(id: number, dbFile: string, repo: string | undefined): Pick<JobRequest, 'repo' | 'base' | 'head'> {
+  if (!existsSync(dbFile)) throw new UsageError(`--resume ${id}: there is no results database at ${dbFile} (--db or --data-dir name another)`);
+  const store = new ResultsStore(dbFile);
+  try {
+    const result = store.getResultJson(id);
+    if (!result) throw new UsageError(`--resume ${id}: there is no stored result #${id} in ${dbFile}`);
+    return { repo: repo ?? result.repo, base: result.base, head: result.head };
+  } finally {
+    store.close();
+  }
 }
 
 export async function runJobCommand(kind: JobCommand, args: string[], io: CliIo): Promise<number> {
@@ -119,19 +166,27 @@ export async function runJobCommand(kind: JobCommand, args: string[], io: CliIo)
       io.stdout(flags.help);
       return 0;
     }
+    const dataDir = path.resolve(flags['data-dir'] ?? defaultDataDir());
+    const dbFile = flags.db ? path.resolve(flags.db) : undefined;
+    // A resume compares what the stored compare compared: its repository (unless --repo names another
+    // clone) and its two commits.
+    const stored = flags.resume !== undefined ? storedCommits(flags.resume, dbFile ?? path.join(dataDir, 'bumpbench.db'), args.some((a) => a === '--repo' || a.startsWith('--repo=')) ? path.resolve(flags.repo) : undefined) : null;
     const request: JobRequest = {
       kind,
-      repo: path.resolve(flags.repo),
-      base: { ref: flags.base },
-      head: { ref: flags.head },
+      repo: stored?.repo ?? path.resolve(flags.repo),
+      base: stored?.base ?? { ref: flags.base },
+      head: stored?.head ?? { ref: flags.head },
       options: {
         configFile: flags.config ? path.resolve(flags.config) : undefined, package: flags.package, soakSeconds: flags.soakSeconds,
         baseRuntime: flags['base-runtime'], headRuntime: flags['head-runtime'],
+        ...(kind === 'compare' ? { skipDevOnly: !flags['measure-dev-only'] } : {}),
+        ...(flags.resume !== undefined ? { resume: flags.resume } : {}),
+        ...(flags.pairs !== undefined ? { pairs: flags.pairs } : {}),
       },
     };
     const result = await runJob(request, {
-      dataDir: path.resolve(flags['data-dir'] ?? defaultDataDir()),
-      dbFile: flags.db ? path.resolve(flags.db) : undefined,
+      dataDir,
+      dbFile,
       onProgress: flags.quiet ? undefined : progressPrinter(io),
       signal: interrupt.signal,
       ...sandboxOptions(flags),

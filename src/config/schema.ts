@@ -3,49 +3,10 @@
 import { z } from 'zod';
 import { KNOWN_VARIABLES_HINT, referencesIn } from './interpolate.ts';
 import { defaultExports, kindHas, parseServiceReference, SERVICE_KINDS, serviceFields, type ServiceKind } from './service-vars.ts';
-import { parseDurationMs, parseFraction } from './units.ts';
+import { checkTemplateReferences, loginSchema, scenarioSchema } from './traffic-schema.ts';
+import { duration, fraction, nonNegativeDuration, positiveInt } from './value-schemas.ts';
 
-/** "10s", "500ms", "2m", "1h", or a number of seconds. Must be > 0. */
-const duration = z
-  .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    const ms = parseDurationMs(value);
-    if (ms === null) {
-      ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration: write e.g. 10s, 500ms, 2m or 1h` });
-      return z.NEVER;
-    }
-    if (ms <= 0) {
-      ctx.addIssue({ code: 'custom', message: `must be positive (got "${value}"): write e.g. 10s` });
-      return z.NEVER;
-    }
-    return ms;
-  });
-
-/** "5%" or 0.05. */
-const fraction = z
-  .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    const f = parseFraction(value);
-    if (f === null || f < 0 || f >= 10) {
-      ctx.addIssue({ code: 'custom', message: `"${value}" is not a percentage: write e.g. 5% or 0.05` });
-      return z.NEVER;
-    }
-    return f;
-  });
-
-const positiveInt = z.number().int().positive();
-
-/** Like `duration`, but 0 is allowed ("no warm-up"). */
-const nonNegativeDuration = z
-  .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    const ms = parseDurationMs(value);
-    if (ms === null || ms < 0) {
-      ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration >= 0: write e.g. 3s or 0` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+export { scenarioSchema } from './traffic-schema.ts';
 
 /** The longest soak a job may ask for: a runner busy for longer than half a day blocks every other PR. */
 export const MAX_SOAK_MS = 12 * 3_600_000;
@@ -75,25 +36,6 @@ const soakSchema = z
     scenarios: z.array(z.string().min(1)).optional(),
   })
   .default(SOAK_DEFAULTS);
-
-export const scenarioSchema = z.strictObject({
-  name: z.string().min(1).regex(/^[\w.-]+$/, 'use letters, digits, "-", "_" or "." (it names the scenario in reports)'),
-  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).default('GET'),
-  path: z.string().startsWith('/', 'must start with "/", e.g. /catalog'),
-  headers: z.record(z.string(), z.string()).default({}),
-  body: z.string().default(''),
-  connections: positiveInt.max(1000).default(10),
-  pipelining: positiveInt.max(100).default(1),
-  duration: duration.default(3_000),
-  /**
-   * The least warm-up before each measured run (0: none). It goes on, slice by slice, while the throughput
-   * of successive slices still trends (a JIT such as PyPy's still compiling), up to `warmupMax`.
-   */
-  warmup: nonNegativeDuration.default(1_000),
-  warmupMax: duration.default(10_000),
-  /** Status codes counted as success besides 2xx (e.g. 304). */
-  expectStatus: z.array(z.number().int().min(100).max(599)).default([]),
-});
 
 const readySchema = z.union([
   z.string().startsWith('/', 'must be a path starting with "/", e.g. /health'),
@@ -230,6 +172,8 @@ export const configSchema = z.strictObject({
   ready: readySchema.default('/').transform((r) =>
     typeof r === 'string' ? { path: r, timeoutMs: 30_000 } : { path: r.path, timeoutMs: r.timeout },
   ),
+  /** Requests sent once per server start before the scenarios (a login); what they capture fills {{name}}. */
+  login: loginSchema.optional(),
   scenarios: z.array(scenarioSchema).min(1, 'add at least one scenario, e.g. { name: home, path: / }'),
   repeats: z
     .strictObject({ min: positiveInt.max(200).default(10), max: positiveInt.max(500).default(15) })
@@ -263,8 +207,13 @@ export const configSchema = z.strictObject({
     .strictObject({
       auto: z.enum(['bots', 'all', 'off']).default('bots'),
       label: z.string().min(1).default('benchmark'),
+      /**
+       * An automatic run of a bump that changes only dev dependencies (and nothing else) is skipped with a
+       * neutral check saying so; the label and `/bumpbench bench` still run it.
+       */
+      skipDevOnly: z.boolean().default(true),
     })
-    .default({ auto: 'bots', label: 'benchmark' }),
+    .default({ auto: 'bots', label: 'benchmark', skipDevOnly: true }),
   /** What a regression does to the check run: fail it (blocks the merge when the check is required) or neutral. */
   gate: z.enum(['fail', 'neutral']).default('fail'),
   /**
@@ -292,6 +241,7 @@ export const configSchema = z.strictObject({
   publishLogs: z.boolean().default(false),
 }).superRefine((config, ctx) => {
   checkReferences(config, ctx);
+  checkTemplateReferences(config, ctx);
   const names = config.scenarios.map((s) => s.name);
   config.soak.scenarios?.forEach((name, i) => {
     if (!names.includes(name)) {
@@ -363,6 +313,6 @@ function serviceReferenceProblem(ref: string, services: Record<string, { kind?: 
 
 export type RepoConfig = z.output<typeof configSchema>;
 export type ServiceConfig = z.output<typeof serviceSchema>;
-export type Scenario = z.output<typeof scenarioSchema>;
+export type { Capture, LoginStep, RequestSpec, Scenario, TemplateValue, ValueSource, WeightedRequest } from './traffic-schema.ts';
 export type Thresholds = z.output<typeof thresholdsSchema>;
 export type SoakConfig = z.output<typeof soakSchema>;

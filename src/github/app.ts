@@ -11,6 +11,7 @@ import { isLockfileChange } from './lockfile-paths.ts';
 import {
   configInvalidOutput,
   configMissingOutput,
+  devOnlySkippedOutput,
   helpText,
   notAllowedReply,
   unknownCommandReply,
@@ -18,7 +19,8 @@ import {
 import type { Octokit, RepoRef } from './octokit.ts';
 import { accessOf, mayRunCode } from './permissions.ts';
 import { redactor } from './redact.ts';
-import { readBaseConfig, triggerSettings, type BaseConfig } from './repo-config.ts';
+import { readBaseConfig, triggerSettings, type BaseConfig, type TriggerSettings } from './repo-config.ts';
+import { devOnlyPullRequest, type PrFile } from './dev-only-check.ts';
 
 /** Authors whose PRs run automatically under `triggers.auto: bots`. */
 export const DEPENDENCY_BOTS = ['dependabot[bot]', 'renovate[bot]'];
@@ -215,19 +217,42 @@ export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): Application
       return data as PullLike;
     }
 
-    async function changesLockfile(context: AnyContext, number: number): Promise<boolean> {
-      const files = context.octokit.paginate.iterator(context.octokit.rest.pulls.listFiles, {
-        ...context.repo(),
-        pull_number: number,
-        per_page: 100,
-      });
-      for await (const page of files) {
-        // A renamed lockfile counts under its old name too.
-        if (page.data.some((f) => isLockfileChange(f.filename) || (f.previous_filename !== undefined && isLockfileChange(f.previous_filename)))) {
-          return true;
-        }
+    /** Every file the PR changes (GitHub lists up to 3,000), each with its old name when it was renamed. */
+    async function prFiles(context: AnyContext, number: number): Promise<PrFile[]> {
+      const files: PrFile[] = [];
+      const pages = context.octokit.paginate.iterator(context.octokit.rest.pulls.listFiles, { ...context.repo(), pull_number: number, per_page: 100 });
+      for await (const page of pages) files.push(...page.data.map((f) => ({ filename: f.filename, status: f.status, previous_filename: f.previous_filename })));
+      return files;
+    }
+
+    /** A renamed lockfile counts under its old name too. */
+    const changesLockfile = (files: PrFile[]): boolean =>
+      files.some((f) => isLockfileChange(f.filename) || (f.previous_filename !== undefined && isLockfileChange(f.previous_filename)));
+
+    /**
+     * `triggers.skipDevOnly`: an automatic run of a bump of dev dependencies only ends as a neutral check
+     * saying so, and nothing is queued. True when it did; anything undecided runs as usual.
+     */
+    async function skippedAsDevOnly(context: AnyContext, pr: PullLike, files: PrFile[], settings: TriggerSettings, log: Log): Promise<boolean> {
+      if (!settings.skipDevOnly) return false;
+      const where = context.repo();
+      const check = await devOnlyPullRequest(context.octokit, where, { base: pr.base.sha, head: pr.head.sha }, files);
+      if ('error' in check) {
+        log.warn({ reason: check.error }, 'could not tell whether the bump changes dev dependencies only: running it');
+        return false;
       }
-      return false;
+      if (!check.verdict.devOnly) {
+        log.info({ why: check.verdict.why }, 'not a dev-only bump');
+        return false;
+      }
+      await createCheckRun(context.octokit, where, pr.head.sha, {
+        kind: 'compare',
+        status: 'completed',
+        conclusion: 'neutral',
+        output: devOnlySkippedOutput(check.verdict.summary, check.changes, settings.label),
+      });
+      log.info({ changes: check.changes.length }, 'dev dependencies only (triggers.skipDevOnly): neutral check, nothing queued');
+      return true;
     }
 
     // ---- pull_request opened / synchronize / reopened ----
@@ -250,7 +275,9 @@ export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): Application
         if (settings.auto === 'bots' && !DEPENDENCY_BOTS.includes(author)) {
           return log.info({ author }, `triggers.auto is "bots" and the author is not Dependabot or Renovate: not running`);
         }
-        if (!(await changesLockfile(context, pr.number))) return log.info('the PR changes no lockfile or runtime pin: not running');
+        const files = await prFiles(context, pr.number);
+        if (!changesLockfile(files)) return log.info('the PR changes no lockfile or runtime pin: not running');
+        if (base.status === 'ok' && (await skippedAsDevOnly(context, pr, files, settings, log))) return;
       }
       await start({
         context,
@@ -365,10 +392,13 @@ export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): Application
   };
 }
 
-function jobFor(command: Extract<Command, { name: 'bench' | 'bisect' | 'soak' }>): { kind: JobKind; options: JobPayload['options'] } {
+function jobFor(command: Extract<Command, { name: 'bench' | 'more' | 'bisect' | 'soak' }>): { kind: JobKind; options: JobPayload['options'] } {
   switch (command.name) {
     case 'bench':
       return { kind: 'compare', options: {} };
+    case 'more':
+      // The newest stored compare of the PR's base and head: its samples, plus more pairs.
+      return { kind: 'compare', options: { resume: 'latest', ...(command.pairs ? { pairs: command.pairs } : {}) } };
     case 'bisect':
       return { kind: 'bisect', options: command.package ? { package: command.package } : {} };
     case 'soak':

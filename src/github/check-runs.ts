@@ -52,8 +52,9 @@ export function kindOfCheck(name: string): JobKind | null {
  * never `success`, since nothing was shown to be fine; unchanged and improvement are `success`. A bisect
  * explains a regression the compare already reported, so it concludes `neutral` whatever it finds.
  */
-export function conclusionFor(result: Pick<JobResult, 'verdict' | 'kind'>, gate: 'fail' | 'neutral'): Conclusion {
-  if (result.kind === 'bisect') return 'neutral';
+export function conclusionFor(result: Pick<JobResult, 'verdict' | 'kind' | 'skipped'>, gate: 'fail' | 'neutral'): Conclusion {
+  // Nothing was measured: nothing was shown to be fine either.
+  if (result.kind === 'bisect' || result.skipped) return 'neutral';
   if (result.verdict === 'regression') return gate === 'fail' ? 'failure' : 'neutral';
   if (result.verdict === 'inconclusive') return 'neutral';
   return 'success';

@@ -5,6 +5,7 @@ import { MAX_SOAK_MS } from '../config/schema.ts';
 
 export type Command =
   | { name: 'bench' }
+  | { name: 'more'; pairs?: number }
   | { name: 'bisect'; package?: string }
   | { name: 'soak'; seconds?: number }
   | { name: 'cancel' }
@@ -13,6 +14,7 @@ export type Command =
 
 export const COMMAND_USAGE: readonly [string, string][] = [
   ['/bumpbench bench', 'compare the base and head of this PR'],
+  ['/bumpbench more [pairs]', 'add pairs to this commit\'s last compare (an inconclusive one) instead of starting over, e.g. `/bumpbench more 6` (default: what its open scenarios need)'],
   ['/bumpbench bisect [package]', 'find the package and release that caused a regression (optionally only one package)'],
   ['/bumpbench soak [duration]', 'run both sides under steady load and look for a memory leak, e.g. `/bumpbench soak 30m` (default: the config\'s `soak.duration`, 2h; at most 12h)'],
   ['/bumpbench cancel', 'cancel the queued or running job of this PR'],
@@ -20,6 +22,9 @@ export const COMMAND_USAGE: readonly [string, string][] = [
 ];
 
 const PREFIX = /^\/bumpbench(?=\s|$)/i;
+
+/** The most pairs one `/bumpbench more` may add: about an hour of a default compare's runner time. */
+export const MAX_MORE_PAIRS = 100;
 
 /** The command in a comment, or null when no line starts with `/bumpbench`. */
 export function parseCommand(body: string): Command | null {
@@ -38,6 +43,13 @@ export function parseCommand(body: string): Command | null {
     case 'bench':
     case 'compare':
       return { name: 'bench' };
+    case 'more': {
+      if (args.length === 0) return { name: 'more' };
+      if (args.length > 1 || !/^[1-9]\d*$/.test(args[0]) || Number(args[0]) > MAX_MORE_PAIRS) {
+        return { name: 'unknown', input, problem: `"${args.join(' ')}" is not a number of pairs: write e.g. \`/bumpbench more 6\` (at most ${MAX_MORE_PAIRS})` };
+      }
+      return { name: 'more', pairs: Number(args[0]) };
+    }
     case 'bisect':
       if (args.length > 1) return { name: 'unknown', input, problem: 'bisect takes at most one package name' };
       return args[0] ? { name: 'bisect', package: args[0] } : { name: 'bisect' };

@@ -1,6 +1,8 @@
 // Every text the App shows on GitHub, in one place: replies, the starter config, check-run outputs for
 // config problems. Kept free of secrets by construction: nothing here interpolates a credential.
 import { CONFIG_PATH } from '../config/load.ts';
+import type { Change } from '../model.ts';
+import { changesSection } from '../report/markdown.ts';
 import { COMMAND_USAGE } from './commands.ts';
 
 export const STICKY_MARKER = '<!-- bumpbench:sticky -->';
@@ -67,6 +69,20 @@ export function configMissingOutput(sha: string): { title: string; summary: stri
       '```yaml',
       STARTER_CONFIG.trimEnd(),
       '```',
+    ].join('\n'),
+  };
+}
+
+/** The neutral check of a bump that changes dev dependencies only: why nothing ran, and how to run it anyway. */
+export function devOnlySkippedOutput(summary: string, changes: Change[], label: string): { title: string; summary: string } {
+  return {
+    title: 'Skipped: dev dependencies only',
+    summary: [
+      `This pull request changes ${summary} and nothing the server runs, so bumpbench did not benchmark it (\`triggers.skipDevOnly\` in ${CONFIG_PATH}).`,
+      '',
+      `If your build compiles with a dev dependency (TypeScript, Babel, a bundler), the server can still change: comment \`/bumpbench bench\` or add the \`${label}\` label to measure it, or set \`triggers.skipDevOnly: false\`.`,
+      '',
+      changesSection(changes),
     ].join('\n'),
   };
 }

@@ -34,16 +34,19 @@ export interface TriggerSettings {
   auto: 'bots' | 'all' | 'off';
   label: string;
   gate: 'fail' | 'neutral';
+  skipDevOnly: boolean;
 }
 
-const DEFAULT_TRIGGERS: TriggerSettings = { auto: 'bots', label: 'benchmark', gate: 'fail' };
+const DEFAULT_TRIGGERS: TriggerSettings = { auto: 'bots', label: 'benchmark', gate: 'fail', skipDevOnly: true };
 
 /**
  * The trigger settings, also when the config is missing or invalid: the defaults, or what an invalid
  * file says where that part is readable, so a broken config still reaches the people it would have run for.
  */
 export function triggerSettings(base: BaseConfig): TriggerSettings {
-  if (base.status === 'ok') return { auto: base.config.triggers.auto, label: base.config.triggers.label, gate: base.config.gate };
+  if (base.status === 'ok') {
+    return { auto: base.config.triggers.auto, label: base.config.triggers.label, gate: base.config.gate, skipDevOnly: base.config.triggers.skipDevOnly };
+  }
   if (base.status === 'missing') return DEFAULT_TRIGGERS;
   let raw: unknown;
   try {
@@ -51,12 +54,13 @@ export function triggerSettings(base: BaseConfig): TriggerSettings {
   } catch {
     return DEFAULT_TRIGGERS;
   }
-  const data = (raw && typeof raw === 'object' ? raw : {}) as { triggers?: { auto?: unknown; label?: unknown }; gate?: unknown };
+  const data = (raw && typeof raw === 'object' ? raw : {}) as { triggers?: { auto?: unknown; label?: unknown; skipDevOnly?: unknown }; gate?: unknown };
   const auto = data.triggers?.auto;
   const label = data.triggers?.label;
   return {
     auto: auto === 'bots' || auto === 'all' || auto === 'off' ? auto : DEFAULT_TRIGGERS.auto,
     label: typeof label === 'string' && label.length > 0 ? label : DEFAULT_TRIGGERS.label,
     gate: data.gate === 'neutral' ? 'neutral' : 'fail',
+    skipDevOnly: data.triggers?.skipDevOnly !== false,
   };
 }

@@ -27,7 +27,14 @@ export const fleetRequestSchema = z.strictObject({
   head: ref,
   pr: z.number().int().positive().optional(),
   prText: z.object({ title: z.string().optional(), body: z.string().optional() }).optional(),
-  options: z.strictObject({ package: z.string().min(1).optional(), soakSeconds: z.number().positive().optional() }).optional(),
+  options: z
+    .strictObject({
+      package: z.string().min(1).optional(),
+      soakSeconds: z.number().positive().optional(),
+      resume: z.union([z.number().int().positive(), z.literal('latest')]).optional(),
+      pairs: z.number().int().positive().max(500).optional(),
+    })
+    .optional(),
 });
 
 export const runPayloadSchema = z.strictObject({
@@ -147,6 +154,7 @@ const sampleSchema = z.object({
   peakRssBytes: num,
   loadGenCpu: num,
   loadGenBound: z.boolean(),
+  measuredIn: z.number().int().optional(),
 });
 
 export const jobResultSchema: z.ZodType<JobResult> = z.object({
@@ -156,7 +164,10 @@ export const jobResultSchema: z.ZodType<JobResult> = z.object({
   base: z.object({ ref: z.string(), sha }),
   head: z.object({ ref: z.string(), sha }),
   changes: z.array(
-    z.object({ ecosystem, name: z.string(), from: z.string().nullable(), to: z.string().nullable(), lockfile: z.string().optional() }),
+    z.object({
+      ecosystem, name: z.string(), from: z.string().nullable(), to: z.string().nullable(), lockfile: z.string().optional(),
+      scope: z.enum(['runtime', 'dev']).optional(), direct: z.boolean().optional(),
+    }),
   ),
   scenarios: z.array(scenarioSchema),
   culprit: culpritSchema.nullable(),
@@ -165,6 +176,8 @@ export const jobResultSchema: z.ZodType<JobResult> = z.object({
   startedAt: z.string(),
   finishedAt: z.string(),
   samples: z.array(sampleSchema).optional(),
+  configDigest: z.string().optional(),
+  resumed: z.object({ from: z.number().int(), pairs: z.array(z.object({ result: z.number().int().nullable(), count: z.number().int().nonnegative() })) }).optional(),
 }) as z.ZodType<JobResult>;
 
 export const outcomeSchema = z.discriminatedUnion('ok', [

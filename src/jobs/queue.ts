@@ -18,6 +18,9 @@ export const jobPayloadSchema = z.object({
     .object({
       package: z.string().optional(),
       soakSeconds: z.number().positive().optional(),
+      /** `/bumpbench more`: extend the newest stored compare of these commits, by so many pairs. */
+      resume: z.literal('latest').optional(),
+      pairs: z.number().int().positive().optional(),
     })
     .default({}),
   github: z

@@ -8,11 +8,13 @@ export interface DiffRequest {
   file: string;
   before: string | null;
   after: string | null;
+  /** The manifest beside the lockfile (package.json, pyproject.toml, Pipfile) on each side, for dev/direct marks. */
+  manifests?: { before: string | null; after: string | null };
 }
 
 parentPort?.on('message', (request: DiffRequest) => {
   try {
-    parentPort!.postMessage({ ok: true, changes: diffLockfileContents(request.file, request.before, request.after) });
+    parentPort!.postMessage({ ok: true, changes: diffLockfileContents(request.file, request.before, request.after, request.manifests) });
   } catch (err) {
     parentPort!.postMessage({ ok: false, message: (err as Error).message });
   }

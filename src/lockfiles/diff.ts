@@ -6,7 +6,9 @@
 import { compare as comparePep440, valid as validPep440 } from '@renovatebot/pep440';
 import semver from 'semver';
 import type { Change, ChangeEcosystem } from '../model.ts';
-import { parseLockfile } from './parse.ts';
+import { classifyPackages } from './dependency-scope.ts';
+import { manifestPathFor, manifestRoots } from './manifests.ts';
+import { parseLockfile, type ParsedLockfile } from './parse.ts';
 import { sameSource } from './shared/sources.ts';
 import type { ResolvedPackage } from './types.ts';
 
@@ -82,10 +84,22 @@ export function diffPackageSets(before: readonly ResolvedPackage[], after: reado
  * Changes between two versions of one lockfile. `null` text means the file does not exist on that side
  * (added or deleted in the PR). Throws LockfileError for a corrupt or unknown file.
  */
-export function diffLockfileContents(path: string, beforeText: string | null, afterText: string | null): Change[] {
-  const before = beforeText === null ? [] : parseLockfile(path, beforeText).packages;
-  const after = afterText === null ? [] : parseLockfile(path, afterText).packages;
-  return diffPackageSets(before, after).map((change) => ({ ...change, lockfile: path }));
+export function diffLockfileContents(
+  path: string, beforeText: string | null, afterText: string | null, manifests: { before?: string | null; after?: string | null } = {},
+): Change[] {
+  const side = (text: string | null, manifest: string | null | undefined): ResolvedPackage[] => {
+    if (text === null) return [];
+    const parsed = parseLockfile(path, text);
+    return classifyPackages(parsed.packages, rootsOf(parsed, manifest));
+  };
+  return diffPackageSets(side(beforeText, manifests.before), side(afterText, manifests.after)).map((change) => ({ ...change, lockfile: path }));
+}
+
+/** The project's own lists: the lockfile's copy where it keeps one, else the manifest beside it. */
+function rootsOf(parsed: ParsedLockfile, manifest: string | null | undefined) {
+  if (parsed.roots) return parsed.roots;
+  const manifestPath = manifestPathFor(parsed.file);
+  return manifest && manifestPath ? manifestRoots(manifestPath, manifest) : null;
 }
 
 type Pair = [ResolvedPackage | null, ResolvedPackage | null];
@@ -189,12 +203,30 @@ function addChange(changes: Map<string, Change>, from: ResolvedPackage | null, t
     if (location !== undefined && !existing.locations?.includes(location)) {
       existing.locations = [...(existing.locations ?? []), location].sort(compareLocations);
     }
+    const { scope, direct } = scopeOf([from, to], existing);
+    delete existing.scope;
+    delete existing.direct;
+    Object.assign(existing, scope ? { scope } : {}, direct !== undefined ? { direct } : {});
     return;
   }
   const change: Change = { ecosystem: pkg.ecosystem, name: pkg.name, from: from?.version ?? null, to: to?.version ?? null };
   if (location !== undefined) change.locations = [location];
   if (from?.source || to?.source) change.source = { from: from?.source ?? null, to: to?.source ?? null };
+  Object.assign(change, scopeOf([from, to]));
   changes.set(key, change);
+}
+
+/**
+ * A change's scope and directness from the entries on its sides (and from the copies already merged into
+ * it): runtime when any side is, dev only when every side is known to be dev; direct when any side is.
+ */
+function scopeOf(entries: (ResolvedPackage | null)[], merged?: Change): Pick<Change, 'scope' | 'direct'> {
+  const sides = entries.filter((e): e is ResolvedPackage => e !== null);
+  const devs = [...sides.map((e) => e.dev), ...(merged ? [merged.scope === undefined ? undefined : merged.scope === 'dev'] : [])];
+  const directs = [...sides.map((e) => e.direct), ...(merged ? [merged.direct] : [])];
+  const scope = devs.some((d) => d === false) ? 'runtime' : devs.every((d) => d === true) ? 'dev' : undefined;
+  const direct = directs.some((d) => d === true) ? true : directs.every((d) => d === false) ? false : undefined;
+  return { ...(scope ? { scope } : {}), ...(direct !== undefined ? { direct } : {}) };
 }
 
 /** Shallower paths first (the top-level copy before nested ones), then in code-point order. */

@@ -4,7 +4,7 @@ import { detectLockfile } from './detect.ts';
 import { LockfileError } from './errors.ts';
 import { lockfileManagers } from './registry.ts';
 import { normaliseText } from './shared/text.ts';
-import type { LockfileKind, ResolvedPackage } from './types.ts';
+import type { DependencyRoots, LockfileKind, ResolvedPackage } from './types.ts';
 
 export interface ParsedLockfile {
   file: string;
@@ -12,6 +12,8 @@ export interface ParsedLockfile {
   ecosystem: Ecosystem;
   packages: ResolvedPackage[];
   notes: string[];
+  /** The project's own dependency lists, where the lockfile keeps a copy. */
+  roots?: DependencyRoots;
 }
 
 /**
@@ -29,8 +31,8 @@ export function parseLockfile(path: string, text: string, kind?: LockfileKind): 
   }
   const manager = lockfileManagers[detected];
   try {
-    const { packages, notes } = manager.parse(normalised, path);
-    return { file: path, kind: detected, ecosystem: manager.ecosystem, packages, notes };
+    const { packages, notes, roots } = manager.parse(normalised, path);
+    return { file: path, kind: detected, ecosystem: manager.ecosystem, packages, notes, ...(roots ? { roots } : {}) };
   } catch (error) {
     if (error instanceof LockfileError) throw error;
     // A parser bug or a library failure we did not foresee: still one clear line for the user.

@@ -27,6 +27,22 @@ export interface ResolvedPackage {
    * with the entry of the other side that shares one of these.
    */
   selectedBy?: string[];
+  /**
+   * Whether only development needs it, where the lockfile says so (npm's `dev: true`, pnpm's `dev`, Poetry's
+   * category or groups, Pipfile.lock's `develop`, a requirements file named for dev or test). Undefined where
+   * the lockfile does not tell; the manifest and the dependency graph may (dependency-scope.ts).
+   */
+  dev?: boolean;
+  /** Whether the project lists it itself (set by dependency-scope.ts; pnpm's importers say so directly). */
+  direct?: boolean;
+  /** The names it depends on, where the lockfile records them: the graph that tells dev from runtime. */
+  requires?: string[];
+}
+
+/** The project's own dependencies by name: what it needs to run, and what it needs only to develop. */
+export interface DependencyRoots {
+  runtime: string[];
+  dev: string[];
 }
 
 /** Which parser reads a file. `yarn` covers classic (v1) and berry; `npm` covers lockfileVersion 1 to 3. */
@@ -34,6 +50,8 @@ export type LockfileKind = 'npm' | 'yarn' | 'pnpm' | 'requirements' | 'poetry' |
 
 export interface ParseResult {
   packages: ResolvedPackage[];
+  /** The project's direct dependencies where the lockfile records them (package-lock's root, pnpm importers, uv's project). */
+  roots?: DependencyRoots;
   /** Things a user may want to know that are not errors, e.g. "-r base.txt was not followed". */
   notes: string[];
 }

@@ -107,7 +107,7 @@ async function prepareCandidate(ctx: BisectContext, versions: VersionSet, label:
   const runtimes = candidateRuntimes(ctx.runtimes.base, ctx.runtimes.head, ctx.runtimes.parts, versions);
   const access = runtimeAccess(runtimes);
   return prepareSide({
-    label, repoDir: ctx.repoDir, sha: ctx.baseSha, worktreeDir: dir, cacheDir: ctx.cacheDir, config: ctx.config,
+    label, repoDir: ctx.repoDir, sha: ctx.baseSha, worktreeDir: dir, cacheDir: ctx.cacheDir, config: ctx.config, configName: ctx.base.configName,
     sandbox, cacheScope: ctx.cacheScope, extraEnv, runtimes, installKey: installKeyOf(versions, ctx.ecosystemOf), serverCpus: ctx.serverCpus,
     onProgress: ctx.progress, signal: ctx.options.signal,
     beforeInstall: async (projectDir) => {
@@ -261,7 +261,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
   const { signal } = options;
   // 1–2. The commits, and the config from the base commit (never from the head being judged).
   progress({ phase: 'prepare', message: `opening ${request.repo}` });
-  const { repoDir, baseSha, headSha, config, configSource, cacheDir, jobDir, sandbox } = await openJob(request, options);
+  const { repoDir, baseSha, headSha, config, configSource, configName, cacheDir, jobDir, sandbox } = await openJob(request, options);
   progress({ phase: 'prepare', message: `config from ${configSource}: ${config.scenarios.length} scenario(s), bisect budget ${config.bisect.maxSteps} measured steps` });
 
   // 3. What changed, and what of it can be searched: the packages, and the runtime when the sides run on different ones.
@@ -307,7 +307,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     for (const [label, sha] of [['base', baseSha], ['head', headSha]] as const) {
       signal?.throwIfAborted();
       sides.push(await prepareSide({
-        label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, sandbox, cacheScope: request.repo,
+        label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, configName, sandbox, cacheScope: request.repo,
         extraEnv: options.childEnv, runtimes: runtimes[label], serverCpus: cpus.server, onProgress: progress, signal,
       }));
     }

@@ -15,16 +15,19 @@ import { openJobSandbox, type SandboxRequirement } from './job-sandbox.ts';
 
 export async function loadJobConfig(
   repoDir: string, baseSha: string, request: JobRequest, given?: RepoConfig,
-): Promise<{ config: RepoConfig; source: string }> {
-  if (given) return { config: given, source: 'the caller' };
-  if (request.options?.configFile) return { config: await loadConfigFile(request.options.configFile), source: request.options.configFile };
+): Promise<{ config: RepoConfig; source: string; name: string }> {
+  // The App's config is the base branch's .github/bumpbench.yml, handed over already read.
+  if (given) return { config: given, source: 'the caller', name: request.options?.configFile ?? CONFIG_PATH };
+  if (request.options?.configFile) {
+    return { config: await loadConfigFile(request.options.configFile), source: request.options.configFile, name: request.options.configFile };
+  }
   const text = await readFileAt(repoDir, baseSha, CONFIG_PATH);
   if (text === null) {
     throw new ConfigError(CONFIG_PATH, [
       `(file): not found at the base commit ${baseSha.slice(0, 7)}; add ${CONFIG_PATH} to the base branch (see docs/configuration.md) or pass --config FILE`,
     ]);
   }
-  return { config: parseConfigText(text, `${CONFIG_PATH} at ${baseSha.slice(0, 7)}`), source: `${CONFIG_PATH} at base ${baseSha.slice(0, 7)}` };
+  return { config: parseConfigText(text, `${CONFIG_PATH} at ${baseSha.slice(0, 7)}`), source: `${CONFIG_PATH} at base ${baseSha.slice(0, 7)}`, name: CONFIG_PATH };
 }
 
 export interface OpenedJob {
@@ -33,6 +36,8 @@ export interface OpenedJob {
   headSha: string;
   config: RepoConfig;
   configSource: string;
+  /** The file messages send the user to: the `--config` path, or `.github/bumpbench.yml`. */
+  configName: string;
   /** Shared across jobs: repo mirrors and installs. */
   cacheDir: string;
   /** This job's own scratch space (worktrees); removed when the job ends. */
@@ -62,11 +67,11 @@ export async function openJob(
   if (repoDir.startsWith(path.join(cacheDir, 'repos'))) await touchCacheEntry(repoDir);
   const baseSha = request.base.sha ?? (await resolveRef(repoDir, request.base.ref));
   const headSha = request.head.sha ?? (await resolveRef(repoDir, request.head.ref));
-  const { config, source } = await loadJobConfig(repoDir, baseSha, request, options.config);
+  const { config, source, name } = await loadJobConfig(repoDir, baseSha, request, options.config);
   const sandbox = await openJobSandbox({
     jobDir, repoDir, config, requirement: options.sandbox ?? 'preferred', allowHosts: options.allowHosts, onProgress: options.onProgress,
   });
-  return { repoDir, baseSha, headSha, config, configSource: source, cacheDir, jobDir, sandbox };
+  return { repoDir, baseSha, headSha, config, configSource: source, configName: name, cacheDir, jobDir, sandbox };
 }
 
 /** Caches under their budget (least recently used first), and enough free disk for a job, or it does not start. */

@@ -6,7 +6,7 @@
 // and parsing in a worker thread with a deadline, so the App's event loop keeps answering webhooks.
 import { Worker } from 'node:worker_threads';
 import type { Change } from '../model.ts';
-import { compareHints, isLockfilePath, parseBumpMessage } from '../lockfiles/index.ts';
+import { compareHints, isLockfilePath, manifestPathFor, parseBumpMessage } from '../lockfiles/index.ts';
 import type { DiffRequest } from '../lockfiles/diff-worker.ts';
 import { changedFiles, commitMessages, readFileAt } from '../workspace/git.ts';
 import { runtimeFileChanges } from './runtime-files.ts';
@@ -14,6 +14,8 @@ import { runtimeFileChanges } from './runtime-files.ts';
 /** Larger than any real lockfile we have seen (big monorepos: ~20 MiB), small enough to parse in seconds. */
 export const MAX_LOCKFILE_BYTES = 32 * 1024 ** 2;
 const PARSE_DEADLINE_MS = 60_000;
+/** A manifest is a page or two; a bigger one is not read (its lockfile's changes just go unmarked). */
+const MAX_MANIFEST_BYTES = 1024 ** 2;
 
 const workerUrl = new URL('../lockfiles/diff-worker-boot.mjs', import.meta.url);
 
@@ -78,8 +80,15 @@ export async function lockfileChanges(
         notes.push(`Did not read ${file}: ${(largest / 1024 ** 2).toFixed(1)} MiB is over the ${MAX_LOCKFILE_BYTES / 1024 ** 2} MiB a lockfile may have; its changes are not listed.`);
         continue;
       }
+      // The manifest beside it says what the project lists itself, for dev and direct marks (size-capped like a lockfile).
+      const manifest = manifestPathFor(file);
+      const readManifest = async (sha: string) => {
+        const text = manifest ? await readFileAt(repoDir, sha, manifest) : null;
+        return text !== null && Buffer.byteLength(text) <= MAX_MANIFEST_BYTES ? text : null;
+      };
+      const manifests = manifest ? { before: await readManifest(baseSha), after: await readManifest(headSha) } : undefined;
       try {
-        changes.push(...(await differ.diff({ file, before, after })));
+        changes.push(...(await differ.diff({ file, before, after, ...(manifests ? { manifests } : {}) })));
       } catch (err) {
         notes.push(`Could not read ${file}: ${(err as Error).message}`);
       }
@@ -87,7 +96,8 @@ export async function lockfileChanges(
   } finally {
     await differ.close();
   }
-  changes.push(...(await runtimeFileChanges(repoDir, baseSha, headSha)));
+  // The runtime is what the server runs on, and the project chose it.
+  changes.push(...(await runtimeFileChanges(repoDir, baseSha, headSha)).map((c): Change => ({ ...c, scope: 'runtime', direct: true })));
   const messages = prText ? [prText] : await commitMessages(repoDir, baseSha, headSha);
   const hints = messages.flatMap((m) => parseBumpMessage(m));
   for (const disagreement of compareHints(hints, changes)) notes.push(disagreement.message);

@@ -18,8 +18,10 @@ export interface MeasurePairOptions {
   calibration?: Map<string, { cv: number; runs: number }>;
   /** Given: each sample's memory over the server's life is traced into these (runtime swaps chart them). */
   memoryTraces?: { base: MemorySeries[]; head: MemorySeries[] };
-  /** Override config.repeats (bisect re-measures a final pair with more). */
+  /** Override config.repeats (bisect re-measures a final pair with more; a resume adds exactly so many). */
   repeats?: { min: number; max: number };
+  /** Stored samples to carry on from (a resume): analysed with the new ones, their open scenarios measured on. */
+  initial?: RunSample[];
   onProgress?: ProgressFn;
   signal?: AbortSignal;
 }
@@ -54,6 +56,7 @@ export function measurePair(options: MeasurePairOptions): Promise<ScheduleOutcom
     minPairs: repeats.min,
     maxPairs: repeats.max,
     signal: options.signal,
+    ...(options.initial ? { initial: options.initial } : {}),
     measure: (side, pair, scenarios) =>
       measureSample({
         prepared: side === 'base' ? base : head, side, pair, config, load, serverCpus: options.serverCpus, scenarios,

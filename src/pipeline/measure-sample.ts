@@ -5,7 +5,7 @@
 import type { RepoConfig, Scenario } from '../config/schema.ts';
 import type { RunSample } from '../model.ts';
 import os from 'node:os';
-import { monitorTree, ServerStartError, startServer, type LoadGenerator, type LoadRun, type ServerHandle } from '../bench/index.ts';
+import { LoginError, monitorTree, ServerStartError, startServer, type LoadGenerator, type LoadRun, type ServerHandle, type Session } from '../bench/index.ts';
 import { cpuCount, isLoadGenBound } from '../bench/load-bound.ts';
 import { traceMemory, type MemorySeries } from '../bench/memory-trace.ts';
 import { warmUp } from '../bench/warmup.ts';
@@ -30,16 +30,18 @@ export interface RunContext {
   services: SideServices | null;
   /** A JIT runtime's warm-up floor (requests). */
   warmupRequests: number;
+  /** What this server's login captured (config `login`), for `{{name}}` in the requests. */
+  session?: Session;
 }
 
 async function measureOnce(ctx: RunContext, side: 'base' | 'head', pair: number, scenario: Scenario, load: LoadGenerator): Promise<RunSample> {
-  const { url, serverPid, services, warmupRequests } = ctx;
-  const warm = await warmUp(load, url, scenario, { minRequests: warmupRequests });
+  const { url, serverPid, services, warmupRequests, session } = ctx;
+  const warm = await warmUp(load, url, scenario, { minRequests: warmupRequests, session });
   const monitor = monitorTree(serverPid, 100);
   const serviceMonitor = services?.monitor();
   let run: LoadRun;
   try {
-    run = await load.run(url, { ...scenario, warmup: 0 });
+    run = await load.run(url, { ...scenario, warmup: 0 }, { session });
   } catch (err) {
     monitor.stop();
     serviceMonitor?.stop();
@@ -127,9 +129,26 @@ export async function startSideServer(prepared: PreparedSide, config: RepoConfig
     if (err instanceof ServerStartError) {
       const reason = err.message.split('\n')[0].replace(/\.$/, '');
       throw new UserFacingError(
-        `${prepared.label} (${prepared.sha.slice(0, 7)}): the server did not start: ${reason}. Check \`start\` and \`ready\` in .github/bumpbench.yml.`,
+        `${prepared.label} (${prepared.sha.slice(0, 7)}): the server did not start: ${reason}. Check \`start\` and \`ready\` in ${prepared.configName}.`,
         err.output,
       );
+    }
+    throw err;
+  }
+}
+
+/**
+ * The config's login against a fresh server, once per server start: what it captured feeds every scenario.
+ * A login that fails is the config's to fix (or the bump broke logging in): the job stops and says which
+ * request answered what, rather than measuring requests that would all be refused.
+ */
+export async function logInToServer(prepared: PreparedSide, config: RepoConfig, load: LoadGenerator, server: ServerHandle): Promise<Session | undefined> {
+  if (!config.login) return undefined;
+  try {
+    return await load.login(server.url, config.login);
+  } catch (err) {
+    if (err instanceof LoginError) {
+      throw new UserFacingError(`${prepared.label} (${prepared.sha.slice(0, 7)}): the login failed: ${err.message}. Check \`login\` in ${prepared.configName}.`, server.outputTail());
     }
     throw err;
   }
@@ -157,7 +176,8 @@ export async function measureSample(opts: {
     const server = await startSideServer(prepared, config, `${side} server`, opts.serverCpus);
     const trace = opts.onMemoryTrace ? traceMemory(server.pid) : null;
     try {
-      const ctx: RunContext = { url: server.url, serverPid: server.pid, serverCpus: opts.serverCpus, services: prepared.services, warmupRequests };
+      const session = await logInToServer(prepared, config, opts.load, server);
+      const ctx: RunContext = { url: server.url, serverPid: server.pid, serverCpus: opts.serverCpus, services: prepared.services, warmupRequests, session };
       for (const scenario of scenarios) {
         if (server.exited) {
           samples.push(failedSample(side, pair, scenario, `the server exited:\n${server.outputTail()}`));

@@ -13,7 +13,7 @@ import {
   samplesFromV8, saveProfiles, countedBuckets, type AttributedSample, type ObservedScenario, type ProcessObservation,
 } from '../hints/index.ts';
 import type { Change, Hint, Observation, ProfileFiles, ProgressFn, ScenarioResult } from '../model.ts';
-import { startSideServer } from './measure-sample.ts';
+import { logInToServer, startSideServer } from './measure-sample.ts';
 import { observeDir, observeExtras, orderHooks, waitForHooks } from './observe-run.ts';
 import type { PreparedSide } from './prepare-side.ts';
 
@@ -61,6 +61,8 @@ export async function observeSide(
   const server = await startSideServer(prepared, opts.config, `${prepared.label} observe server`, opts.serverCpus, observeExtras(prepared, dir, ['outbound', 'cpu']));
   const warmupRequests = Math.max(0, ...prepared.runtimes.map((r) => r.warmupRequests ?? 0));
   try {
+    // Logged in as the measured servers are, so the observed requests are the ones that were measured.
+    const session = await logInToServer(prepared, opts.config, opts.load, server);
     for (const scenario of opts.config.scenarios) {
       opts.signal?.throwIfAborted();
       if (server.exited) {
@@ -69,8 +71,8 @@ export async function observeSide(
       }
       // Warmed up as the measured runs are (until the throughput stops trending), so the observed run
       // sees the server in the state the measurements did.
-      await warmUp(opts.load, server.url, scenario, { minRequests: warmupRequests });
-      const run = await opts.load.run(server.url, { ...scenario, warmup: 0, duration: Math.max(scenario.duration, MIN_OBSERVED_MS) }, { bucketMs: BUCKET_MS });
+      await warmUp(opts.load, server.url, scenario, { minRequests: warmupRequests, session });
+      const run = await opts.load.run(server.url, { ...scenario, warmup: 0, duration: Math.max(scenario.duration, MIN_OBSERVED_MS) }, { bucketMs: BUCKET_MS, session });
       scenarios.push({ scenario: scenario.name, bucketMs: BUCKET_MS, completions: new Map(run.completions ?? []) });
     }
     await orderHooks(dir, 'stop');

@@ -4,6 +4,7 @@
 // of the repository runs in the job's sandbox, with a deadline.
 import path from 'node:path';
 import { UnknownVariableError } from '../config/interpolate.ts';
+import { CONFIG_PATH } from '../config/load.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import type { ProgressFn } from '../model.ts';
 import type { ResolvedRuntime } from '../runtimes/index.ts';
@@ -18,6 +19,8 @@ import { openSideServices, readEnvFile, setUpSide } from './side-setup.ts';
 
 export interface PreparedSide {
   label: string;
+  /** The config file messages name: the `--config` path, or `.github/bumpbench.yml`. */
+  configName: string;
   sha: string;
   worktree: string;
   /** The worktree plus config.cwd: where install, build and start run. */
@@ -43,9 +46,9 @@ export async function releaseSide(side: Pick<PreparedSide, 'services'> | undefin
 }
 
 /** What the sandbox refused during a failed command, said so the user knows what to allow. */
-export function refusedHint(refused: readonly string[] | undefined): string {
+export function refusedHint(refused: readonly string[] | undefined, configName: string = CONFIG_PATH): string {
   if (!refused || refused.length === 0) return '';
-  return ` The sandbox refused connections to ${refused.join(', ')}: installs and builds reach package registries only; list a host your install needs under \`allowHosts\` in .github/bumpbench.yml.`;
+  return ` The sandbox refused connections to ${refused.join(', ')}: installs and builds reach package registries only; list a host your install needs under \`allowHosts\` in ${configName}.`;
 }
 
 export async function prepareSide(opts: {
@@ -55,6 +58,8 @@ export async function prepareSide(opts: {
   worktreeDir: string;
   cacheDir: string;
   config: RepoConfig;
+  /** The config file messages name (default `.github/bumpbench.yml`). */
+  configName?: string;
   sandbox: Sandbox;
   /** Who the install cache belongs to (the repository): installs are never shared between repositories. */
   cacheScope: string;
@@ -78,7 +83,8 @@ export async function prepareSide(opts: {
   const projectDir = path.resolve(worktree, config.cwd);
   if (!projectDir.startsWith(worktree)) throw new UserFacingError(`cwd: "${config.cwd}" points outside the repository`);
   await sandbox.handOver(worktree);
-  const side = { label, sha: opts.sha, worktree, projectDir, sandbox };
+  const configName = opts.configName ?? CONFIG_PATH;
+  const side = { label, configName, sha: opts.sha, worktree, projectDir, sandbox };
   const runtimes = opts.runtimes ?? [];
   const access = runtimeAccess(runtimes);
   // Before anything long: a missing database server or env_file fails the job in seconds, not after the install.
@@ -111,7 +117,7 @@ export async function prepareSide(opts: {
       });
       if (result.code !== 0) {
         const how = result.timedOut ? 'did not finish within its deadline (`timeouts.build`) and was killed' : `exited with ${result.code}`;
-        throw new UserFacingError(`${label} (${opts.sha.slice(0, 7)}): build failed (\`${config.build}\` ${how}).${refusedHint(result.refusedHosts)}`, tailLines(result.output));
+        throw new UserFacingError(`${label} (${opts.sha.slice(0, 7)}): build failed (\`${config.build}\` ${how}).${refusedHint(result.refusedHosts, configName)}`, tailLines(result.output));
       }
     }
     envAt(0); // an unknown variable in an entry only the server uses fails now, not at the first sample
@@ -126,7 +132,7 @@ export async function prepareSide(opts: {
 
 /** The install step of a side, its failure said in the user's terms (the script that failed, the host refused). */
 async function installSide(opts: {
-  label: string; sha: string; worktree: string; projectDir: string; env: Record<string, string>; installCommand?: string;
+  label: string; sha: string; worktree: string; projectDir: string; env: Record<string, string>; installCommand?: string; configName?: string;
   cacheDir: string; cacheScope: string; installKey?: string; config: RepoConfig; sandbox: Sandbox; onProgress?: ProgressFn; signal?: AbortSignal;
   /** The side's exact runtimes, part of the cache key; and their dirs, mounted read-only. */
   runtimeKey: string; runtimeMounts: string[];
@@ -153,8 +159,8 @@ async function installSide(opts: {
     });
   } catch (err) {
     if (err instanceof InstallError) {
-      const check = err.failedScript ? '' : ' Check the `install` command in the config.';
-      throw new UserFacingError(`${label} (${opts.sha.slice(0, 7)}): ${err.message}.${check}${refusedHint(err.refusedHosts)}`, err.outputTail);
+      const check = err.failedScript ? '' : ` Check the \`install\` command in ${opts.configName ?? CONFIG_PATH}.`;
+      throw new UserFacingError(`${label} (${opts.sha.slice(0, 7)}): ${err.message}.${check}${refusedHint(err.refusedHosts, opts.configName)}`, err.outputTail);
     }
     throw err;
   }

@@ -130,7 +130,7 @@ export async function resolveSideRuntimes(opts: {
       const h = head.find((r) => r.kind === kind);
       if (!runtimesDiffer(b ? [b] : [], h ? [h] : [])) continue;
       const label = (r: ResolvedRuntime | undefined) => (r ? r.requested?.spec ?? r.version : null);
-      changes.push({ ecosystem: 'runtime', name: kind, from: label(b), to: label(h), field: '--base-runtime/--head-runtime' });
+      changes.push({ ecosystem: 'runtime', name: kind, from: label(b), to: label(h), field: '--base-runtime/--head-runtime', scope: 'runtime', direct: true });
     }
   }
   for (const side of [base, head]) {

@@ -14,7 +14,7 @@ import { cpuPlan, type RunJobOptions } from './compare.ts';
 import { UserFacingError } from './errors.ts';
 import { openJob, removeJobDir } from './job-config.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
-import { startSideServer } from './measure-sample.ts';
+import { logInToServer, startSideServer } from './measure-sample.ts';
 import { prepareSide, releaseSide, type PreparedSide } from './prepare-side.ts';
 import { resolveSideRuntimes, runtimeSides } from './side-runtimes.ts';
 import { startServicesForSample } from './side-setup.ts';
@@ -39,7 +39,7 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
   const progress = options.onProgress ?? (() => {});
   const { signal } = options;
   progress({ phase: 'prepare', message: `opening ${request.repo}` });
-  const { repoDir, baseSha, headSha, config, configSource, cacheDir, jobDir, sandbox } = await openJob(request, options);
+  const { repoDir, baseSha, headSha, config, configSource, configName, cacheDir, jobDir, sandbox } = await openJob(request, options);
   const soak = config.soak;
   const durationMs = request.options?.soakSeconds !== undefined ? request.options.soakSeconds * 1000 : soak.duration;
   if (!(durationMs > 0) || durationMs > MAX_SOAK_MS) {
@@ -79,7 +79,7 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
       signal?.throwIfAborted();
       sides.push(
         await prepareSide({
-          label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, sandbox, cacheScope: request.repo,
+          label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, configName, sandbox, cacheScope: request.repo,
           extraEnv: options.childEnv, runtimes: runtimes[label], serverCpus: cpus.server, onProgress: progress, signal,
         }),
       );
@@ -100,7 +100,7 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
     const t0 = performance.now();
     const sideOptions = (i: number) => ({
       server: servers[i], load: loads[i], scenarios, rate: soak.rate, connections: soak.connections,
-      durationMs, sampleEveryMs: soak.sampleEvery, t0, signal,
+      durationMs, sampleEveryMs: soak.sampleEvery, t0, signal, logIn: () => logInToServer(sides[i], config, loads[i], servers[i]),
     });
     const running = [runSoakSide(sideOptions(0)), runSoakSide(sideOptions(1))];
     let memoryStarted = false;

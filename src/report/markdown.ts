@@ -91,6 +91,7 @@ function culpritVersion(c: Culprit, version: string): string {
 
 /** One line a reviewer can act on. */
 export function summaryLine(result: JobResult): string {
+  if (result.skipped) return result.skipped.message;
   if (result.culprit && !result.culprit.narrowedOnly) {
     const c = result.culprit;
     const skipped = c.skipped?.length ? `; ${c.skipped.join(', ')} could not be installed, so it may have started there` : '';
@@ -200,22 +201,51 @@ function runtimesSection(runtimes: RuntimeSides | null | undefined): string {
   return ['**Runtimes** (base and head ran on different runtimes)', ['| | Base | Head |', '|---|---|---|', ...rows].join('\n'), chart].filter(Boolean).join('\n\n');
 }
 
-function changesSection(changes: Change[]): string {
+/** "runtime · direct", "dev · transitive", with "?" for what could not be told. */
+function kindLabel(c: Change): string {
+  if (c.scope === undefined && c.direct === undefined) return '?';
+  return `${c.scope ?? '?'} · ${c.direct === undefined ? '?' : c.direct ? 'direct' : 'transitive'}`;
+}
+
+/** What matters to the server first: runtime before unknown before dev, direct before transitive. */
+function changeRank(c: Change): number {
+  const scope = c.scope === 'runtime' ? 0 : c.scope === undefined ? 1 : 2;
+  const direct = c.direct === true ? 0 : c.direct === undefined ? 1 : 2;
+  return scope * 3 + direct;
+}
+
+/** "2 runtime direct, 60 runtime transitive, 11 dev": the table's rows by kind, for its collapsed summary. */
+function kindCounts(changes: Change[]): string {
+  const groups: [string, number][] = [
+    ['runtime direct', changes.filter((c) => c.scope === 'runtime' && c.direct === true).length],
+    ['runtime transitive', changes.filter((c) => c.scope === 'runtime' && c.direct !== true).length],
+    ['dev', changes.filter((c) => c.scope === 'dev').length],
+    ['not known', changes.filter((c) => c.scope === undefined).length],
+  ];
+  return groups.filter(([, n]) => n > 0).map(([label, n]) => `${n} ${label}`).join(', ');
+}
+
+/** The changed packages as a table (collapsed when long), runtime and direct ones first. */
+export function changesSection(changes: Change[]): string {
   if (changes.length === 0) return '';
+  const ordered = changes.map((c, i) => ({ c, i })).sort((a, b) => changeRank(a.c) - changeRank(b.c) || a.i - b.i).map(({ c }) => c);
   // "Where" only when some change is not a registry release or sits in nested copies.
-  const where = changes.map(whereLabel);
+  const where = ordered.map(whereLabel);
   const withWhere = where.some((text) => text !== '');
-  const rows = changes.map((c, i) => {
+  const rows = ordered.map((c, i) => {
     const labels = changeLabels(c);
-    const cells = [c.name, labels.from ?? '(added)', labels.to ?? '(removed)', c.ecosystem, ...(withWhere ? [where[i]] : [])];
+    const cells = [c.name, labels.from ?? '(added)', labels.to ?? '(removed)', kindLabel(c), c.ecosystem, ...(withWhere ? [where[i]] : [])];
     return `| ${cells.map(escapeCell).join(' | ')} |`;
   });
-  const header = withWhere ? ['| Package | From | To | Ecosystem | Where |', '|---|---|---|---|---|'] : ['| Package | From | To | Ecosystem |', '|---|---|---|---|'];
+  const header = withWhere
+    ? ['| Package | From | To | Kind | Ecosystem | Where |', '|---|---|---|---|---|---|']
+    : ['| Package | From | To | Kind | Ecosystem |', '|---|---|---|---|---|'];
   const table = [...header, ...rows].join('\n');
+  const legend = '<sub>Kind: runtime (the server needs it) or dev (only development does), direct (the project lists it) or transitive (it came with another package); ? where the lockfile and manifest do not tell.</sub>';
   const title = changes.some((c) => c.ecosystem === 'runtime') ? 'Changed packages and runtimes' : 'Changed packages';
   return changes.length > 10
-    ? `<details><summary>${changes.length} package versions changed</summary>\n\n${table}\n\n</details>`
-    : `**${title}**\n\n${table}`;
+    ? `<details><summary>${changes.length} package versions changed (${kindCounts(changes)})</summary>\n\n${table}\n\n${legend}\n\n</details>`
+    : `**${title}**\n\n${table}\n\n${legend}`;
 }
 
 /** A table cell: a "|" in a spec or path would end the cell. */
@@ -249,7 +279,10 @@ function noiseSentence(gated: [MetricName, MetricResult][]): string {
 
 function scenarioTable(s: ScenarioResult): string {
   const header = `### \`${s.name}\`: ${VERDICT_LABEL[s.verdict]} (${s.pairs} pairs${s.failedRuns ? `, ${s.failedRuns} failed runs` : ''})`;
-  const rows: string[] = ['| Metric | Base | Head | Change | Interval | p (Holm) | Verdict |', '|---|---:|---:|---:|---|---:|---|'];
+  // Base and Head are each side's median; Change is the Hodges-Lehmann estimate of head/base (the median of
+  // every head/base ratio), which the interval and the gate are about. The two need not agree (a median of
+  // ratios is not a ratio of medians), so the headers say which is which.
+  const rows: string[] = ['| Metric | Base (median) | Head (median) | Change (HL) | Interval | p (Holm) | Verdict |', '|---|---:|---:|---:|---|---:|---|'];
   for (const spec of METRICS) {
     const m = s.metrics[spec.name];
     if (!m) continue;
@@ -371,6 +404,16 @@ function soakSection(soak: SoakResult | null, publishLogs: boolean): string {
   return [head, rows.join('\n'), soakChart(soak), ...crashes, method].filter(Boolean).join('\n\n');
 }
 
+/** Where the pairs of an extended compare were measured: "8 pairs from result #5, 4 measured in this job". */
+function resumedLine(result: JobResult): string {
+  const r = result.resumed;
+  if (!r) return '';
+  const stored = r.pairs.filter((p) => p.result !== null).map((p) => `${p.count} pair${p.count === 1 ? '' : 's'} from result #${p.result}`);
+  const fresh = r.pairs.find((p) => p.result === null)?.count ?? 0;
+  const added = fresh > 0 ? `${fresh} measured in this job` : 'none added (every scenario was already settled)';
+  return `**Pairs:** ${[...stored, added].join(', ')}: an extension of result #${r.from}, analysed together.`;
+}
+
 /** Which noise the job was judged against, for the whole job: the calibration found (or not) and its key. */
 function calibrationLine(result: JobResult): string {
   const c = result.calibration;
@@ -390,13 +433,14 @@ export function dashboardJobUrl(publicUrl: string, repo: string, result: Pick<Jo
 }
 
 export function renderMarkdown(result: JobResult, opts: RenderOptions = {}): string {
-  const title = `## bumpbench: ${(result.soak ? SOAK_TITLE : TITLE)[result.verdict]}`;
+  const title = result.skipped ? '## bumpbench: Skipped (dev dependencies only)' : `## bumpbench: ${(result.soak ? SOAK_TITLE : TITLE)[result.verdict]}`;
   const commits = `\`${result.base.ref}\` (${result.base.sha.slice(0, 7)}) → \`${result.head.ref}\` (${result.head.sha.slice(0, 7)})`;
   const sections = [
     title,
     `**${summaryLine(result)}**`,
     whySection(result),
     opts.detailsUrl ? `${commits} · [charts, every run and the history on the dashboard](${opts.detailsUrl})` : commits,
+    resumedLine(result),
     runtimesSection(result.runtimes),
     culpritSection(result),
     soakSection(result.soak, opts.publishLogs ?? true),
@@ -407,7 +451,7 @@ export function renderMarkdown(result: JobResult, opts: RenderOptions = {}): str
     result.notes.length ? `**Notes**\n\n${result.notes.map((n) => `- ${n}`).join('\n')}` : '',
     calibrationLine(result),
     result.scenarios.length
-      ? `<sub>Each pair runs base and head on fresh servers in random order; intervals are Hodges-Lehmann on the head/base ratio; a regression is a change clearly past half the threshold (Mann-Whitney, Holm across gated metrics) that the interval cannot show is under the threshold. See docs/methodology.md.</sub>`
+      ? `<sub>Each pair runs base and head on fresh servers in random order; Base and Head are the medians of each side's runs, Change (HL) is the Hodges-Lehmann estimate of head/base (the median of all head/base ratios, so it need not equal Head ÷ Base), and intervals are on that ratio; a regression is a change clearly past half the threshold (Mann-Whitney, Holm across gated metrics) that the interval cannot show is under the threshold. See docs/methodology.md.</sub>`
       : '',
   ].filter(Boolean);
   let text = sections.join('\n\n');

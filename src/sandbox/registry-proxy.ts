@@ -71,7 +71,7 @@ export async function startRegistryProxy(socketPath: string, allowed: HostAllowL
   const refuse = (host: string, port: number): string => {
     const what = `${host}:${port}`;
     if (!refused.includes(what)) refused.push(what);
-    return `bumpbench sandbox: ${what} is not a package registry this job may reach; list it under allowHosts in .github/bumpbench.yml\n`;
+    return `bumpbench sandbox: ${what} is not a package registry this job may reach; list it under allowHosts in the bumpbench config\n`;
   };
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {

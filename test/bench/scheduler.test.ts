@@ -2,7 +2,7 @@
 // only for the scenarios still open, and a hard stop at the maximum.
 import { describe, expect, it } from 'vitest';
 import { analyseSamples } from '../../src/bench/analysis.ts';
-import { runSchedule, type Side } from '../../src/bench/scheduler.ts';
+import { extensionPairs, runSchedule, type Side } from '../../src/bench/scheduler.ts';
 import { thresholdsSchema } from '../../src/config/schema.ts';
 import type { RunSample, ScenarioResult, Verdict } from '../../src/model.ts';
 import { seededRandom } from '../stats/random.ts';
@@ -148,5 +148,39 @@ describe('runSchedule', () => {
     });
     await expect(run).rejects.toThrow();
     expect(calls).toHaveLength(6);
+  });
+});
+
+describe('runSchedule carrying on from stored samples (a resume)', () => {
+  it('measures only the new pairs, numbered after the stored ones, and analyses all of them together', async () => {
+    // Three stored pairs of a head 30% more costly: too few to settle it.
+    const stored = await runSchedule({ scenarios: ITEMS, minPairs: 3, maxPairs: 3, ...syntheticMeasure(1.3, { cv: 0.02 }, 5), analyse: realAnalysis, random: seededRandom(6) });
+    expect(stored.scenarios[0].verdict).toBe('inconclusive');
+    const { measure, calls } = syntheticMeasure(1.3, { cv: 0.02 }, 7);
+    const outcome = await runSchedule({ scenarios: ITEMS, minPairs: 5, maxPairs: 5, initial: stored.samples, measure, analyse: realAnalysis, random: seededRandom(8) });
+    expect(calls.map((c) => c.pair)).toEqual([3, 3, 4, 4, 5, 5, 6, 6, 7, 7]);
+    expect(outcome.samples.slice(0, stored.samples.length)).toEqual(stored.samples);
+    expect(outcome.pairs).toBe(8);
+    expect(outcome.scenarios[0]).toMatchObject({ pairs: 8, verdict: 'regression' });
+  });
+
+  it('measures nothing when the stored samples settle every scenario already', async () => {
+    const stored = await runSchedule({ scenarios: ITEMS, minPairs: 10, maxPairs: 10, ...syntheticMeasure(1, { cv: 0.01 }, 9), analyse: realAnalysis, random: seededRandom(10) });
+    expect(stored.scenarios[0].verdict).toBe('unchanged');
+    const { measure, calls } = syntheticMeasure(1, { cv: 0.01 }, 11);
+    const outcome = await runSchedule({ scenarios: ITEMS, minPairs: 4, maxPairs: 4, initial: stored.samples, measure, analyse: realAnalysis });
+    expect(calls).toEqual([]);
+    expect(outcome).toMatchObject({ pairs: 10, looks: 0, scenarios: [{ verdict: 'unchanged' }] });
+  });
+
+  it('asks for what the open scenarios need when no count is given, within two and the maximum', () => {
+    const open = (pairs: number, pairsNeeded?: number): ScenarioResult => ({
+      name: 'items', verdict: 'inconclusive', pairs, failedRuns: 0, loadGenBoundRuns: 0,
+      metrics: { throughput: { gated: true, verdict: 'inconclusive', ...(pairsNeeded ? { pairsNeeded } : {}) } as never },
+    });
+    expect(extensionPairs([open(4, 11)], 10, 15)).toBe(7);
+    expect(extensionPairs([open(4, 40)], 10, 15)).toBe(15);
+    expect(extensionPairs([open(4, 5)], 10, 15)).toBe(2);
+    expect(extensionPairs([open(4)], 10, 15)).toBe(5);
   });
 });

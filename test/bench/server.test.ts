@@ -150,6 +150,19 @@ describe('startServer', () => {
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
   });
 
+  it('stops waiting early when the server listens but answers 404 on the ready path', async () => {
+    const before = Date.now();
+    const error = await startServer({
+      command: 'exec node never-ready.mjs', cwd: dir, env: baseChildEnv(), readyPath: '/health', readyTimeoutMs: 60_000,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerStartError);
+    const e = error as ServerStartError;
+    expect(e.reason).toBe('not-found');
+    expect(e.message).toMatch(/answers 404 on GET \/health \(for 5 s\): it is listening on port \d+, but not at that path; set `ready` to a path it serves/);
+    // Five seconds of 404s, not the minute of `ready.timeout`.
+    expect(Date.now() - before).toBeLessThan(30_000);
+  });
+
   it('runs the command under taskset when cpus is given', async () => {
     const server = await start('node echo-env.mjs', { cpus: '0' });
     const status = await import('node:fs').then((fs) => fs.readFileSync(`/proc/${server.pid}/status`, 'utf8'));

@@ -2,7 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createRepo, tempDir, writeFiles } from '../helpers/git-repo.ts';
+import { readFileSync } from 'node:fs';
+import { commitOnBranch, createRepo, tempDir, writeFiles } from '../helpers/git-repo.ts';
 import { cpuAppFiles } from '../helpers/cpu-app.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/bumpbench.js');
@@ -56,5 +57,36 @@ describe('bumpbench compare: bad input', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/did not start/);
     expect(r.stderr).toMatch(/boom, no database/);
+    // The file given with --config, not the one that was not read.
+    expect(r.stderr).toMatch(/Check `start` and `ready` in \/\S+\/bumpbench\.yml\./);
+    expect(r.stderr).not.toContain('.github/bumpbench.yml');
+  });
+});
+
+describe('bumpbench compare: a bump of dev dependencies only', () => {
+  const manifest = (jest: string) => JSON.stringify({ name: 'app', dependencies: { express: '^4.18.0' }, devDependencies: { jest: `^${jest}` } });
+  const lockfile = (jest: string) =>
+    JSON.stringify({
+      name: 'app', lockfileVersion: 3,
+      packages: {
+        '': { name: 'app', dependencies: { express: '^4.18.0' }, devDependencies: { jest: `^${jest}` } },
+        'node_modules/express': { version: '4.18.2' },
+        'node_modules/jest': { version: jest, dev: true },
+      },
+    });
+  const devRepo = createRepo({ ...cpuAppFiles(1000), 'package.json': manifest('29.6.0'), 'package-lock.json': lockfile('29.6.0') });
+  commitOnBranch(devRepo, 'bump-jest', { 'package.json': manifest('29.7.0'), 'package-lock.json': lockfile('29.7.0') }, 'Bump jest from 29.6.0 to 29.7.0');
+
+  it('is skipped: a note, exit 0, nothing measured, and the JSON says why', () => {
+    const json = path.join(tempDir(), 'result.json');
+    const r = bumpbench('compare', '--repo', devRepo, '--base', 'main', '--head', 'bump-jest', '--data-dir', dataDir, '--json', json);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('## bumpbench: Skipped (dev dependencies only)');
+    expect(r.stdout).toContain('Skipped: the bump changes 1 dev dependency (jest 29.6.0 → 29.7.0) and nothing the server runs');
+    expect(r.stdout).toContain('--measure-dev-only');
+    expect(r.stderr).not.toMatch(/installing|pair 1/);
+    const result = JSON.parse(readFileSync(json, 'utf8'));
+    expect(result).toMatchObject({ verdict: 'unchanged', scenarios: [], skipped: { reason: 'dev-only' } });
+    expect(result.changes).toEqual([expect.objectContaining({ name: 'jest', scope: 'dev', direct: true })]);
   });
 });

@@ -36,7 +36,7 @@ describe('bumpbench diff --json', () => {
     expect(code).toBe(0);
     const rows = JSON.parse(stdout) as Array<Record<string, unknown>>;
     // The four fields of every change first; the optional ones only when they say something.
-    expect(rows.every((row) => /^ecosystem,name,from,to(,locations)?(,source)?$/.test(Object.keys(row).join()))).toBe(true);
+    expect(rows.every((row) => /^ecosystem,name,from,to(,locations)?(,source)?(,scope)?(,direct)?$/.test(Object.keys(row).join()))).toBe(true);
     const parsed = (side: 'before' | 'after') => parseLockfile(fixture.repoPath, fixture.read(side)).packages;
     expect(rows).toEqual(diffPackageSets(parsed('before'), parsed('after')));
   });
@@ -49,6 +49,8 @@ describe('bumpbench diff --json', () => {
       {
         ecosystem: 'npm', name: 'regionkit', from: '1.0.0', to: '1.1.0', locations: ['node_modules/regionkit'],
         source: { from: { kind: 'file', spec: 'file:vendor/regionkit-1.0.0.tgz' }, to: { kind: 'file', spec: 'file:vendor/regionkit-1.1.0.tgz' } },
+        // package-lock marks what only devDependencies need; nothing here, so the server needs it.
+        scope: 'runtime',
       },
     ]);
   });
@@ -220,9 +222,9 @@ describe('bumpbench diff of runtime pins', () => {
     const json = await run(['--repo', repo, '--base', 'main', '--head', 'bump', '--json']);
     expect(json.stderr).toBe('');
     expect(JSON.parse(json.stdout)).toEqual([
-      { ecosystem: 'pypi', name: 'six', from: '1.15.0', to: '1.16.0', lockfile: 'requirements.txt' },
-      { ecosystem: 'runtime', name: 'python', from: '3.11', to: 'pypy3', lockfile: '.python-version' },
-      { ecosystem: 'runtime', name: 'python', from: '3.11-slim', to: 'pypy:3.10-slim', lockfile: 'Dockerfile' },
+      { ecosystem: 'pypi', name: 'six', from: '1.15.0', to: '1.16.0', scope: 'runtime', direct: true, lockfile: 'requirements.txt' },
+      { ecosystem: 'runtime', name: 'python', from: '3.11', to: 'pypy3', scope: 'runtime', direct: true, lockfile: '.python-version' },
+      { ecosystem: 'runtime', name: 'python', from: '3.11-slim', to: 'pypy:3.10-slim', scope: 'runtime', direct: true, lockfile: 'Dockerfile' },
     ]);
     const table = await run(['--repo', repo, '--base', 'main', '--head', 'bump']);
     expect(table.stdout).toMatch(/^python\s+3\.11\s+pypy3\s+\.python-version$/m);

@@ -41,7 +41,7 @@ describe('repo config', () => {
       thresholds: { throughput: '3%', latency_p99: 0.2 },
     });
     expect(config.ready).toEqual({ path: '/health', timeoutMs: 60_000 });
-    expect(config.scenarios[0]).toMatchObject({ duration: 2000, warmup: 500, method: 'GET', connections: 10 });
+    expect(config.scenarios[0]).toMatchObject({ duration: 2000, warmup: 500, connections: 10, requests: [{ weight: 1, method: 'GET', path: '/a', headers: {}, body: '' }] });
     expect(config.thresholds.throughput).toBeCloseTo(0.03);
     expect(config.thresholds.latency_p99).toBeCloseTo(0.2);
     expect(config.thresholds.latency_p50).toBeCloseTo(0.05);
@@ -53,7 +53,7 @@ describe('repo config', () => {
     expect(problemsOf({ ...minimal, scenarios: [{ name: 'a', path: '/a', duration: '-5s' }] })).toEqual([
       expect.stringMatching(/^scenarios\[0\]\.duration: must be positive/),
     ]);
-    expect(problemsOf({ ...minimal, scenarios: [{ name: 'a' }] })).toEqual(['scenarios[0].path: required']);
+    expect(problemsOf({ ...minimal, scenarios: [{ name: 'a' }] })).toEqual(['scenarios[0].path: required (the request path, e.g. /catalog; or `requests:` for a weighted mix)']);
     expect(problemsOf({ ...minimal, repeats: { min: 10, max: 5 } })).toEqual([expect.stringMatching(/^repeats: max must be >= min/)]);
   });
 

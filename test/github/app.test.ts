@@ -235,6 +235,109 @@ describe('automatic trigger (pull_request opened/synchronize/reopened)', () => {
   });
 });
 
+describe('dev dependencies only (triggers.skipDevOnly)', () => {
+  // A project with express to run and jest to test, as package.json and package-lock.json (v3) write them.
+  const manifest = (jest: string, express = '^4.18.0') =>
+    JSON.stringify({ name: 'app', dependencies: { express }, devDependencies: { jest: `^${jest}` } }, null, 2);
+  const lockfile = (jest: string, express = '4.18.2') =>
+    JSON.stringify({
+      name: 'app', lockfileVersion: 3,
+      packages: {
+        '': { name: 'app', dependencies: { express: '^4.18.0' }, devDependencies: { jest: `^${jest}` } },
+        'node_modules/express': { version: express, resolved: `https://registry.npmjs.org/express/-/express-${express}.tgz` },
+        'node_modules/jest': { version: jest, resolved: `https://registry.npmjs.org/jest/-/jest-${jest}.tgz`, dev: true },
+        'node_modules/pretty-format': { version: jest, dev: true },
+      },
+    }, null, 2);
+
+  /** The contents API, raw, at one commit. */
+  function mockRaw(path: string, sha: string, text: string) {
+    scope.get((uri) => uri.startsWith(`${REPO}/contents/${path}?`) && uri.includes(`ref=${sha}`)).reply(200, text, { 'content-type': 'application/vnd.github.raw' });
+  }
+
+  function bumpPayload(title = 'Bump jest from 29.6.0 to 29.7.0') {
+    const payload = prPayload('opened');
+    payload.pull_request.title = title;
+    return payload;
+  }
+
+  it('a Dependabot bump of a dev dependency gets a neutral check saying why, and nothing is queued', async () => {
+    mockConfig(GOOD_CONFIG);
+    mockFiles([['package.json', 'package-lock.json']]);
+    mockRaw('package-lock.json', BASE_SHA, lockfile('29.6.0'));
+    mockRaw('package-lock.json', HEAD_SHA, lockfile('29.7.0'));
+    mockRaw('package.json', BASE_SHA, manifest('29.6.0'));
+    mockRaw('package.json', HEAD_SHA, manifest('29.7.0'));
+    mockCheckCreate(5200);
+    await receive('pull_request', bumpPayload());
+
+    expect(scope.isDone()).toBe(true);
+    const [check] = created();
+    expect(check).toMatchObject({ name: 'bumpbench', head_sha: HEAD_SHA, status: 'completed', conclusion: 'neutral' });
+    expect(check.output.title).toBe('Skipped: dev dependencies only');
+    expect(check.output.summary).toContain('This pull request changes 2 dev dependencies (jest 29.6.0 → 29.7.0) and nothing the server runs, so bumpbench did not benchmark it');
+    expect(check.output.summary).toContain('comment `/bumpbench bench` or add the `benchmark` label');
+    expect(check.output.summary).toContain('| jest | 29.6.0 | 29.7.0 | dev · direct | npm |');
+    expect(check.output.summary).toContain('| pretty-format | 29.6.0 | 29.7.0 | dev · transitive | npm |');
+    expect(queue.pending()).toHaveLength(0);
+    expect(wakes).toBe(0);
+    expect(said(/dev dependencies only \(triggers.skipDevOnly\): neutral check, nothing queued/)).toBe(true);
+  });
+
+  it('a bump that also moves a runtime dependency runs as usual', async () => {
+    mockConfig(GOOD_CONFIG);
+    mockFiles([['package.json', 'package-lock.json']]);
+    mockRaw('package-lock.json', BASE_SHA, lockfile('29.6.0'));
+    mockRaw('package-lock.json', HEAD_SHA, lockfile('29.7.0', '4.19.2'));
+    mockRaw('package.json', BASE_SHA, manifest('29.6.0'));
+    mockRaw('package.json', HEAD_SHA, manifest('29.7.0'));
+    mockCheckCreate(5201);
+    await receive('pull_request', bumpPayload());
+    expect(created()[0]).toMatchObject({ status: 'queued' });
+    expect(queue.pending()).toHaveLength(1);
+    expect(said(/not a dev-only bump/)).toBe(true);
+  });
+
+  it('a package.json change outside devDependencies is not dev only, whatever the lockfile says', async () => {
+    mockConfig(GOOD_CONFIG);
+    mockFiles([['package.json', 'package-lock.json']]);
+    mockRaw('package-lock.json', BASE_SHA, lockfile('29.6.0'));
+    mockRaw('package-lock.json', HEAD_SHA, lockfile('29.7.0'));
+    mockRaw('package.json', BASE_SHA, manifest('29.6.0'));
+    mockRaw('package.json', HEAD_SHA, manifest('29.7.0', '^4.19.0'));
+    mockCheckCreate(5202);
+    await receive('pull_request', bumpPayload());
+    expect(queue.pending()).toHaveLength(1);
+    expect(lines.some((l) => l.msg === 'not a dev-only bump' && l.bindings.why === 'package.json changed outside its dev dependencies')).toBe(true);
+  });
+
+  it('with `skipDevOnly: false`, or by the label, a dev-only bump runs (and nothing is read for it)', async () => {
+    mockConfig(`${GOOD_CONFIG}triggers:\n  skipDevOnly: false\n`);
+    mockFiles([['package.json', 'package-lock.json']]);
+    mockCheckCreate(5203);
+    await receive('pull_request', bumpPayload());
+    expect(queue.pending()).toHaveLength(1);
+
+    queue.cancel({ repo: 'Codertocat/Hello-World', pr: 2 }, 'test');
+    mockConfig(GOOD_CONFIG);
+    mockCheckCreate(5204);
+    await receive('pull_request', prPayload('synchronize', { labels: ['benchmark'] }));
+    expect(queue.pending()).toHaveLength(1);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('when the lockfiles cannot be read, it runs as usual and the log says why', async () => {
+    mockConfig(GOOD_CONFIG);
+    mockFiles([['package-lock.json']]);
+    scope.get((uri) => uri.startsWith(`${REPO}/contents/package-lock.json?`)).times(2).reply(500, { message: 'Server Error' });
+    scope.get((uri) => uri.startsWith(`${REPO}/contents/package.json?`)).times(1).reply(500, { message: 'Server Error' });
+    mockCheckCreate(5205);
+    await receive('pull_request', bumpPayload());
+    expect(queue.pending()).toHaveLength(1);
+    expect(said(/could not tell whether the bump changes dev dependencies only: running it/)).toBe(true);
+  });
+});
+
 describe('clone URL', () => {
   it('a webhook whose clone URL is on another host queues nothing and runs nothing; the check says why', async () => {
     mockConfig(GOOD_CONFIG);
@@ -362,6 +465,19 @@ describe('slash commands', () => {
     const [job] = queue.pending();
     expect(job).toMatchObject({ kind: 'compare', sha: HEAD_SHA, checkRunId: 7001 });
     expect(job.payload.github).toMatchObject({ requestedBy: 'maintainer', trigger: '`/bumpbench bench`' });
+  });
+
+  it('`/bumpbench more 4` from a writer queues a compare that extends the stored one of these commits by 4 pairs', async () => {
+    mockPermission('maintainer', 'write');
+    mockPullsGet();
+    mockConfig(GOOD_CONFIG);
+    mockCheckCreate(7002);
+    await receive('issue_comment', commentPayload('/bumpbench more 4'));
+    const [job] = queue.pending();
+    expect(job).toMatchObject({ kind: 'compare', sha: HEAD_SHA, checkRunId: 7002, payload: { options: { resume: 'latest', pairs: 4 } } });
+    expect(job.payload.github).toMatchObject({ trigger: '`/bumpbench more`' });
+    // The compare's own check: the extended verdict is the gate's.
+    expect(created()[0]).toMatchObject({ name: 'bumpbench', status: 'queued' });
   });
 
   it('`/bumpbench bisect pkg` queues a bisect of that package, on a fork PR too', async () => {

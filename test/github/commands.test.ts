@@ -10,6 +10,8 @@ describe('parseCommand', () => {
     expect(parseCommand('/bumpbench soak')).toEqual({ name: 'soak' });
     expect(parseCommand('/bumpbench soak 30m')).toEqual({ name: 'soak', seconds: 1800 });
     expect(parseCommand('/bumpbench cancel')).toEqual({ name: 'cancel' });
+    expect(parseCommand('/bumpbench more')).toEqual({ name: 'more' });
+    expect(parseCommand('/bumpbench more 6')).toEqual({ name: 'more', pairs: 6 });
     expect(parseCommand('/bumpbench help')).toEqual({ name: 'help' });
     expect(parseCommand('/bumpbench')).toEqual({ name: 'help' });
   });
@@ -27,5 +29,8 @@ describe('parseCommand', () => {
     expect(parseCommand('/bumpbench soak forever')).toMatchObject({ name: 'unknown', problem: expect.stringContaining('"forever" is not a duration') });
     expect(parseCommand('/bumpbench soak -5m')).toMatchObject({ name: 'unknown' });
     expect(parseCommand('/bumpbench bisect a b')).toMatchObject({ name: 'unknown', problem: 'bisect takes at most one package name' });
+    for (const bad of ['/bumpbench more six', '/bumpbench more 0', '/bumpbench more 101', '/bumpbench more 2 3']) {
+      expect(parseCommand(bad)).toMatchObject({ name: 'unknown', problem: expect.stringContaining('is not a number of pairs: write e.g. `/bumpbench more 6` (at most 100)') });
+    }
   });
 });

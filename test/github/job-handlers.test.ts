@@ -131,7 +131,7 @@ describe('GitHub worker', () => {
     const mints = calls.filter((c) => c.path === '/app/installations/1/access_tokens' && c.body?.repositories);
     expect(mints.map((c) => c.body)).toEqual([{ repositories: ['Hello-World'], permissions: { contents: 'read' } }]);
     expect(options.childEnv).toEqual({});
-    expect(options.config!.scenarios[0].path).toBe('/');
+    expect(options.config!.scenarios[0].requests[0].path).toBe('/');
     expect(options.dataDir).toBe(dir);
 
     const patches = checkPatches(555);

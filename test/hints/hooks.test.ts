@@ -198,7 +198,7 @@ function prepared(dir: string, label: string, start: string, sandbox: Sandbox): 
   return {
     start,
     side: {
-      label, sha: '0'.repeat(40), worktree: dir, projectDir: dir, env, serverEnv: () => env, sandbox, readOnly: [], runtimes: [], services: null,
+      label, sha: '0'.repeat(40), worktree: dir, projectDir: dir, configName: '.github/bumpbench.yml', env, serverEnv: () => env, sandbox, readOnly: [], runtimes: [], services: null,
       install: { cached: true, key: 'none', seconds: 0, entry: null },
     },
   };

@@ -149,7 +149,7 @@ describe('compareHints', () => {
     expect(disagreements[0].kind).toBe('version-differs');
     expect(disagreements[0].hint.name).toBe('@actions/github');
     expect(disagreements[0].changes).toEqual([
-      { ecosystem: 'npm', name: '@actions/github', from: '5.1.1', to: '6.0.1', locations: ['node_modules/@actions/github'] },
+      { ecosystem: 'npm', name: '@actions/github', from: '5.1.1', to: '6.0.1', locations: ['node_modules/@actions/github'], scope: 'runtime' },
     ]);
     expect(disagreements[0].message).toBe(
       'The message says @actions/github 5.1.1 → 6.0.0, but the lockfile says @actions/github 5.1.1 → 6.0.1.',

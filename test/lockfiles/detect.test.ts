@@ -54,8 +54,9 @@ describe('detection from content', () => {
     const text = 'flask==3.0.0 \\\n    --hash=sha256:' + 'a'.repeat(64) + '\n# via -r deps.in\nWerkzeug==3.0.1\n';
     expect(detectLockfile('deps.lock', text)).toBe('requirements');
     expect(parseLockfile('deps.lock', text).packages).toEqual([
-      { ecosystem: 'pypi', name: 'flask', version: '3.0.0' },
-      { ecosystem: 'pypi', name: 'werkzeug', version: '3.0.1' },
+      // pip-compile's "# via -r" marks flask as asked for; werkzeug has no "# via", so it is not known.
+      { ecosystem: 'pypi', name: 'flask', version: '3.0.0', dev: false, direct: true },
+      { ecosystem: 'pypi', name: 'werkzeug', version: '3.0.1', dev: false },
     ]);
   });
 

@@ -102,16 +102,16 @@ describe('diffLockfileContents', () => {
 
   it('diffs two texts of one lockfile and names the lockfile', () => {
     expect(diffLockfileContents('app/package-lock.json', lock({ a: '1.0.0', b: '1.0.0' }), lock({ a: '1.1.0', b: '1.0.0' }))).toEqual([
-      { ecosystem: 'npm', name: 'a', from: '1.0.0', to: '1.1.0', lockfile: 'app/package-lock.json', locations: ['node_modules/a'] },
+      { ecosystem: 'npm', name: 'a', from: '1.0.0', to: '1.1.0', lockfile: 'app/package-lock.json', locations: ['node_modules/a'], scope: 'runtime', direct: false },
     ]);
   });
 
   it('treats a missing side (lockfile added or deleted in the PR) as empty', () => {
     expect(diffLockfileContents('package-lock.json', null, lock({ a: '1.0.0' }))).toEqual([
-      { ecosystem: 'npm', name: 'a', from: null, to: '1.0.0', lockfile: 'package-lock.json', locations: ['node_modules/a'] },
+      { ecosystem: 'npm', name: 'a', from: null, to: '1.0.0', lockfile: 'package-lock.json', locations: ['node_modules/a'], scope: 'runtime', direct: false },
     ]);
     expect(diffLockfileContents('package-lock.json', lock({ a: '1.0.0' }), null)).toEqual([
-      { ecosystem: 'npm', name: 'a', from: '1.0.0', to: null, lockfile: 'package-lock.json', locations: ['node_modules/a'] },
+      { ecosystem: 'npm', name: 'a', from: '1.0.0', to: null, lockfile: 'package-lock.json', locations: ['node_modules/a'], scope: 'runtime', direct: false },
     ]);
   });
 });

@@ -311,13 +311,16 @@ describe('requirements files', () => {
       '',
     ].join('\n');
     const { packages, notes } = parseLockfile('requirements/dev.txt', text);
+    // A requirements file under requirements/dev.txt is for development. pip-compile's "# via -r" marks
+    // django as asked for; the rest carry no "# via", so whether they were asked for is not known.
+    const dev = { dev: true };
     expect(packages).toEqual([
-      pypi('django', '4.2.16'),
-      pypi('coverage', '7.10.6'),
-      pypi('typing-extensions', '4.12.2'),
-      pypi('zope-interface', '7.0'),
-      pypi('importlib-metadata', '8.0.0'),
-      pypi('importlib-metadata', '6.0.0'),
+      { ...pypi('django', '4.2.16'), ...dev, direct: true },
+      { ...pypi('coverage', '7.10.6'), ...dev },
+      { ...pypi('typing-extensions', '4.12.2'), ...dev },
+      { ...pypi('zope-interface', '7.0'), ...dev },
+      { ...pypi('importlib-metadata', '8.0.0'), ...dev },
+      { ...pypi('importlib-metadata', '6.0.0'), ...dev },
     ]);
     expect(notes).toEqual([]);
   });
@@ -337,9 +340,11 @@ describe('requirements files', () => {
       'pinned==1.0.0',
     ].join('\n');
     const { packages, notes } = parseLockfile('requirements.txt', text);
+    // Hand-written (no "# via"): everything listed was asked for, and requirements.txt is for running.
+    const listed = { dev: false, direct: true };
     expect(packages).toEqual([
-      { ...pypi('named', '1.0'), source: { kind: 'url', spec: 'https://example.com/named-1.0.tar.gz' } },
-      pypi('pinned', '1.0.0'),
+      { ...pypi('named', '1.0'), source: { kind: 'url', spec: 'https://example.com/named-1.0.tar.gz' }, ...listed },
+      { ...pypi('pinned', '1.0.0'), ...listed },
     ]);
     expect(notes).toEqual([
       'requirements.txt line 1: "-r base.txt" is not followed; only this file is read',
@@ -419,11 +424,12 @@ describe('Pipfile.lock', () => {
       docs: { sphinx: { version: '==7.0.0' } },
     };
     expect(parseLockfile('Pipfile.lock', JSON.stringify(lock)).packages).toEqual([
-      pypi('django', '4.2.16'),
-      pypi('ruamel-yaml', '0.18.6'),
-      { ...pypi('fromgit', 'https://github.com/o/fromgit.git@abc'), source: { kind: 'git', spec: 'https://github.com/o/fromgit.git@abc' } },
-      pypi('django', '3.2.25'),
-      pypi('sphinx', '7.0.0'),
+      { ...pypi('django', '4.2.16'), dev: false },
+      { ...pypi('ruamel-yaml', '0.18.6'), dev: false },
+      { ...pypi('fromgit', 'https://github.com/o/fromgit.git@abc'), source: { kind: 'git', spec: 'https://github.com/o/fromgit.git@abc' }, dev: false },
+      // In "develop" but also in "default": needed at runtime.
+      { ...pypi('django', '3.2.25'), dev: false },
+      { ...pypi('sphinx', '7.0.0'), dev: false },
     ]);
   });
 });
@@ -463,11 +469,15 @@ name = "pysocks"
 version = "1.7.1"
 source = { registry = "https://pypi.org/simple" }
 `;
-    expect(parseLockfile('uv.lock', text).packages).toEqual([
+    const parsed = parseLockfile('uv.lock', text);
+    expect(parsed.packages).toEqual([
       { ...pypi('fromgit', '1.0.0'), source: { kind: 'git', spec: 'https://github.com/o/fromgit?rev=abc#abc' } },
       { ...pypi('mylib', '0.0.1'), source: { kind: 'directory', spec: 'libs/mylib' } },
-      pypi('requests', '2.33.0'),
+      // What each depends on (an extra's too): the graph that tells runtime from dev.
+      { ...pypi('requests', '2.33.0'), requires: ['pysocks'] },
       pypi('pysocks', '1.7.1'),
     ]);
+    // The project's own list is the root of that graph.
+    expect(parsed.roots).toEqual({ runtime: ['requests', 'mylib', 'fromgit'], dev: [] });
   });
 });

@@ -51,6 +51,8 @@ describe('a file: tarball dependency 1.0.0 → 1.1.0, and nothing else', () => {
       {
         ecosystem: 'npm', name: 'regionkit', from: 'file:vendor/regionkit-1.0.0.tgz', to: 'file:vendor/regionkit-1.1.0.tgz',
         locations: ['node_modules/regionkit'],
+        // v1 marks dev entries too (none here); whether the project lists it is package.json's to say.
+        scope: 'runtime',
         source: {
           from: { kind: 'file', spec: 'file:vendor/regionkit-1.0.0.tgz' },
           to: { kind: 'file', spec: 'file:vendor/regionkit-1.1.0.tgz' },
@@ -180,7 +182,7 @@ describe('workspace members are the project, not dependencies', () => {
       },
     };
     expect(parseLockfile('package-lock.json', JSON.stringify(lock)).packages).toEqual([
-      { ecosystem: 'npm', name: 'lint-rules', version: '2.0.0', source: { kind: 'directory', spec: 'file:tools/lint' }, location: 'node_modules/lint-rules' },
+      { ecosystem: 'npm', name: 'lint-rules', version: '2.0.0', source: { kind: 'directory', spec: 'file:tools/lint' }, location: 'node_modules/lint-rules', dev: false },
     ]);
   });
 });
@@ -200,8 +202,10 @@ describe('copies of one package are paired by install location', () => {
           // A new copy at the version the others moved to is part of that one change.
           'node_modules/@babel/core/node_modules/@babel/helper-compilation-targets/node_modules/semver',
         ],
+        // Nested copies come with other packages; the top-level one is the project's own (its package.json lists semver).
+        scope: 'runtime', direct: false,
       },
-      { ecosystem: 'npm', name: 'semver', from: '7.3.8', to: '7.7.1', lockfile: 'package-lock.json', locations: ['node_modules/semver'] },
+      { ecosystem: 'npm', name: 'semver', from: '7.3.8', to: '7.7.1', lockfile: 'package-lock.json', locations: ['node_modules/semver'], scope: 'runtime', direct: true },
     ]);
   });
 
@@ -339,6 +343,7 @@ describe('Python direct references', () => {
     const parsed = parseLockfile('requirements.txt', text('1.0.0', a)).packages;
     expect(parsed.find((p) => p.name === 'wheelkit')).toEqual({
       ecosystem: 'pypi', name: 'wheelkit', version: '2.0.0', source: { kind: 'url', spec: 'https://files.example.com/wheelkit-2.0.0-py3-none-any.whl' },
+      dev: false, direct: true,
     });
     expect(diffLockfileContents('requirements.txt', text('1.0.0', a), text('1.1.0', b)).map(({ name, from, to, source }) => [name, from, to, source?.to?.kind])).toEqual([
       ['gitkit', a, b, 'git'],

@@ -26,8 +26,9 @@ describe('lockfile changes of a compare', () => {
     );
     const { changes, notes } = await lockfileChanges(repo, git(repo, 'rev-parse', 'main'), git(repo, 'rev-parse', 'bump'));
     expect(changes).toEqual([
-      { ecosystem: 'npm', name: 'left-pad', from: '1.0.0', to: '1.3.0', lockfile: 'services/api/package-lock.json', locations: ['node_modules/left-pad'] },
-      { ecosystem: 'pypi', name: 'requests', from: '2.31.0', to: '2.32.3', lockfile: 'services/worker/requirements.txt' },
+      // The lock's root lists nothing, so left-pad came with something else; a hand-written requirements.txt lists what it needs.
+      { ecosystem: 'npm', name: 'left-pad', from: '1.0.0', to: '1.3.0', lockfile: 'services/api/package-lock.json', locations: ['node_modules/left-pad'], scope: 'runtime', direct: false },
+      { ecosystem: 'pypi', name: 'requests', from: '2.31.0', to: '2.32.3', lockfile: 'services/worker/requirements.txt', scope: 'runtime', direct: true },
     ]);
     expect(notes).toEqual([expect.stringMatching(/left-pad 1\.0\.0 → 1\.2\.0.*lockfile says left-pad 1\.0\.0 → 1\.3\.0/)]);
   });
@@ -57,6 +58,7 @@ describe('lockfile changes of a compare', () => {
       {
         ecosystem: 'npm', name: 'regionkit', from: '1.0.0', to: '1.1.0', lockfile: 'package-lock.json', locations: ['node_modules/regionkit'],
         source: { from: { kind: 'file', spec: 'file:vendor/regionkit-1.0.0.tgz' }, to: { kind: 'file', spec: 'file:vendor/regionkit-1.1.0.tgz' } },
+        scope: 'runtime', direct: true,
       },
     ]);
     expect(notes).toEqual([]);
@@ -79,7 +81,7 @@ describe('lockfile changes of a compare', () => {
     );
     const { changes, notes } = await lockfileChanges(repo, git(repo, 'rev-parse', 'main'), git(repo, 'rev-parse', 'bump'));
     // package.json changed, but not its pins: no runtime change from it.
-    expect(changes).toEqual([{ ecosystem: 'runtime', name: 'python', from: '3.11-slim', to: '3.12-slim', lockfile: 'Dockerfile' }]);
+    expect(changes).toEqual([{ ecosystem: 'runtime', name: 'python', from: '3.11-slim', to: '3.12-slim', lockfile: 'Dockerfile', scope: 'runtime', direct: true }]);
     expect(notes).toEqual([]);
   });
 });

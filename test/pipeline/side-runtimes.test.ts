@@ -32,7 +32,7 @@ describe('side runtimes', () => {
     const r = await sides(repo, { headFlag: 'pypy3' });
     expect(r.base[0]).toMatchObject({ implementation: 'cpython', requested: { from: '.python-version' } });
     expect(r.head[0]).toMatchObject({ implementation: 'pypy', requested: { spec: 'pypy3', from: '--head-runtime' } });
-    expect(r.changes).toEqual([{ ecosystem: 'runtime', name: 'python', from: '3.11', to: 'pypy3', field: '--base-runtime/--head-runtime' }]);
+    expect(r.changes).toEqual([{ ecosystem: 'runtime', name: 'python', from: '3.11', to: 'pypy3', field: '--base-runtime/--head-runtime', scope: 'runtime', direct: true }]);
   });
 
   it('takes the pin nearest to the project dir, then the config, then the machine', async () => {

@@ -67,7 +67,7 @@ describe('renderMarkdown', () => {
     }
     // Ungated metrics say so; the changed package is listed.
     expect(row(text, 'items', 'Latency p90 (ms)')).toContain('(not gated)');
-    expect(text).toContain('| fastify | 4.28.1 | 5.0.0 | npm |');
+    expect(text).toContain('| fastify | 4.28.1 | 5.0.0 | ? | npm |');
   });
 
   it('"No significant change" when every scenario is unchanged', () => {
@@ -85,28 +85,30 @@ describe('renderMarkdown', () => {
     expect(text).toMatch(/Smallest change called a regression 4 times in 5 here: throughput \d+\.\d%/);
   });
 
-  it('the changed packages say where a change sits: its source, its git commits, its nested copies', () => {
+  it('the changed packages say where a change sits and what kind it is, runtime and direct ones first', () => {
     const commit = (c: string) => c.repeat(40);
     const changes: Change[] = [
-      { ecosystem: 'npm', name: 'fastify', from: '4.28.1', to: '5.0.0', locations: ['node_modules/fastify'] },
+      { ecosystem: 'npm', name: 'fastify', from: '4.28.1', to: '5.0.0', locations: ['node_modules/fastify'], scope: 'runtime', direct: true },
       {
-        ecosystem: 'npm', name: 'gitkit', from: '1.0.0', to: '1.0.0', locations: ['node_modules/gitkit'],
+        ecosystem: 'npm', name: 'gitkit', from: '1.0.0', to: '1.0.0', locations: ['node_modules/gitkit'], scope: 'dev', direct: true,
         source: {
           from: { kind: 'git', spec: `git+ssh://git@github.com/acme/gitkit.git#${commit('a')}`, commit: commit('a') },
           to: { kind: 'git', spec: `git+ssh://git@github.com/acme/gitkit.git#${commit('b')}`, commit: commit('b') },
         },
       },
-      { ecosystem: 'npm', name: 'semver', from: '6.3.0', to: '6.3.1', locations: ['node_modules/make-dir/node_modules/semver', 'node_modules/x/node_modules/semver'] },
-      { ecosystem: 'npm', name: 'semver', from: '7.3.8', to: '7.7.1', locations: ['node_modules/semver'] },
+      { ecosystem: 'npm', name: 'semver', from: '6.3.0', to: '6.3.1', locations: ['node_modules/make-dir/node_modules/semver', 'node_modules/x/node_modules/semver'], scope: 'runtime', direct: false },
+      { ecosystem: 'npm', name: 'semver', from: '7.3.8', to: '7.7.1', locations: ['node_modules/semver'], scope: 'runtime', direct: true },
+      { ecosystem: 'npm', name: 'left-pad', from: '1.0.0', to: '1.3.0', locations: ['node_modules/left-pad'] },
     ];
     const result = jobResult({ pairs: 10, seed: 4, noise: { cv: 0.02 }, scenarios: { items: same(2000) } }, { changes });
-    const table = renderMarkdown(result).split('\n').filter((line) => /^\| (Package|fastify|gitkit|semver) /.test(line));
+    const table = renderMarkdown(result).split('\n').filter((line) => /^\| (Package|fastify|gitkit|semver|left-pad) /.test(line));
     expect(table).toEqual([
-      '| Package | From | To | Ecosystem | Where |',
-      '| fastify | 4.28.1 | 5.0.0 | npm |  |',
-      `| gitkit | 1.0.0 (git aaaaaaa) | 1.0.0 (git bbbbbbb) | npm | git git+ssh://git@github.com/acme/gitkit.git#${commit('b')} |`,
-      '| semver | 6.3.0 | 6.3.1 | npm | nested: node_modules/make-dir/node_modules/semver (+1 more) |',
-      '| semver | 7.3.8 | 7.7.1 | npm |  |',
+      '| Package | From | To | Kind | Ecosystem | Where |',
+      '| fastify | 4.28.1 | 5.0.0 | runtime · direct | npm |  |',
+      '| semver | 7.3.8 | 7.7.1 | runtime · direct | npm |  |',
+      '| semver | 6.3.0 | 6.3.1 | runtime · transitive | npm | nested: node_modules/make-dir/node_modules/semver (+1 more) |',
+      '| left-pad | 1.0.0 | 1.3.0 | ? | npm |  |',
+      `| gitkit | 1.0.0 (git aaaaaaa) | 1.0.0 (git bbbbbbb) | dev · direct | npm | git git+ssh://git@github.com/acme/gitkit.git#${commit('b')} |`,
     ]);
   });
 

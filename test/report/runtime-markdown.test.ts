@@ -17,7 +17,7 @@ const scenario: ScenarioResult = {
 function result(extra: Partial<JobResult>): JobResult {
   return {
     kind: 'compare', verdict: 'unchanged', repo: '/tmp/app', base: { ref: 'main', sha: 'a'.repeat(40) }, head: { ref: 'node-22', sha: 'b'.repeat(40) },
-    changes: [{ ecosystem: 'runtime', name: 'node', from: '20', to: '22', lockfile: '.nvmrc' }],
+    changes: [{ ecosystem: 'runtime', name: 'node', from: '20', to: '22', lockfile: '.nvmrc', scope: 'runtime', direct: true }],
     scenarios: [scenario], culprit: null, soak: null, notes: [], startedAt: '', finishedAt: '', ...extra,
   };
 }
@@ -35,7 +35,7 @@ describe('runtimes in the report', () => {
     // The shorter line is carried at its last value.
     expect(text).toMatch(/line \[40, 45, 46, 46\]\n {2}line \[42, 50, 52, 52\.5\]/);
     expect(text).toContain('**Changed packages and runtimes**');
-    expect(text).toContain('| node | 20 | 22 | runtime | .nvmrc |');
+    expect(text).toContain('| node | 20 | 22 | runtime · direct | runtime | .nvmrc |');
     expect(text).toContain('Warm-up before each measured run (until its throughput stopped trending): base 1.3 s median (max 1.9 s); head 4.2 s median (max 10.0 s, 2 of 10 still trending at the bound (`warmupMax`)).');
   });
 

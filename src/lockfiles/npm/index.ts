@@ -9,7 +9,7 @@ import { parseJsonText, validateData } from '../shared/parse-data.ts';
 import { baseName } from '../shared/path.ts';
 import { isProjectLinkSpec, refOf, sourceOfResolved, sourceOfSpec } from '../shared/sources.ts';
 import { keyPath, locateKeyPath } from '../shared/text.ts';
-import type { LockfileManager, PackageSource, ParseResult, ResolvedPackage } from '../types.ts';
+import type { DependencyRoots, LockfileManager, PackageSource, ParseResult, ResolvedPackage } from '../types.ts';
 
 const WHAT = 'package-lock.json';
 
@@ -18,6 +18,7 @@ const packageEntry = z.looseObject({
   version: z.string().optional(),
   resolved: z.string().optional(),
   link: z.boolean().optional(),
+  dev: z.boolean().optional(),
 });
 
 const lockfileSchema = z.looseObject({
@@ -43,7 +44,8 @@ export const npmManager: LockfileManager = {
     const packages = lock.packages
       ? fromPackagesMap(lock.packages)
       : fromDependencyTree(lock.dependencies ?? {}, [], '', text, file);
-    return { packages, notes: [] };
+    // v2/v3 copy the root's and the workspaces' dependency lists in; v1 leaves that to package.json.
+    return { packages, notes: [], ...(lock.packages ? { roots: projectRoots(lock.packages) } : {}) };
   },
 };
 
@@ -68,7 +70,8 @@ function fromPackagesMap(packages: Record<string, PackageEntry>): ResolvedPackag
     if (version === null) continue;
     // An aliased install ("string-width-cjs": "npm:string-width@4") lives at the alias path but carries the real name.
     const name = entry.name ?? installedAs;
-    out.push({ ecosystem: 'npm', name, version, ...(source ? { source } : {}), location: path });
+    // npm marks what only devDependencies reach with dev: true; everything else is installed in production.
+    out.push({ ecosystem: 'npm', name, version, ...(source ? { source } : {}), location: path, dev: entry.dev === true });
   }
   return out;
 }
@@ -89,7 +92,23 @@ function linkedFolder(
   const folder = packages[target];
   if (!folder || !looksLikeVersion(folder.version)) return null;
   const source: PackageSource = { kind: 'directory', spec: `file:${target}` };
-  return { ecosystem: 'npm', name: folder.name ?? installedAs, version: folder.version, source, location: path };
+  return { ecosystem: 'npm', name: folder.name ?? installedAs, version: folder.version, source, location: path, dev: entry.dev === true };
+}
+
+/** The dependency lists of the root ("") and of every folder entry (workspaces): the project's own. */
+function projectRoots(packages: Record<string, PackageEntry>): DependencyRoots {
+  const roots: DependencyRoots = { runtime: [], dev: [] };
+  for (const [path, entry] of Object.entries(packages)) {
+    if (path.includes('node_modules/')) continue;
+    const lists = entry as Record<string, unknown>;
+    for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies']) roots.runtime.push(...namesOf(lists[field]));
+    roots.dev.push(...namesOf(lists.devDependencies));
+  }
+  return roots;
+}
+
+function namesOf(list: unknown): string[] {
+  return list !== null && typeof list === 'object' && !Array.isArray(list) ? Object.keys(list) : [];
 }
 
 /** The root's "workspaces" globs ("packages/*", "apps/**"), as npm copies them into the lockfile. */
@@ -127,10 +146,10 @@ function fromDependencyTree(
         line: locateKeyPath(text, path),
       });
     }
-    const entry = raw as { version: string; resolved?: unknown; dependencies?: unknown };
+    const entry = raw as { version: string; resolved?: unknown; dependencies?: unknown; dev?: unknown };
     const location = `${installPath}node_modules/${name}`;
     const resolved = resolveV1(name, entry.version, typeof entry.resolved === 'string' ? entry.resolved : undefined);
-    if (resolved) out.push({ ...resolved, location });
+    if (resolved) out.push({ ...resolved, location, dev: entry.dev === true });
     if (entry.dependencies !== undefined) {
       if (typeof entry.dependencies !== 'object' || entry.dependencies === null) {
         throw new LockfileError('"dependencies" is not an object (not a valid package-lock.json)', {

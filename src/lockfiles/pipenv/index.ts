@@ -34,15 +34,20 @@ export const pipenvManager: LockfileManager = {
     const data = parseJsonText(text, file, WHAT);
     const lock = validateData(lockSchema, data, file, WHAT, (path) => locateKeyPath(text, path));
     const packages: ResolvedPackage[] = [];
+    // "develop" is for development; a package also in "default" (or any other category) is needed at runtime.
+    const runtimeNames = new Set(
+      Object.entries(lock).filter(([category]) => category !== '_meta' && category !== 'develop').flatMap(([, section]) => Object.keys(section as object).map(normalisePypiName)),
+    );
     for (const [category, section] of Object.entries(lock)) {
       if (category === '_meta') continue;
+      const devOf = (name: string) => category === 'develop' && !runtimeNames.has(name);
       for (const [name, entry] of Object.entries(section as Record<string, z.infer<typeof entrySchema>>)) {
         if (entry.editable !== undefined && entry.editable !== false) continue;
         const source = sourceOf(entry);
         if (source) {
           const pinned = entry.version === undefined ? undefined : /^===?\s*(\S+)$/.exec(entry.version.trim())?.[1];
           const version = pinned ?? (source.kind === 'git' ? undefined : versionInArchiveName(source.spec, name, normalisePypiName));
-          packages.push({ ecosystem: 'pypi', name: normalisePypiName(name), version: version ?? refOf(source), source });
+          packages.push({ ecosystem: 'pypi', name: normalisePypiName(name), version: version ?? refOf(source), source, dev: devOf(normalisePypiName(name)) });
           continue;
         }
         if (entry.path !== undefined || entry.file !== undefined || entry.git !== undefined) continue;
@@ -55,7 +60,7 @@ export const pipenvManager: LockfileManager = {
             line: locateKeyPath(text, [category, name, 'version']),
           });
         }
-        packages.push({ ecosystem: 'pypi', name: normalisePypiName(name), version: pin[1] });
+        packages.push({ ecosystem: 'pypi', name: normalisePypiName(name), version: pin[1], dev: devOf(normalisePypiName(name)) });
       }
     }
     return { packages, notes: [] };

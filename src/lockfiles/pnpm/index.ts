@@ -10,7 +10,7 @@ import { parseYamlText } from '../shared/parse-data.ts';
 import { baseName } from '../shared/path.ts';
 import { refOf, sourceOfResolved, sourceOfSpec } from '../shared/sources.ts';
 import { findLine } from '../shared/text.ts';
-import type { LockfileManager, PackageSource, ParseResult, ResolvedPackage } from '../types.ts';
+import type { DependencyRoots, LockfileManager, PackageSource, ParseResult, ResolvedPackage } from '../types.ts';
 
 const WHAT = 'pnpm-lock.yaml';
 
@@ -34,6 +34,7 @@ export const pnpmManager: LockfileManager = {
     const snapshots = optionalDict(data.snapshots, 'snapshots', text, file);
 
     const dependents = dependentsOf(data, major >= 9 ? snapshots : packagesMap, packagesMap, major);
+    const requires = requiresOf(major >= 9 ? snapshots : packagesMap);
     const packages: ResolvedPackage[] = [];
     for (const [key, raw] of Object.entries(packagesMap)) {
       if (!isDict(raw) || !isDict(raw.resolution)) {
@@ -45,12 +46,20 @@ export const pnpmManager: LockfileManager = {
       }
       const resolved = resolveEntry(key, raw, major);
       const selectedBy = [...(dependents.get(key) ?? [])].sort();
-      if (resolved) packages.push(selectedBy.length > 0 ? { ...resolved, selectedBy } : resolved);
+      if (!resolved) continue;
+      packages.push({
+        ...resolved,
+        ...(selectedBy.length > 0 ? { selectedBy } : {}),
+        // 5.x and 6.x mark each entry dev: true/false; 9.x leaves it to the graph from the importers.
+        ...(typeof raw.dev === 'boolean' ? { dev: raw.dev } : {}),
+        direct: selectedBy.some((who) => who.startsWith('importer ')),
+        ...(requires.get(key)?.size ? { requires: [...requires.get(key)!] } : {}),
+      });
     }
 
     if (major >= 9) checkReferencesV9(data, packagesMap, snapshots, text, file);
     else if (major >= 6) checkReferences(data, packagesMap, packagesMap, text, file);
-    return { packages, notes: [] };
+    return { packages, notes: [], roots: importerRoots(data) };
   },
 };
 
@@ -149,6 +158,38 @@ function dependentsOf(data: Dict, referrers: Dict, packagesMap: Dict, major: num
     }
   }
   return out;
+}
+
+/**
+ * What each package entry depends on, by name: from its own entry (5.x, 6.x) or from its snapshots (9.x,
+ * keyed "name@1.0.0(peer@2.0.0)": every peer variant of a "packages" key adds its dependencies).
+ */
+function requiresOf(entries: Dict): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const [key, entry] of Object.entries(entries)) {
+    if (!isDict(entry)) continue;
+    const base = stripPeers(key);
+    let set = out.get(base);
+    if (!set) out.set(base, (set = new Set()));
+    if (base !== key) out.set(key, set);
+    for (const field of ['dependencies', 'optionalDependencies']) {
+      const deps = entry[field];
+      if (isDict(deps)) for (const name of Object.keys(deps)) set.add(name);
+    }
+  }
+  return out;
+}
+
+/** The projects' own dependency lists (every importer; 5.x single projects keep them at the top level). */
+function importerRoots(data: Dict): DependencyRoots {
+  const roots: DependencyRoots = { runtime: [], dev: [] };
+  const importers = isDict(data.importers) ? data.importers : { '.': data };
+  for (const project of Object.values(importers)) {
+    if (!isDict(project)) continue;
+    for (const field of ['dependencies', 'optionalDependencies']) if (isDict(project[field])) roots.runtime.push(...Object.keys(project[field]));
+    if (isDict(project.devDependencies)) roots.dev.push(...Object.keys(project.devDependencies));
+  }
+  return roots;
 }
 
 /** A package key reduced to "name@version" (no leading slash, no peers) so references can find it. */

@@ -39,11 +39,23 @@ export const poetryManager: LockfileManager = {
         });
       }
       const source = sourceOf(table.source);
-      packages.push({ ecosystem: 'pypi', name: normalisePypiName(name), version: table.version, ...(source ? { source } : {}) });
+      const dev = devOf(table);
+      const requires = table.dependencies && typeof table.dependencies === 'object' ? Object.keys(table.dependencies).map(normalisePypiName) : [];
+      packages.push({ ecosystem: 'pypi', name: normalisePypiName(name), version: table.version, ...(source ? { source } : {}), ...(dev !== undefined ? { dev } : {}), ...(requires.length ? { requires } : {}) });
     }
     return { packages, notes: [] };
   },
 };
+
+/**
+ * Poetry before 1.5 writes `category = "main" | "dev"`; 2.x writes `groups = ["main", "dev"]`; 1.5–1.8 write
+ * neither (then pyproject.toml and the graph tell). In the main group, it is needed at runtime.
+ */
+function devOf(table: Record<string, unknown>): boolean | undefined {
+  if (Array.isArray(table.groups)) return !table.groups.includes('main');
+  if (typeof table.category === 'string') return table.category !== 'main';
+  return undefined;
+}
 
 /** git sources lock "resolved_reference" (the commit); "reference" is the branch, tag or rev asked for. */
 function sourceOf(raw: unknown): PackageSource | null {

@@ -42,9 +42,17 @@ export const requirementsManager: LockfileManager = {
     const packages: ResolvedPackage[] = [];
     const notes: string[] = [];
     const unpinned: string[] = [];
+    const dev = isDevRequirementsFile(file);
+    const via = viaAnnotations(text);
     for (const logical of logicalLines(text, file)) {
       const result = parseLine(logical, file);
-      if (result.kind === 'package') packages.push(result.pkg);
+      if (result.kind === 'package') {
+        const reasons = via.get(result.pkg.name);
+        // pip-compile says why each pin is there: "-r requirements.in" for what the project asked for, a
+        // package name for what came with it. A hand-written file lists what the project asked for.
+        const direct = reasons === undefined ? via.size === 0 || undefined : reasons.some(isProjectReason);
+        packages.push({ ...result.pkg, dev, ...(direct !== undefined ? { direct } : {}) });
+      }
       else if (result.kind === 'include') notes.push(`${file} line ${logical.line}: "${result.option} ${result.target}" is not followed; only this file is read`);
       else if (result.kind === 'unpinned') unpinned.push(result.name);
     }
@@ -54,6 +62,49 @@ export const requirementsManager: LockfileManager = {
     return { packages, notes };
   },
 };
+
+/**
+ * A requirements file for development only, by its name: requirements-dev.txt, dev-requirements.txt,
+ * requirements/test.txt, requirements_lint.txt, … (dev, test, lint, docs, typing, ci).
+ */
+export function isDevRequirementsFile(path: string): boolean {
+  const parts = path.toLowerCase().split('/');
+  const words = parts.flatMap((part, i) => (i === parts.length - 1 ? part.replace(/\.txt$/, '') : part).split(/[^a-z]+/));
+  return words.some((w) => ['dev', 'devel', 'develop', 'development', 'test', 'tests', 'testing', 'lint', 'doc', 'docs', 'typing', 'ci'].includes(w));
+}
+
+/** "-r requirements.in", or the project itself ("my-app (pyproject.toml)"): the project asked for it. */
+function isProjectReason(reason: string): boolean {
+  return /^(-r\s|--requirement[=\s])/.test(reason) || /\((pyproject\.toml|setup\.py|setup\.cfg)\)$/.test(reason);
+}
+
+/**
+ * pip-compile's "# via" comments, by the normalised name of the pin above them: "# via flask" on one line,
+ * or "# via" followed by "#   flask" and "#   -r requirements.in" lines.
+ */
+function viaAnnotations(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let current: string | null = null;
+  let collecting: string[] | null = null;
+  for (const raw of text.split('\n')) {
+    const comment = /^\s*#\s?(.*)$/.exec(raw);
+    if (!comment) {
+      collecting = null;
+      const requirement = REQUIREMENT.exec(raw.trim());
+      current = raw.trim() !== '' && !raw.startsWith(' ') && !raw.trim().startsWith('-') && requirement ? normalisePypiName(requirement[1]) : current;
+      continue;
+    }
+    const body = comment[1].trim();
+    const via = /^via(?:\s+(.*))?$/.exec(body);
+    if (via && current !== null) {
+      collecting = via[1] ? [via[1].trim()] : [];
+      out.set(current, collecting);
+    } else if (collecting !== null && body !== '') {
+      collecting.push(body);
+    }
+  }
+  return out;
+}
 
 type LineResult =
   | { kind: 'package'; pkg: ResolvedPackage }

@@ -7,7 +7,7 @@ import { parseTomlText } from '../shared/parse-data.ts';
 import { baseName } from '../shared/path.ts';
 import { packageLine, packageTables, type TomlTable } from '../shared/toml-packages.ts';
 import { gitCommitOf, refOf } from '../shared/sources.ts';
-import type { LockfileManager, PackageSource, ParseResult, ResolvedPackage } from '../types.ts';
+import type { DependencyRoots, LockfileManager, PackageSource, ParseResult, ResolvedPackage } from '../types.ts';
 
 const WHAT = 'uv.lock';
 
@@ -24,15 +24,23 @@ export const uvManager: LockfileManager = {
     const tables = packageTables(data, text, file, WHAT);
     const names = new Set(tables.map((table) => normalisePypiName(table.name as string)));
     const packages: ResolvedPackage[] = [];
+    const roots: DependencyRoots = { runtime: [], dev: [] };
     for (const table of tables) {
       const name = table.name as string;
       checkReferences(table, names, text, file);
       const source = table.source as TomlTable | undefined;
       if (!source || typeof source !== 'object') continue;
+      // The project and its workspace members: their lists are the roots of the graph, not packages.
+      if ('editable' in source || 'virtual' in source) {
+        roots.runtime.push(...namesIn(table.dependencies), ...groupNames(table['optional-dependencies']));
+        roots.dev.push(...groupNames(table['dev-dependencies']));
+        continue;
+      }
+      const requires = [...namesIn(table.dependencies), ...groupNames(table['optional-dependencies'])];
       const from = 'registry' in source ? null : sourceOf(source);
       if (!('registry' in source) && from === null) continue;
       if (from && typeof table.version !== 'string') {
-        packages.push({ ecosystem: 'pypi', name: normalisePypiName(name), version: refOf(from), source: from });
+        packages.push({ ecosystem: 'pypi', name: normalisePypiName(name), version: refOf(from), source: from, ...(requires.length ? { requires } : {}) });
         continue;
       }
       if (typeof table.version !== 'string') {
@@ -42,11 +50,22 @@ export const uvManager: LockfileManager = {
           line: packageLine(text, name),
         });
       }
-      packages.push({ ecosystem: 'pypi', name: normalisePypiName(name), version: table.version, ...(from ? { source: from } : {}) });
+      packages.push({ ecosystem: 'pypi', name: normalisePypiName(name), version: table.version, ...(from ? { source: from } : {}), ...(requires.length ? { requires } : {}) });
     }
-    return { packages, notes: [] };
+    return { packages, notes: [], roots };
   },
 };
+
+/** The normalised names of a list of `{ name = "…" }` dependencies. */
+function namesIn(list: unknown): string[] {
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((dep) => (typeof (dep as { name?: unknown } | null)?.name === 'string' ? [normalisePypiName((dep as { name: string }).name)] : []));
+}
+
+/** Every name of every group of `{ group = [{ name = "…" }] }` (optional-dependencies, dev-dependencies). */
+function groupNames(groups: unknown): string[] {
+  return groups && typeof groups === 'object' ? Object.values(groups as TomlTable).flatMap(namesIn) : [];
+}
 
 /**
  * Every dependency uv lists is itself a [[package]]; packages are sorted by name, so a file cut short loses

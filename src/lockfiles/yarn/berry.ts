@@ -44,7 +44,9 @@ export function parseBerry(text: string, file: string): ParseResult {
     }
     checkReferences(key, entry, names, text, file);
     const resolved = resolveEntry(entry.resolution, entry.version);
-    if (resolved) packages.push({ ...resolved, selectedBy: key.split(/,\s*/).map((descriptor) => descriptor.trim()) });
+    // yarn.lock has no dev flag: the names each entry depends on let the graph from package.json tell.
+    const requires = typeof entry.dependencies === 'object' && entry.dependencies !== null ? Object.keys(entry.dependencies) : [];
+    if (resolved) packages.push({ ...resolved, selectedBy: key.split(/,\s*/).map((descriptor) => descriptor.trim()), ...(requires.length ? { requires } : {}) });
   }
   return { packages, notes: [] };
 }

@@ -65,7 +65,8 @@ export function parseClassic(text: string, file: string): ParseResult {
   for (const [entry, keys] of descriptors) {
     checkReferences(keys[0], entry, names, text, file);
     const resolved = resolveEntry(keys[0], entry.version as string, typeof entry.resolved === 'string' ? entry.resolved : undefined);
-    if (resolved) packages.push({ ...resolved, selectedBy: keys });
+    const requires = dependencyNames(entry);
+    if (resolved) packages.push({ ...resolved, selectedBy: keys, ...(requires.length ? { requires } : {}) });
   }
   return { packages, notes: [] };
 }
@@ -116,6 +117,14 @@ function checkReferences(key: string, entry: ClassicEntry, names: Set<string>, t
       }
     }
   }
+}
+
+/** The names an entry depends on: yarn.lock has no dev flag, so the graph from package.json tells dev apart. */
+function dependencyNames(entry: ClassicEntry): string[] {
+  return (['dependencies', 'optionalDependencies'] as const).flatMap((field) => {
+    const deps = entry[field];
+    return typeof deps === 'object' && deps !== null ? Object.keys(deps) : [];
+  });
 }
 
 /** An unterminated string makes the library loop for seconds; find it ourselves and name the line. */
