@@ -86,7 +86,7 @@ export function createGitHubRunner(deps: GitHubWorkerDeps): JobRunner {
     const mintToken = async () => mintRepoToken(await deps.appAuth(), { installationId: gh.installationId, repo: gh.repo });
     // childEnv stays empty: the engine builds the child environment from scratch, and nothing of ours
     // (token, private key, webhook secret) belongs in it.
-    return deps.execute(request, { dataDir: deps.dataDir, signal, onProgress, config, childEnv: {} }, { configText: gh.configText, mintToken });
+    return deps.execute(request, { dataDir: deps.dataDir, signal, onProgress, config, childEnv: {}, log }, { configText: gh.configText, mintToken });
   };
 }
 

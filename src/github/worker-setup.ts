@@ -1,8 +1,10 @@
 // Wiring shared by `bumpbench serve` (in-process worker) and `bumpbench worker` (no webhook server):
 // the SQLite queue, the engine (or the fleet) as the executor, GitHub as the reporter.
 import type { Probot } from 'probot';
+import { parseConfigText } from '../config/load.ts';
 import { localExecutor, type JobExecutor } from '../jobs/executor.ts';
-import type { JobQueue } from '../jobs/queue.ts';
+import type { Job, JobQueue, Lane } from '../jobs/queue.ts';
+import { budgetCapMs, jobBudget, type JobBudget } from '../pipeline/job-budget.ts';
 import type { SandboxRequirement } from '../pipeline/job-sandbox.ts';
 import { createWorker, type Log, type Worker } from '../jobs/worker.ts';
 import { gitHubOrigin } from './clone-url.ts';
@@ -24,6 +26,19 @@ export interface GitHubWorkerOptions {
   publicUrl?: string;
   /** Sandbox for the repositories' commands when the engine runs here: 'required' unless --unsafe-no-sandbox. */
   sandbox?: SandboxRequirement;
+  /** The kinds this worker takes (the soak lane, or everything but soaks); default all. */
+  lane?: Lane;
+}
+
+/** A GitHub job's budget, from the base branch's config it carries; none when that config does not parse (the run fails on it anyway). */
+export function githubJobBudget(job: Job, capMs = budgetCapMs()): JobBudget | null {
+  const text = job.payload.github?.configText;
+  if (text === undefined) return null;
+  try {
+    return jobBudget(job.kind, parseConfigText(text), job.payload.options, capMs);
+  } catch {
+    return null;
+  }
 }
 
 export function createGitHubWorker(options: GitHubWorkerOptions): Worker {
@@ -46,5 +61,7 @@ export function createGitHubWorker(options: GitHubWorkerOptions): Worker {
     log: options.log,
     pollMs: options.pollMs,
     describeError: (error) => redactor.describe(error),
+    budgetOf: (job) => githubJobBudget(job),
+    ...(options.lane ? { lane: options.lane } : {}),
   });
 }

@@ -127,6 +127,17 @@ const soakSchema = z.object({
   warmupSec: num,
   windowSec: num,
   scenarios: z.array(z.string()),
+  difference: z
+    .object({
+      slopeMiBPerHour: num.nullable(),
+      p: num,
+      growthMiB: num.nullable(),
+      windows: z.number().int().nonnegative(),
+      direction: z.enum(['head-grows', 'head-shrinks', 'flat', 'unknown']),
+      reason: z.string(),
+    })
+    .optional(),
+  resumes: z.array(z.object({ atSec: num, gapSec: num })).optional(),
 });
 
 const sampleSchema = z.object({

@@ -303,7 +303,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     // 5. Confirm the regression with the full compare method.
     const budget = new StepBudget(config.bisect.maxSteps);
     const cpus = cpuPlan(config);
-    load = await createLoadGenerator({ cpus: cpus.load, enter: await sandbox.networkPrefix() });
+    load = await createLoadGenerator({ cpus: cpus.load, enter: await sandbox.networkPrefix(), signal });
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
     const calibration = store.getCalibration(request.repo);
     store.close();

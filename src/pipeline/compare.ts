@@ -8,6 +8,7 @@ import { overallVerdict } from '../bench/analysis.ts';
 import { combineTraces, type MemorySeries } from '../bench/memory-trace.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import type { JobRequest, JobResult, ProgressFn } from '../model.ts';
+import type { EngineLog } from './engine-log.ts';
 import { ResultsStore } from '../store/results-store.ts';
 import { openJob, removeJobDir } from './job-config.ts';
 import type { SandboxRequirement } from './job-sandbox.ts';
@@ -43,6 +44,8 @@ export interface RunJobOptions {
   confirmedBy?: JobResult;
   /** The store's run this job records into (set by runJob); its result is linked to it when stored. */
   runId?: number;
+  /** Where the engine narrates its steps (every progress event); bound to repo, PR, SHA and job id by the caller. */
+  log?: EngineLog;
 }
 
 /** CPU sets for the server and the load generator when the machine has room to separate them. */
@@ -89,7 +92,7 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
 
     // 6. Measure; on a runtime change, each server's memory over its life too.
     const cpus = cpuPlan(config);
-    load = await createLoadGenerator({ cpus: cpus.load, enter: await sandbox.networkPrefix() });
+    load = await createLoadGenerator({ cpus: cpus.load, enter: await sandbox.networkPrefix(), signal });
     const store = new ResultsStore(options.dbFile ?? path.join(options.dataDir, 'bumpbench.db'));
     const memoryTraces = sidesRuntimes.changed ? { base: [] as MemorySeries[], head: [] as MemorySeries[] } : undefined;
     const outcome = await measurePair({

@@ -53,12 +53,14 @@ export async function openJob(
     sandbox?: SandboxRequirement;
     allowHosts?: readonly string[];
     onProgress?: ProgressFn;
+    /** Cancels the fetch too (a job cancelled while git runs). */
+    signal?: AbortSignal;
   },
 ): Promise<OpenedJob> {
   const cacheDir = path.join(options.dataDir, 'cache');
   const jobDir = path.join(options.dataDir, 'work', randomUUID().slice(0, 8));
   await makeRoom(options.dataDir, options.onProgress);
-  const repoDir = await openRepo(request.repo, cacheDir, options.gitToken ? { token: options.gitToken } : undefined);
+  const repoDir = await openRepo(request.repo, cacheDir, options.gitToken ? { token: options.gitToken } : undefined, { signal: options.signal });
   if (repoDir.startsWith(path.join(cacheDir, 'repos'))) await touchCacheEntry(repoDir);
   const baseSha = request.base.sha ?? (await resolveRef(repoDir, request.base.ref));
   const headSha = request.head.sha ?? (await resolveRef(repoDir, request.head.ref));
@@ -66,6 +68,7 @@ export async function openJob(
   const sandbox = await openJobSandbox({
     jobDir, repoDir, config, requirement: options.sandbox ?? 'preferred', allowHosts: options.allowHosts, onProgress: options.onProgress,
   });
+  sandbox.endOnAbort(options.signal);
   return { repoDir, baseSha, headSha, config, configSource: source, cacheDir, jobDir, sandbox };
 }
 

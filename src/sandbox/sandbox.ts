@@ -110,6 +110,7 @@ export class Sandbox {
   private system: Mount[] | null = null;
   /** Process groups of plans spawned and not yet released: what close() kills, and nothing of other jobs. */
   private readonly live = new Set<number>();
+  private abortHook: { signal: AbortSignal; listener: () => void } | null = null;
 
   constructor(readonly settings: SandboxSettings) {
     this.support = settings.enabled ? sandboxSupport() : null;
@@ -259,6 +260,7 @@ export class Sandbox {
    * daemon that kept stdout open dies with the sandbox, and without one we stop reading after a moment.
    */
   async run(spec: CommandSpec & { deadlineMs: number; signal?: AbortSignal }): Promise<CommandResult> {
+    spec.signal?.throwIfAborted();
     const refusedBefore = (await this.refusedHosts()).length;
     const plan = await this.plan(spec);
     try {
@@ -292,12 +294,8 @@ export class Sandbox {
     }
   }
 
-  /**
-   * End everything this job started that is still running (a server whose stop never came: the job
-   * failed half-way), stop the job's network and proxy, and remove the scratch space. Only this job's
-   * processes: other jobs in the same process (a fleet runner with several slots) keep theirs.
-   */
-  async close(): Promise<void> {
+  /** SIGKILL every process group of this job that is still running; nothing of other jobs. */
+  killAll(): void {
     for (const pid of this.live) {
       try {
         process.kill(-pid, 'SIGKILL');
@@ -305,6 +303,30 @@ export class Sandbox {
         /* already gone */
       }
     }
+  }
+
+  /**
+   * When the job is cancelled (or the worker shuts down), end its commands and servers at once rather than
+   * at their deadlines: a server waiting to become ready, an install that hangs. The job's own unwinding
+   * then finds them gone.
+   */
+  endOnAbort(signal: AbortSignal | undefined): void {
+    if (!signal) return;
+    const listener = () => this.killAll();
+    if (signal.aborted) return listener();
+    signal.addEventListener('abort', listener, { once: true });
+    this.abortHook = { signal, listener };
+  }
+
+  /**
+   * End everything this job started that is still running (a server whose stop never came: the job
+   * failed half-way), stop the job's network and proxy, and remove the scratch space. Only this job's
+   * processes: other jobs in the same process (a fleet runner with several slots) keep theirs.
+   */
+  async close(): Promise<void> {
+    this.abortHook?.signal.removeEventListener('abort', this.abortHook.listener);
+    this.abortHook = null;
+    this.killAll();
     this.live.clear();
     const network = this.network;
     const proxy = this.proxy;
@@ -360,7 +382,8 @@ export function runPlan(plan: SpawnPlan, deadlineMs: number, signal?: AbortSigna
       killAll();
     }, deadlineMs);
     const onAbort = () => killAll();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) killAll();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (err) => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);

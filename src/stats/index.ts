@@ -6,5 +6,6 @@ export * from './wilcoxon.ts';
 export * from './holm.ts';
 export * from './verdict.ts';
 export * from './trend.ts';
+export * from './memory-difference.ts';
 export { averageRanks, median } from './ranks.ts';
 export * from './warm-up.ts';
