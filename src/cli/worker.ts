@@ -7,7 +7,7 @@
 import { createProbot } from 'probot';
 import { declareShutdownOwner } from '../bench/index.ts';
 import { redactor, scrubSecretEnv } from '../github/redact.ts';
-import { createGitHubWorker } from '../github/worker-setup.ts';
+import { createGitHubWorkers } from '../github/worker-setup.ts';
 import { startFleetRunner } from '../jobs/fleet.ts';
 import { SqliteJobQueue } from '../jobs/sqlite-queue.ts';
 import { runJob } from '../pipeline/run-job.ts';
@@ -15,7 +15,7 @@ import type { CommandSpec } from './command-args.ts';
 import { loadDotEnv } from './env-file.ts';
 import { readFleetSettings, type FleetSettings } from './fleet-settings.ts';
 import { processIo, reportError, type CliIo } from './io.ts';
-import { parseServeArgs, redactUrl, sandboxRefusal, sandboxRequirement, SERVE_SPEC, untilSignal, type ServeFlags } from './serve.ts';
+import { exitSoon, parseServeArgs, redactUrl, sandboxRefusal, sandboxRequirement, SERVE_SPEC, SHUTDOWN_DEADLINE_MS, untilSignal, type ServeFlags } from './serve.ts';
 
 export const WORKER_SPEC = {
   name: 'worker',
@@ -27,7 +27,8 @@ export const WORKER_SPEC = {
     'data-dir': SERVE_SPEC.flags['data-dir'],
     'redis-url-file': SERVE_SPEC.flags['redis-url-file'],
     'fleet-key-file': SERVE_SPEC.flags['fleet-key-file'],
-    concurrency: { type: 'string', value: 'N', help: 'runs at once on this runner, 1 to 100 (default: 1)' },
+    concurrency: { type: 'string', value: 'N', help: 'runs at once on this runner besides soaks, 1 to 100 (default: 1)' },
+    'soak-slots': { type: 'string', value: 'N', help: 'soaks at once in their own lane, 0 to 100 (default: 1)' },
     'unsafe-no-sandbox': SERVE_SPEC.flags['unsafe-no-sandbox'],
     redis: SERVE_SPEC.flags.redis,
   },
@@ -72,19 +73,20 @@ export async function runWorker(args: string[], io: CliIo = processIo): Promise<
   scrubSecretEnv();
   const queue = SqliteJobQueue.open(flags.dataDir);
   const log = probot.log.child({ name: 'worker' });
-  const worker = createGitHubWorker({ probot, queue, dataDir: flags.dataDir, log, sandbox: sandboxRequirement(flags) });
+  const workers = createGitHubWorkers({ probot, queue, dataDir: flags.dataDir, log: probot.log, name: 'worker', sandbox: sandboxRequirement(flags), slots: 1, soakSlots: flags.soakSlots });
   const stopped = untilSignal();
-  await worker.start();
-  log.info({ dataDir: flags.dataDir, queue: queue.path }, 'bumpbench worker started');
+  for (const w of workers) await w.start();
+  log.info({ dataDir: flags.dataDir, queue: queue.path, soakSlots: flags.soakSlots }, 'bumpbench worker started');
   const signal = await stopped;
-  log.info({ signal }, 'stopping: the running job (if any) goes back to the queue');
+  log.info({ signal }, 'stopping: running jobs go back to the queue');
   try {
-    await worker.stop();
+    await Promise.all(workers.map((w) => w.stop(SHUTDOWN_DEADLINE_MS)));
   } catch (err) {
     log.error({ err: redactor.describe(err) }, 'error while stopping');
   } finally {
     queue.close();
   }
+  exitSoon(0);
   return 0;
 }
 

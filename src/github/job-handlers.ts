@@ -86,7 +86,15 @@ export function createGitHubRunner(deps: GitHubWorkerDeps): JobRunner {
     const mintToken = async () => mintRepoToken(await deps.appAuth(), { installationId: gh.installationId, repo: gh.repo });
     // childEnv stays empty: the engine builds the child environment from scratch, and nothing of ours
     // (token, private key, webhook secret) belongs in it.
-    return deps.execute(request, { dataDir: deps.dataDir, signal, onProgress, config, childEnv: {}, log }, { configText: gh.configText, mintToken });
+    // A soak keeps its samples under its job: rerun after a restart (or on another runner) it resumes.
+    const soakKey = job.kind === 'soak' ? `job-${job.id}-${Date.parse(job.createdAt)}` : undefined;
+    // The engine's narration goes through the redactor like everything else that leaves the process.
+    const engineLog = { info: (obj: object, msg: string) => log.info(obj, redactor.redact(msg)) };
+    return deps.execute(
+      request,
+      { dataDir: deps.dataDir, signal, onProgress, config, childEnv: {}, log: engineLog, ...(soakKey ? { soakKey } : {}) },
+      { configText: gh.configText, mintToken },
+    );
   };
 }
 

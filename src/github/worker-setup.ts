@@ -65,3 +65,20 @@ export function createGitHubWorker(options: GitHubWorkerOptions): Worker {
     ...(options.lane ? { lane: options.lane } : {}),
   });
 }
+
+/**
+ * The workers of one process, in two lanes: `slots` that take everything but soaks, and `soakSlots` that
+ * take only soaks (0: no lane of its own, the slots take soaks too). A soak holds its worker for hours;
+ * in its own lane, compares and bisects on the same machine do not wait behind it.
+ */
+export function createGitHubWorkers(options: GitHubWorkerOptions & { slots: number; soakSlots: number; name: string }): Worker[] {
+  const workers: Worker[] = [];
+  const lane = options.soakSlots > 0 ? { excludeKinds: ['soak'] as const } : undefined;
+  for (let i = 0; i < options.slots; i++) {
+    workers.push(createGitHubWorker({ ...options, ...(lane ? { lane } : {}), log: options.log.child({ name: options.slots > 1 ? `${options.name}-${i + 1}` : options.name }) }));
+  }
+  for (let i = 0; i < options.soakSlots; i++) {
+    workers.push(createGitHubWorker({ ...options, lane: { kinds: ['soak'] }, log: options.log.child({ name: options.soakSlots > 1 ? `soak-${i + 1}` : 'soak' }) }));
+  }
+  return workers;
+}

@@ -8,6 +8,7 @@ import { overallVerdict } from '../bench/analysis.ts';
 import { combineTraces, type MemorySeries } from '../bench/memory-trace.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import type { JobRequest, JobResult, ProgressFn } from '../model.ts';
+import type { SoakLedger } from '../store/soak-ledger.ts';
 import type { EngineLog } from './engine-log.ts';
 import { ResultsStore } from '../store/results-store.ts';
 import { openJob, removeJobDir } from './job-config.ts';
@@ -46,6 +47,13 @@ export interface RunJobOptions {
   runId?: number;
   /** Where the engine narrates its steps (every progress event); bound to repo, PR, SHA and job id by the caller. */
   log?: EngineLog;
+  /**
+   * Soak only: what the soak's samples are kept under. The same key on a later run (the App's job, rerun
+   * after a restart or on another runner) resumes the soak from them (src/pipeline/soak-resume.ts).
+   */
+  soakKey?: string;
+  /** Soak only: where its samples are kept (default: SQLite beside the results). */
+  soakLedger?: (key: string) => SoakLedger;
 }
 
 /** CPU sets for the server and the load generator when the machine has room to separate them. */
