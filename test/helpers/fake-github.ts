@@ -17,6 +17,8 @@ export interface ApiCall {
   method: string;
   path: string;
   body: any;
+  /** When the call arrived (ms since the epoch). */
+  at: number;
 }
 
 export interface FakeRepo {
@@ -80,7 +82,7 @@ export async function startFakeGitHub(repo: FakeRepo, prNumber = 2, morePulls: F
   const handle = (req: IncomingMessage, res: ServerResponse, body: string): void => {
     const url = new URL(req.url!, 'http://x');
     const route = `${req.method} ${decodeURIComponent(url.pathname)}`;
-    calls.push({ method: req.method!, path: decodeURIComponent(url.pathname), body: body ? JSON.parse(body) : undefined });
+    calls.push({ method: req.method!, path: decodeURIComponent(url.pathname), body: body ? JSON.parse(body) : undefined, at: Date.now() });
     const json = (status: number, data: unknown): void => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(data));
     };
