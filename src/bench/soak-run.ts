@@ -41,7 +41,8 @@ export async function runSoakSide(opts: SoakSideOptions): Promise<SoakSideOutcom
   const elapsedMs = () => performance.now() - opts.t0;
   const outcome: SoakSideOutcome = { memory: [], requests: 0, failedRequests: 0, loadSec: 0 };
   const sample = () => {
-    if (server.exited) return;
+    // Once the job is stopping, its servers are being killed: a reading of a dying tree is not memory use.
+    if (server.exited || signal?.aborted) return;
     const tree = sampleTree(server.pid);
     if (tree.pids === 0) return;
     const taken = { tSec: elapsedMs() / 1000, bytes: tree.rssAnonBytes };
