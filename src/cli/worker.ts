@@ -8,7 +8,8 @@ import { createProbot } from 'probot';
 import { declareShutdownOwner } from '../bench/index.ts';
 import { redactor, scrubSecretEnv } from '../github/redact.ts';
 import { createGitHubWorkers } from '../github/worker-setup.ts';
-import { startFleetRunner } from '../jobs/fleet.ts';
+import { pino } from 'pino';
+import { fleetLockMs, startFleetRunner } from '../jobs/fleet.ts';
 import { SqliteJobQueue } from '../jobs/sqlite-queue.ts';
 import { runJob } from '../pipeline/run-job.ts';
 import type { CommandSpec } from './command-args.ts';
@@ -63,7 +64,7 @@ export async function runWorker(args: string[], io: CliIo = processIo): Promise<
     return 2;
   }
   if (flags.unsandboxed) io.stderr("bumpbench worker: --unsafe-no-sandbox: benchmarked repositories run their code with this user's rights, unsandboxed");
-  if (fleet) return runFleetRunner(flags, fleet, io);
+  if (fleet) return runFleetRunner(flags, fleet);
   if (!process.env.APP_ID || !(process.env.PRIVATE_KEY || process.env.PRIVATE_KEY_PATH)) {
     io.stderr('bumpbench worker: set APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH): the worker reports to GitHub as the App. See docs/deployment.md.');
     return 2;
@@ -90,21 +91,28 @@ export async function runWorker(args: string[], io: CliIo = processIo): Promise<
   return 0;
 }
 
-async function runFleetRunner(flags: ServeFlags, fleet: FleetSettings, io: CliIo): Promise<number> {
+async function runFleetRunner(flags: ServeFlags, fleet: FleetSettings): Promise<number> {
   // Nothing the runner's jobs start may inherit the key or the Redis password.
   scrubSecretEnv();
-  const line = (level: string) => (obj: object, msg: string) =>
-    io.stderr(redactor.redact(`${new Date().toISOString()} ${level} ${msg} ${JSON.stringify(obj)}`));
-  const log = { info: line('info'), warn: line('warn') };
+  // The structured log, as on the App: one JSON line per event, every engine step bound to its fleet run,
+  // job id, repo, PR and SHA. What goes out passes the redactor (the fleet key, the Redis password).
+  const logger = pino({ name: 'bumpbench-runner', level: process.env.LOG_LEVEL || 'info' });
+  const clean = (obj: object): object => JSON.parse(redactor.redact(JSON.stringify(obj))) as object;
+  const log = {
+    info: (obj: object, msg: string) => logger.info(clean(obj), redactor.redact(msg)),
+    warn: (obj: object, msg: string) => logger.warn(clean(obj), redactor.redact(msg)),
+  };
   const concurrency = flags.slots || 1;
   const stopped = untilSignal();
-  const runner = startFleetRunner({ redisUrl: fleet.redisUrl, key: fleet.key, dataDir: flags.dataDir, runJob, concurrency, log, sandbox: sandboxRequirement(flags) });
-  log.info({ redis: redactUrl(fleet.redisUrl), dataDir: flags.dataDir, concurrency }, 'bumpbench fleet runner started');
+  const runner = startFleetRunner({
+    redisUrl: fleet.redisUrl, key: fleet.key, dataDir: flags.dataDir, runJob, concurrency, soakSlots: flags.soakSlots, log, sandbox: sandboxRequirement(flags),
+  });
+  log.info({ redis: redactUrl(fleet.redisUrl), dataDir: flags.dataDir, concurrency, soakSlots: flags.soakSlots, lockMs: fleetLockMs() }, 'bumpbench fleet runner started');
   const signal = await stopped;
   log.info({ signal }, 'stopping: a running job goes back to the fleet queue for another runner');
   await runner.close();
-  // A BullMQ worker closed while its stalled-job check is in flight may leave that check's 30-second timer
-  // behind; nothing is left to do, so do not let it hold the process.
-  setTimeout(() => process.exit(0), 1000).unref();
+  // A BullMQ worker closed while its stalled-job check is in flight may leave that check's timer behind;
+  // nothing is left to do, so do not let it hold the process.
+  exitSoon(0, 1000);
   return 0;
 }

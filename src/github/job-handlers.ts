@@ -93,7 +93,7 @@ export function createGitHubRunner(deps: GitHubWorkerDeps): JobRunner {
     return deps.execute(
       request,
       { dataDir: deps.dataDir, signal, onProgress, config, childEnv: {}, log: engineLog, ...(soakKey ? { soakKey } : {}) },
-      { configText: gh.configText, mintToken },
+      { configText: gh.configText, mintToken, jobId: job.id },
     );
   };
 }

@@ -40,6 +40,10 @@ export const runPayloadSchema = z.strictObject({
   keepSamples: z.boolean().optional(),
   /** The App will hand a sealed clone token over when the run starts (src/jobs/fleet.ts). */
   needsToken: z.boolean(),
+  /** A soak's ledger key: a runner taking the run over resumes the soak from it. */
+  soakKey: z.string().regex(/^[\w.-]{1,100}$/).optional(),
+  /** The App's job id, for the runner's log. */
+  jobId: z.number().int().positive().optional(),
 });
 export type RunPayload = z.output<typeof runPayloadSchema>;
 
