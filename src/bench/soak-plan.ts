@@ -2,9 +2,14 @@
 // holds the windows the trend test needs. A soak that cannot reach a verdict is refused up front with the
 // length it needs, instead of running for half an hour to end inconclusive.
 import type { SoakConfig } from '../config/schema.ts';
+import { windowsForAlpha } from '../stats/trend.ts';
 
-/** Windows the trend test needs after the warm-up (src/stats/trend.ts, minWindows). */
-export const WINDOWS_NEEDED = 4;
+/**
+ * Windows a server life needs after its warm-up for the trend test (Mann-Kendall at p < 0.01) to be able
+ * to find anything at all: 6. With 4, the methodology's old floor, even a perfectly steady leak gives
+ * p = 0.09 at best, so such a soak could only ever say "unchanged".
+ */
+export const WINDOWS_NEEDED = windowsForAlpha(0.01);
 
 /** The methodology's warm-up: the longer of the configured one and 10% of the soak. */
 export function soakWarmupMs(durationMs: number, soak: Pick<SoakConfig, 'warmup'>): number {
@@ -12,7 +17,7 @@ export function soakWarmupMs(durationMs: number, soak: Pick<SoakConfig, 'warmup'
 }
 
 /**
- * The shortest soak that can reach a verdict: the warm-up plus 4 whole windows, plus two sample intervals
+ * The shortest soak that can reach a verdict: the warm-up plus 6 whole windows, plus two sample intervals
  * (the first sample after the warm-up comes up to one interval late, and the last window must be covered).
  * Rounded up to a whole minute when it is over one, to a whole second below that.
  */

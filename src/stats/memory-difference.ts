@@ -99,6 +99,9 @@ export function differenceTrend(base: readonly MemorySample[], head: readonly Me
   const firstSegment = bySegment(base)[0] ?? [];
   const baselineMiB = (firstSegment.find((s) => s.tSec - firstSegment[0].tSec >= warmup)?.bytes ?? 0) / MIB;
   const judged = judgeTrend(blocks, baselineMiB, { ...opts, twoSided: true });
+  if (judged.insufficient) {
+    return { slopeMiBPerHour: NaN, p: 1, growthMiB: NaN, windows: judged.windows, direction: 'unknown', reason: judged.reason };
+  }
   const direction = judged.direction > 0 ? 'head-grows' : judged.direction < 0 ? 'head-shrinks' : 'flat';
   const reason =
     direction === 'flat'

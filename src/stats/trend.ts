@@ -217,6 +217,30 @@ export interface LeakTestResult {
 
 const MIB = 1024 * 1024;
 
+/**
+ * The smallest two-sided p-value Mann-Kendall can give over blocks of these sizes: a perfectly monotonic
+ * series, no ties, no autocorrelation correction. At or above alpha the test can never find anything:
+ * 4 windows in one block give at best p = 0.09, so a trend test at 0.01 needs 6 (or more, split in blocks).
+ */
+export function attainableP(blockSizes: readonly number[]): number {
+  let s = 0;
+  let varS = 0;
+  for (const n of blockSizes) {
+    if (n < 2) continue;
+    s += (n * (n - 1)) / 2;
+    varS += (n * (n - 1) * (2 * n + 5)) / 18;
+  }
+  if (varS === 0) return 1;
+  return Math.min(1, 2 * normalSf((s - 1) / Math.sqrt(varS)));
+}
+
+/** The fewest windows in one block at which the trend test can reach p < alpha (6 for 0.01). */
+export function windowsForAlpha(alpha = 0.01): number {
+  let n = 3;
+  while (!(attainableP([n]) < alpha)) n++;
+  return n;
+}
+
 /** One window's minimum: when it was, how much, which window of which segment. */
 interface WindowPoint {
   t: number;
@@ -294,6 +318,8 @@ export interface TrendJudgement {
   windows: number;
   /** +1: grows past every bar, -1: shrinks past every bar (only asked of a difference), 0: neither. */
   direction: -1 | 0 | 1;
+  /** Too few windows (per block) for the test to ever reach p < alpha: no evidence either way. */
+  insufficient: boolean;
   reason: string;
 }
 
@@ -319,6 +345,14 @@ export function judgeTrend(
   const growthMiB = slope * span;
   const slopeBar = Math.max(minSlope, minSlopeFraction * baselineMiB);
   const windows = usable.reduce((n, b) => n + b.length, 0);
+  const best = attainableP(usable.map((b) => b.length));
+  if (!(best < alpha)) {
+    const lives = usable.length > 1 ? ` in ${usable.length} server lives` : '';
+    return {
+      slopeMiBPerHour: slope, p, growthMiB, windows, direction: 0, insufficient: true,
+      reason: `${windows} windows${lives} can never reach p < ${alpha} (at best p = ${best.toPrecision(2)})`,
+    };
+  }
   const sign = opts.twoSided && slope < 0 ? -1 : 1;
   const bar = (v: number) => (opts.twoSided ? `beyond ±${Number(v.toFixed(2))}` : `above ${v.toFixed(2)}`);
   let reason: string;
@@ -330,7 +364,7 @@ export function judgeTrend(
     direction = sign;
     reason = `memory ${sign > 0 ? 'grows' : 'shrinks'} ${Math.abs(slope).toFixed(2)} MiB/h (p = ${p.toPrecision(3)}), ${growthMiB.toFixed(1)} MiB over the soak`;
   }
-  return { slopeMiBPerHour: slope, p, growthMiB, windows, direction, reason };
+  return { slopeMiBPerHour: slope, p, growthMiB, windows, direction, insufficient: false, reason };
 }
 
 /**
@@ -364,6 +398,7 @@ export function leakTest(samples: readonly MemorySample[], opts: LeakTestOptions
   }
   const baselineMiB = blocks.find((b) => b.length >= 2)![0].mib;
   const judged = judgeTrend(blocks, baselineMiB, opts);
+  if (judged.insufficient) return { ...none(judged.reason, kept), windows: judged.windows };
   return {
     slopeMiBPerHour: judged.slopeMiBPerHour, p: judged.p, leak: judged.direction > 0, samples: kept, windows: judged.windows,
     baselineMiB, growthMiB: judged.growthMiB, reason: judged.reason,

@@ -592,6 +592,6 @@ describe('deliveries and the head a trigger binds', () => {
     mockReply();
     await receive('issue_comment', commentPayload('/bumpbench soak 30m'));
     expect(queue.pending()).toHaveLength(0);
-    expect(replies()[0]).toMatch(/the soak was not started: a soak of 30m cannot reach a verdict: .* at least 56m\. Ask for 56m or more/);
+    expect(replies()[0]).toMatch(/the soak was not started: a soak of 30m cannot reach a verdict: .* at least 1h16m\. Ask for 1h16m or more/);
   });
 });

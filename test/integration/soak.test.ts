@@ -82,8 +82,8 @@ describe('bumpbench soak', () => {
   }, 180_000);
 
   it('calls a head that crashes mid-soak a regression and shows its last output', () => {
-    // 10 s holds the 5 s warm-up and 4 windows of 1 s.
-    const repo = soakRepo('10s', '1s');
+    // 12 s holds the 5 s warm-up and 6 windows of 1 s.
+    const repo = soakRepo('12s', '1s');
     commitOnBranch(repo, 'crashes', { 'cache.json': '{"keepBytes": 0, "exitAfter": 600}\n' }, 'give up after 600 requests');
     const { status, stderr, result } = soak(repo, 'crashes');
     expect(status, stderr).toBe(0);
@@ -97,7 +97,7 @@ describe('bumpbench soak', () => {
     commitOnBranch(repo, 'same', { 'README.md': 'x' }, 'docs');
     const { status, stderr } = soak(repo, 'same', ['--duration', '10s']);
     expect(status).toBe(1);
-    expect(stderr).toMatch(/a soak of 10s cannot reach a verdict: after its warm-up \(5s\) the trend test needs 4 windows of 3s, so the soak must last at least 18s/);
+    expect(stderr).toMatch(/a soak of 10s cannot reach a verdict: after its warm-up \(5s\) the trend test needs 6 windows of 3s, so the soak must last at least 24s/);
     expect(stderr).not.toMatch(/installing/);
   }, 60_000);
 
