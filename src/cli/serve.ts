@@ -20,6 +20,7 @@ import { createFleetDispatcher, type FleetDispatcher } from '../jobs/fleet.ts';
 import { SqliteJobQueue } from '../jobs/sqlite-queue.ts';
 import type { Worker } from '../jobs/worker.ts';
 import { defaultDataDir } from '../store/results-store.ts';
+import { sweepStaleJobDirs } from '../workspace/stale-work.ts';
 import { parseCommandArgs, usageLine, type CommandSpec } from './command-args.ts';
 import { loadDotEnv } from './env-file.ts';
 import { readFleetSettings, REDIS_URL_HINT, type FleetFlags } from './fleet-settings.ts';
@@ -169,6 +170,16 @@ export function exitSoon(code: number, afterMs = 2_000): void {
   setTimeout(() => process.exit(code), afterMs).unref();
 }
 
+/** Job dirs and worktrees a process killed outright left in the data dir: removed before any job starts. */
+export async function sweepLeftovers(dataDir: string, log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void }): Promise<void> {
+  try {
+    const removed = await sweepStaleJobDirs(dataDir);
+    if (removed.length > 0) log.info({ removed }, 'removed job dirs a stopped process left behind');
+  } catch (err) {
+    log.warn({ err: redactor.describe(err) }, 'could not look for job dirs left behind');
+  }
+}
+
 /** Resolves on the first SIGINT or SIGTERM. */
 export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -245,6 +256,7 @@ export async function runServe(args: string[], io: CliIo = processIo): Promise<n
   const removed = scrubSecretEnv();
   const log = probot.log.child({ name: 'bumpbench' });
   log.info({ dataDir: flags.dataDir, queue: queue.path, secretsRemovedFromEnv: removed }, 'bumpbench App started');
+  if (flags.worker && !fleetSettings) await sweepLeftovers(flags.dataDir, log);
   if (fleetSettings) {
     // Each slot claims from the SQLite queue and waits on one fleet run; the runners do the measuring.
     fleet = await createFleetDispatcher({ redisUrl: fleetSettings.redisUrl, key: fleetSettings.key, log: probot.log.child({ name: 'fleet' }) });

@@ -16,7 +16,9 @@ import type { CommandSpec } from './command-args.ts';
 import { loadDotEnv } from './env-file.ts';
 import { readFleetSettings, type FleetSettings } from './fleet-settings.ts';
 import { processIo, reportError, type CliIo } from './io.ts';
-import { exitSoon, parseServeArgs, redactUrl, sandboxRefusal, sandboxRequirement, SERVE_SPEC, SHUTDOWN_DEADLINE_MS, untilSignal, type ServeFlags } from './serve.ts';
+import {
+  exitSoon, parseServeArgs, redactUrl, sandboxRefusal, sandboxRequirement, SERVE_SPEC, SHUTDOWN_DEADLINE_MS, sweepLeftovers, untilSignal, type ServeFlags,
+} from './serve.ts';
 
 export const WORKER_SPEC = {
   name: 'worker',
@@ -74,6 +76,7 @@ export async function runWorker(args: string[], io: CliIo = processIo): Promise<
   scrubSecretEnv();
   const queue = SqliteJobQueue.open(flags.dataDir);
   const log = probot.log.child({ name: 'worker' });
+  await sweepLeftovers(flags.dataDir, log);
   const workers = createGitHubWorkers({ probot, queue, dataDir: flags.dataDir, log: probot.log, name: 'worker', sandbox: sandboxRequirement(flags), slots: 1, soakSlots: flags.soakSlots });
   const stopped = untilSignal();
   for (const w of workers) await w.start();
@@ -104,6 +107,7 @@ async function runFleetRunner(flags: ServeFlags, fleet: FleetSettings): Promise<
   };
   const concurrency = flags.slots || 1;
   const stopped = untilSignal();
+  await sweepLeftovers(flags.dataDir, log);
   const runner = startFleetRunner({
     redisUrl: fleet.redisUrl, key: fleet.key, dataDir: flags.dataDir, runJob, concurrency, soakSlots: flags.soakSlots, log, sandbox: sandboxRequirement(flags),
   });

@@ -10,6 +10,7 @@ import type { ProgressFn } from '../model.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { diskBudgetFromEnv, DiskFullError, enforceDiskBudget, touchCacheEntry } from '../workspace/disk-budget.ts';
 import { openRepo, readFileAt, removeWorktree, resolveRef } from '../workspace/git.ts';
+import { claimJobDir } from '../workspace/stale-work.ts';
 import { UserFacingError } from './errors.ts';
 import { openJobSandbox, type SandboxRequirement } from './job-sandbox.ts';
 
@@ -60,6 +61,8 @@ export async function openJob(
   const cacheDir = path.join(options.dataDir, 'cache');
   const jobDir = path.join(options.dataDir, 'work', randomUUID().slice(0, 8));
   await makeRoom(options.dataDir, options.onProgress);
+  // Named as this process's, so that the next process removes it should this one be killed outright.
+  await claimJobDir(jobDir);
   const repoDir = await openRepo(request.repo, cacheDir, options.gitToken ? { token: options.gitToken } : undefined, { signal: options.signal });
   if (repoDir.startsWith(path.join(cacheDir, 'repos'))) await touchCacheEntry(repoDir);
   const baseSha = request.base.sha ?? (await resolveRef(repoDir, request.base.ref));
