@@ -99,7 +99,8 @@ async function runFleetRunner(flags: ServeFlags, fleet: FleetSettings): Promise<
   scrubSecretEnv();
   // The structured log, as on the App: one JSON line per event, every engine step bound to its fleet run,
   // job id, repo, PR and SHA. What goes out passes the redactor (the fleet key, the Redis password).
-  const logger = pino({ name: 'bumpbench-runner', level: process.env.LOG_LEVEL || 'info' });
+  // On stderr, where the runner has always logged (stdout stays free for a supervisor's own use).
+  const logger = pino({ name: 'bumpbench-runner', level: process.env.LOG_LEVEL || 'info' }, pino.destination(2));
   const clean = (obj: object): object => JSON.parse(redactor.redact(JSON.stringify(obj))) as object;
   const log = {
     info: (obj: object, msg: string) => logger.info(clean(obj), redactor.redact(msg)),
