@@ -231,6 +231,20 @@ export function createGitHubReporter(deps: GitHubWorkerDeps): JobReporter {
     async cancelled(job, reason, log) {
       await finish(job, log, { conclusion: 'cancelled', output: { title: 'Cancelled', summary: reason } });
     },
+
+    async requeued(job, log) {
+      // The check run stays open; it says why it went quiet and that the job will run again.
+      if (job.checkRunId === null) return;
+      const octokit = await octokitFor(job);
+      const resumes = job.kind === 'soak' ? ', resuming from the memory samples it has' : '';
+      await updateCheckRun(octokit, whereOf(job), job.checkRunId, {
+        output: {
+          title: 'Queued again',
+          summary: `The worker running this ${job.kind} stopped (a restart, crash or kill; attempt ${job.attempts}). It is queued again and will run again${resumes}.`,
+        },
+      });
+      log.info({ checkRunId: job.checkRunId }, 'check run says the job is queued again');
+    },
   };
 }
 
