@@ -10,8 +10,12 @@ import Database from 'better-sqlite3';
 
 export type HeadFreshness = 'current' | 'stale' | 'unsure';
 
+/** Heads not seen for this long are forgotten (a PR that quiet is closed, or will be seen again). */
+const KEEP_MS = 90 * 24 * 3_600_000;
+
 export class PrHeads {
   private readonly db: Database.Database;
+  private writes = 0;
 
   /** `file`: the queue's SQLite file, or ':memory:'. */
   constructor(file: string) {
@@ -31,6 +35,7 @@ export class PrHeads {
   /** `sha` was the head of the PR at `at` (ms on GitHub's clock) at the latest. */
   saw(repo: string, pr: number, sha: string, at: number): void {
     if (!Number.isFinite(at)) return;
+    if (++this.writes % 1000 === 0) this.db.prepare('DELETE FROM pr_heads WHERE seen < ?').run(Date.now() - KEEP_MS);
     this.db
       .prepare(
         `INSERT INTO pr_heads (repo, pr, sha, since, seen) VALUES (?, ?, ?, ?, ?)
