@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { mountArgs, systemMounts, type Mount } from './filesystem.ts';
 import { openJobNetwork, type JobNetwork } from './job-network.ts';
 import { DEFAULT_REGISTRY_HOSTS, HostAllowList, startRegistryProxy, type RegistryProxy } from './registry-proxy.ts';
-import { dropPrivileges, namespaceFlags, sandboxSupport, sandboxUid, type SandboxSupport } from './support.ts';
+import { boundToParent, dropPrivileges, namespaceFlags, sandboxSupport, sandboxUid, type SandboxSupport } from './support.ts';
 
 const helpersDir = fileURLToPath(new URL('./helpers/', import.meta.url));
 const bridgePath = path.join(helpersDir, 'proxy-bridge.cjs');
@@ -220,6 +220,8 @@ export class Sandbox {
     const limits = this.settings.limits;
     const cgroup = await this.makeCgroup(limits);
     const chain = [
+      // Dies with us, whatever moment we die at (a worker killed while a server starts leaves nothing).
+      ...boundToParent(),
       ...(cgroup ? ['/bin/sh', '-c', 'for g in "$1" "$2"; do echo $$ > "$g/cgroup.procs" || exit 126; done; shift 2; exec "$@"', 'cgroup-join', cgroup.memory, cgroup.pids] : []),
       ...enterNetwork,
       ...taskset,

@@ -4,7 +4,7 @@
 // one left, and prunes the mirrors' records of those worktrees.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { identityLiveness, processIdentity } from './process-identity.ts';
@@ -30,6 +30,7 @@ export async function sweepStaleJobDirs(dataDir: string): Promise<string[]> {
     const owner = await readFile(path.join(dir, OWNER_FILE), 'utf8').catch(() => null);
     if (owner !== null && identityLiveness(owner.trim()) !== 'dead') continue;
     if (owner === null && Date.now() - ((await stat(dir).catch(() => null))?.mtimeMs ?? 0) < 3_600_000) continue;
+    await killProcessesIn(dir);
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     removed.push(dir);
   }
@@ -40,3 +41,21 @@ export async function sweepStaleJobDirs(dataDir: string): Promise<string[]> {
   }
   return removed;
 }
+
+/**
+ * SIGKILL every process whose working directory is under `dir`: what a dead owner's job may still have
+ * running (its commands run in its worktrees), should anything have outlived it.
+ */
+async function killProcessesIn(dir: string): Promise<void> {
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cwd = await readlink(`/proc/${entry}/cwd`).catch(() => null);
+    if (cwd === null || (cwd !== dir && !cwd.startsWith(`${dir}/`))) continue;
+    try {
+      process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      /* gone meanwhile, or not ours */
+    }
+  }
+}
+

@@ -47,7 +47,7 @@ beforeAll(async () => {
   redis = await startRedis();
   writeFileSync(keyFile, 'e'.repeat(64), { mode: 0o600 });
   writeFileSync(urlFile, redis.url, { mode: 0o600 });
-  const config = cpuAppConfig({ min: 5, max: 5, duration: '600ms', extra: 'pinCpus: false\n' });
+  const config = cpuAppConfig({ min: 3, max: 3, duration: '500ms', extra: 'pinCpus: false\n' });
   const repoDir = createRepo(cpuAppFiles(300_000, config));
   const baseSha = git(repoDir, 'rev-parse', 'main');
   const headSha = commitOnBranch(repoDir, 'bump-lib', { 'work.json': JSON.stringify({ work: 600_000 }) }, 'Bump lib from 1.0.0 to 1.1.0');
@@ -75,14 +75,15 @@ describe('a fleet runner killed mid-run', () => {
     const [checkId] = github.checkRunIds;
 
     // Whichever runner took the run: wait until it measures, then kill it without warning.
-    await until(() => pair.some((r) => logLines(r.output()).some((l) => /pair 1 of 5 done/.test(l.msg ?? ''))), `a runner to measure\n${pair.map((r) => r.output()).join('\n')}`, 180_000);
+    await until(() => pair.some((r) => logLines(r.output()).some((l) => /pair 1 of 3 done/.test(l.msg ?? ''))), `a runner to measure\n${pair.map((r) => r.output()).join('\n')}`, 180_000);
     const victim = pair.find((r) => started(r))!;
     const survivor = pair.find((r) => r !== victim)!;
     const run = started(victim)!;
     victim.child.kill('SIGKILL');
     await new Promise((resolve) => victim.child.once('exit', resolve));
     const killedAt = Date.now();
-    // Its sandboxed servers die with it (bubblewrap's --die-with-parent), its load generator on disconnect.
+    // Its sandboxed servers die with it (each sandbox is bound to its starter: boundToParent), its load
+    // generator on disconnect.
     await until(() => serverPidsUnder(victim.dataDir).length === 0, 'the dead runner\'s processes to be gone', 10_000);
 
     await until(() => github.completedFor(checkId) !== undefined, `the survivor to finish the run\n${survivor.output()}\n${serve.output()}`, 240_000);
@@ -96,7 +97,7 @@ describe('a fleet runner killed mid-run', () => {
     expect(github.comments).toHaveLength(1);
     // The survivor's engine steps are in its structured log, bound to the run.
     const steps = logLines(survivor.output()).filter((l) => l.engine === true);
-    expect(steps.some((l) => /pair 5 of 5 done/.test(l.msg))).toBe(true);
+    expect(steps.some((l) => /pair 3 of 3 done/.test(l.msg))).toBe(true);
     for (const step of steps) expect(step).toMatchObject({ fleetRun: run.fleetRun, jobId: 1, pr: 2 });
 
     expect((await app.stop(serve, 'SIGTERM')).code).toBe(0);
