@@ -340,6 +340,27 @@ export interface SoakResult {
   warmupSec: number;
   windowSec: number;
   scenarios: string[];
+  /** Head − base per window, tested for a trend: what the verdict rests on (absent in results stored before it was). */
+  difference?: SoakDifference;
+  /**
+   * The soak was resumed after its process stopped (a restart, or another fleet runner): at `atSec` of the
+   * soak's clock fresh servers took over, after `gapSec` seconds without measuring. Each server life drops
+   * its own warm-up; trends are read within lives.
+   */
+  resumes?: { atSec: number; gapSec: number }[];
+}
+
+/** The trend of head − base over a soak's windows. */
+export interface SoakDifference {
+  /** MiB per hour (null with too few windows). */
+  slopeMiBPerHour: number | null;
+  p: number;
+  /** Fitted change over the analysed span, MiB (null with too few windows). */
+  growthMiB: number | null;
+  windows: number;
+  /** head-grows: head's memory grows faster than base's; head-shrinks: slower; unknown: too few windows. */
+  direction: 'head-grows' | 'head-shrinks' | 'flat' | 'unknown';
+  reason: string;
 }
 
 /** The runtime one side ran on, of one kind. */

@@ -33,6 +33,11 @@ export interface LoadGeneratorOptions {
   enter?: readonly string[];
   /** How long a run may take beyond warm-up + duration before the child is killed. Default 30 s. */
   runSlackMs?: number;
+  /**
+   * The job's signal: once aborted, the child is killed and every run, in flight or later, fails at once,
+   * so a cancelled job does not sit out the rest of its scenarios.
+   */
+  signal?: AbortSignal;
 }
 
 export interface LoadGenerator {
@@ -79,7 +84,9 @@ class ChildLoadGenerator {
   private nextId = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly opts: LoadGeneratorOptions) {}
+  constructor(private readonly opts: LoadGeneratorOptions) {
+    opts.signal?.addEventListener('abort', () => void this.close(), { once: true });
+  }
 
   get pid(): number | undefined {
     return this.child?.pid;
@@ -164,6 +171,7 @@ class ChildLoadGenerator {
   }
 
   private async ensureChild(): Promise<ChildProcess> {
+    this.opts.signal?.throwIfAborted();
     if (this.child && !this.child.killed && this.child.exitCode === null && this.child.signalCode === null && this.child.connected) {
       return this.child;
     }

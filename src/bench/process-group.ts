@@ -11,9 +11,10 @@ let shuttingDown = false;
 let shutdownOwned = false;
 
 /**
- * The caller owns shutdown: on SIGTERM/SIGINT/SIGHUP this module stops the servers but never re-raises the
- * signal or exits, so the owner can release its job and exit in its own time. Without an owner (the CLI),
- * a signal stops the servers and then ends the process the way the signal would have.
+ * The caller owns shutdown: on SIGTERM/SIGINT/SIGHUP this module does nothing (the owner stops its jobs,
+ * each ending its own servers, releases them and exits in its own time; the 'exit' handler still kills any
+ * server left). Without an owner (the CLI), a signal stops the servers and then ends the process the way
+ * the signal would have.
  */
 export function declareShutdownOwner(): void {
   shutdownOwned = true;
@@ -148,7 +149,11 @@ export async function stopAllServers(graceMs = 1_000): Promise<void> {
 const signalExitCodes: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 function onSignal(signal: NodeJS.Signals): void {
-  if (shuttingDown && !shutdownOwned) {
+  // One owner of shutdown: serve and worker stop their jobs themselves (each job ends its own servers),
+  // and the 'exit' handler still kills whatever is left. Stopping servers here too would pull them from
+  // under jobs that are still reading them (a soak's last memory sample of a dying tree).
+  if (shutdownOwned) return;
+  if (shuttingDown) {
     // A second Ctrl-C while we wait for graceful stops: stop waiting.
     killAllServers('SIGKILL');
     process.exit(signalExitCodes[signal] ?? 1);
@@ -156,9 +161,8 @@ function onSignal(signal: NodeJS.Signals): void {
   shuttingDown = true;
   void stopAllServers().finally(() => {
     shuttingDown = false;
-    // Someone else owns shutdown: leave it be. (Counting listeners is not enough: the owner may already
-    // have removed its own by the time the servers are stopped.)
-    if (shutdownOwned || process.listenerCount(signal) > 1) return;
+    // Someone else listens for the signal too: leave the rest to them.
+    if (process.listenerCount(signal) > 1) return;
     process.removeListener(signal, onSignal);
     // Re-raise so our parent sees "killed by SIGINT" (shells stop loops on that), exit code as fallback.
     process.kill(process.pid, signal);

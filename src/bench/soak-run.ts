@@ -14,6 +14,8 @@ const CHUNK_MS = 60_000;
 /** What the analysis needs of a side: its memory samples, and how the load went (`crashed`: the server's last output). */
 export interface SoakSideOutcome extends SoakRunFacts {
   memory: MemorySample[];
+  /** Seconds of load the requests came from. */
+  loadSec: number;
 }
 
 export interface SoakSideOptions {
@@ -33,16 +35,24 @@ export interface SoakSideOptions {
    */
   logIn?: () => Promise<Session | undefined>;
   signal?: AbortSignal;
+  /** Each sample as it is taken (a soak's ledger stores it at once). */
+  onSample?: (sample: MemorySample) => void;
+  /** The load totals so far (and the seconds of load they came from), after each chunk. */
+  onChunk?: (facts: { requests: number; failedRequests: number; loadSec: number }) => void;
 }
 
 export async function runSoakSide(opts: SoakSideOptions): Promise<SoakSideOutcome> {
   const { server, load, signal } = opts;
   const elapsedMs = () => performance.now() - opts.t0;
-  const outcome: SoakSideOutcome = { memory: [], requests: 0, failedRequests: 0 };
+  const outcome: SoakSideOutcome = { memory: [], requests: 0, failedRequests: 0, loadSec: 0 };
   const sample = () => {
-    if (server.exited) return;
+    // Once the job is stopping, its servers are being killed: a reading of a dying tree is not memory use.
+    if (server.exited || signal?.aborted) return;
     const tree = sampleTree(server.pid);
-    if (tree.pids > 0) outcome.memory.push({ tSec: elapsedMs() / 1000, bytes: tree.rssAnonBytes });
+    if (tree.pids === 0) return;
+    const taken = { tSec: elapsedMs() / 1000, bytes: tree.rssAnonBytes };
+    outcome.memory.push(taken);
+    opts.onSample?.(taken);
   };
   sample();
   const sampler = setInterval(sample, opts.sampleEveryMs);
@@ -58,6 +68,8 @@ export async function runSoakSide(opts: SoakSideOptions): Promise<SoakSideOutcom
         const run = await load.run(server.url, { ...scenario, connections: opts.connections, duration: chunkMs, warmup: 0 }, { rate: opts.rate, session });
         outcome.requests += run.requests;
         outcome.failedRequests += run.errors + run.timeouts + run.non2xx;
+        outcome.loadSec += run.durationSec;
+        opts.onChunk?.({ requests: outcome.requests, failedRequests: outcome.failedRequests, loadSec: outcome.loadSec });
       } catch (err) {
         signal?.throwIfAborted();
         // A server that died takes the load run with it; anything else is the load generator's problem.

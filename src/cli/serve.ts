@@ -12,12 +12,15 @@ import type { SandboxRequirement } from '../pipeline/job-sandbox.ts';
 import { sandboxSupport, type SandboxSupport } from '../sandbox/support.ts';
 import { mountDashboard } from '../dashboard/server.ts';
 import { createApp } from '../github/app.ts';
+import { DeliveryLog } from '../github/delivery-log.ts';
+import { PrHeads } from '../github/pr-heads.ts';
 import { redactor, scrubSecretEnv } from '../github/redact.ts';
-import { createGitHubWorker } from '../github/worker-setup.ts';
+import { createGitHubWorkers } from '../github/worker-setup.ts';
 import { createFleetDispatcher, type FleetDispatcher } from '../jobs/fleet.ts';
 import { SqliteJobQueue } from '../jobs/sqlite-queue.ts';
 import type { Worker } from '../jobs/worker.ts';
 import { defaultDataDir } from '../store/results-store.ts';
+import { sweepStaleJobDirs } from '../workspace/stale-work.ts';
 import { parseCommandArgs, usageLine, type CommandSpec } from './command-args.ts';
 import { loadDotEnv } from './env-file.ts';
 import { readFleetSettings, REDIS_URL_HINT, type FleetFlags } from './fleet-settings.ts';
@@ -35,6 +38,11 @@ export const SERVE_SPEC = {
     'redis-url-file': { type: 'string', value: 'PATH', help: "a file holding the runner fleet's Redis URL (default: $BUMPBENCH_REDIS_URL or $REDIS_URL)" },
     'fleet-key-file': { type: 'string', value: 'PATH', help: 'a file holding the key the App and its runners share (default: $BUMPBENCH_FLEET_KEY)' },
     'fleet-slots': { type: 'string', value: 'N', help: 'fleet runs at once, 1 to 100 (default: 4)' },
+    'soak-slots': {
+      type: 'string',
+      value: 'N',
+      help: 'soaks at once in their own lane, 0 to 100 (default: 1; 0: soaks wait in line with everything else)',
+    },
     concurrency: { type: 'string', value: 'N', hidden: true, help: 'old name of --fleet-slots' },
     'unsafe-no-sandbox': {
       type: 'boolean',
@@ -57,6 +65,8 @@ export interface ServeFlags extends FleetFlags {
   unsandboxed: boolean;
   /** Fleet runs at once (serve), or runs at once on this runner (worker). */
   slots: number;
+  /** Soaks at once, in their own lane (default 1). */
+  soakSlots: number;
 }
 
 /**
@@ -74,6 +84,7 @@ export function parseServeArgs(args: string[], spec: CommandSpec = SERVE_SPEC): 
     'fleet-key-file'?: string;
     'fleet-slots'?: string;
     concurrency?: string;
+    'soak-slots'?: string;
     'unsafe-no-sandbox'?: boolean;
   };
   const usage = usageLine(spec);
@@ -89,11 +100,17 @@ export function parseServeArgs(args: string[], spec: CommandSpec = SERVE_SPEC): 
     slots = Number(values[name]);
     if (!Number.isInteger(slots) || slots < 1 || slots > 100) throw new UsageError(`--${name} needs a whole number from 1 to 100\n${usage}`);
   }
+  let soakSlots = 1;
+  if (values['soak-slots'] !== undefined) {
+    soakSlots = Number(values['soak-slots']);
+    if (!Number.isInteger(soakSlots) || soakSlots < 0 || soakSlots > 100) throw new UsageError(`--soak-slots needs a whole number from 0 to 100\n${usage}`);
+  }
   return {
     dataDir: path.resolve(values['data-dir'] ?? defaultDataDir()),
     worker: !values['no-worker'],
     unsandboxed: values['unsafe-no-sandbox'] === true,
     slots,
+    soakSlots,
     ...(values['redis-url-file'] ? { redisUrlFile: values['redis-url-file'] } : {}),
     ...(values['fleet-key-file'] ? { fleetKeyFile: values['fleet-key-file'] } : {}),
   };
@@ -142,6 +159,27 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** How long a stopping process gives its running jobs to wind down and be released (it exits well within 30 s). */
+export const SHUTDOWN_DEADLINE_MS = 20_000;
+
+/**
+ * After an orderly stop, the process must end even if something still holds the event loop (a job
+ * abandoned at its deadline, a stuck socket): exit with the code once what could be closed is closed.
+ */
+export function exitSoon(code: number, afterMs = 2_000): void {
+  setTimeout(() => process.exit(code), afterMs).unref();
+}
+
+/** Job dirs and worktrees a process killed outright left in the data dir: removed before any job starts. */
+export async function sweepLeftovers(dataDir: string, log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void }): Promise<void> {
+  try {
+    const removed = await sweepStaleJobDirs(dataDir);
+    if (removed.length > 0) log.info({ removed }, 'removed job dirs a stopped process left behind');
+  } catch (err) {
+    log.warn({ err: redactor.describe(err) }, 'could not look for job dirs left behind');
+  }
+}
+
 /** Resolves on the first SIGINT or SIGTERM. */
 export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -186,10 +224,13 @@ export async function runServe(args: string[], io: CliIo = processIo): Promise<n
     return 2;
   }
   const queue = SqliteJobQueue.open(flags.dataDir);
+  // Beside the queue: deliveries already handled, and when each PR head became the head (src/github/app.ts).
+  const deliveries = new DeliveryLog(queue.path);
+  const heads = new PrHeads(queue.path);
   let probot: Probot | undefined;
   const workers: Worker[] = [];
   let fleet: FleetDispatcher | undefined;
-  const handlers = createApp({ queue, onEnqueued: () => workers.forEach((w) => w.wake()) });
+  const handlers = createApp({ queue, deliveries, heads, onEnqueued: () => workers.forEach((w) => w.wake()) });
   const appFn: ApplicationFunction = (app, options) => {
     probot = app;
     mountDashboard(options.addHandler, { dataDir: flags.dataDir, log: app.log.child({ name: 'dashboard' }) });
@@ -206,6 +247,8 @@ export async function runServe(args: string[], io: CliIo = processIo): Promise<n
     // Setup mode: Probot serves the registration flow; nothing to run until it has credentials.
     await stopped;
     await server.stop();
+    deliveries.close();
+    heads.close();
     queue.close();
     return 0;
   }
@@ -213,32 +256,38 @@ export async function runServe(args: string[], io: CliIo = processIo): Promise<n
   const removed = scrubSecretEnv();
   const log = probot.log.child({ name: 'bumpbench' });
   log.info({ dataDir: flags.dataDir, queue: queue.path, secretsRemovedFromEnv: removed }, 'bumpbench App started');
+  if (flags.worker && !fleetSettings) await sweepLeftovers(flags.dataDir, log);
   if (fleetSettings) {
     // Each slot claims from the SQLite queue and waits on one fleet run; the runners do the measuring.
     fleet = await createFleetDispatcher({ redisUrl: fleetSettings.redisUrl, key: fleetSettings.key, log: probot.log.child({ name: 'fleet' }) });
     const slots = flags.slots || 4;
-    for (let i = 0; i < slots; i++) {
-      workers.push(createGitHubWorker({ probot, queue, dataDir: flags.dataDir, log: probot.log.child({ name: `fleet-slot-${i + 1}` }), execute: fleet.execute }));
-    }
+    workers.push(...createGitHubWorkers({ probot, queue, dataDir: flags.dataDir, log: probot.log, name: 'fleet-slot', execute: fleet.execute, slots, soakSlots: flags.soakSlots }));
     for (const w of workers) await w.start();
-    log.info({ slots, redis: redactUrl(fleetSettings.redisUrl) }, 'jobs run on the runner fleet');
+    log.info({ slots, soakSlots: flags.soakSlots, redis: redactUrl(fleetSettings.redisUrl) }, 'jobs run on the runner fleet');
   } else if (flags.worker) {
     if (flags.unsandboxed) log.warn('--unsafe-no-sandbox: benchmarked repositories run their code with this user\'s rights, unsandboxed');
-    workers.push(createGitHubWorker({ probot, queue, dataDir: flags.dataDir, log: probot.log.child({ name: 'worker' }), sandbox: sandboxRequirement(flags) }));
-    await workers[0].start();
+    workers.push(...createGitHubWorkers({ probot, queue, dataDir: flags.dataDir, log: probot.log, name: 'worker', sandbox: sandboxRequirement(flags), slots: 1, soakSlots: flags.soakSlots }));
+    for (const w of workers) await w.start();
   } else {
     log.info('--no-worker: jobs wait in the queue for `bumpbench worker`');
   }
   const signal = await stopped;
-  log.info({ signal }, 'stopping: the running job (if any) goes back to the queue');
+  // One owner of shutdown: take no new job, stop the running ones (their processes and worktrees go with
+  // them), put them back in the queue without counting an attempt, and exit 0 within 30 s.
+  const stopStarted = Date.now();
+  log.info({ signal }, 'stopping: running jobs go back to the queue');
   try {
-    await Promise.all(workers.map((w) => w.stop()));
+    await Promise.all(workers.map((w) => w.stop(SHUTDOWN_DEADLINE_MS)));
     await fleet?.close();
     await server.stop();
   } catch (err) {
     log.error({ err: redactor.describe(err) }, 'error while stopping');
   } finally {
+    deliveries.close();
+    heads.close();
     queue.close();
   }
+  log.info({ signal, ms: Date.now() - stopStarted }, 'stopped');
+  exitSoon(0);
   return 0;
 }

@@ -2,11 +2,13 @@
 // base branch, and enqueue; they never measure anything and return in well under GitHub's 10 seconds.
 // Every early return logs why, so "why did nothing happen on my PR?" is answered by the log.
 import type { ApplicationFunction, Context, Probot } from 'probot';
+import { soakTooShort } from '../bench/soak-plan.ts';
 import type { JobKind, JobPayload, JobQueue } from '../jobs/queue.ts';
 import type { Log } from '../jobs/worker.ts';
 import { createCheckRun, kindOfCheck, updateCheckRun } from './check-runs.ts';
 import { cloneUrlProblem, gitHubOrigin } from './clone-url.ts';
 import { parseCommand, type Command } from './commands.ts';
+import { DeliveryLog } from './delivery-log.ts';
 import { isLockfileChange } from './lockfile-paths.ts';
 import {
   configInvalidOutput,
@@ -18,6 +20,7 @@ import {
 } from './messages.ts';
 import type { Octokit, RepoRef } from './octokit.ts';
 import { accessOf, mayRunCode } from './permissions.ts';
+import { PrHeads } from './pr-heads.ts';
 import { redactor } from './redact.ts';
 import { readBaseConfig, triggerSettings, type BaseConfig, type TriggerSettings } from './repo-config.ts';
 import { devOnlyPullRequest, type PrFile } from './dev-only-check.ts';
@@ -33,6 +36,10 @@ export interface AppDeps {
   appSlug?: string;
   /** The only origin clone URLs may point at; default github.com, or GHE_HOST (src/github/clone-url.ts). */
   gitHubOrigin?: string;
+  /** Deliveries already handled (default: in memory; serve keeps them beside the queue). */
+  deliveries?: DeliveryLog;
+  /** When each PR head became the head (default: in memory; serve keeps them beside the queue). */
+  heads?: PrHeads;
 }
 
 /** The parts of a pull request the handlers use; both the webhook payload and `pulls.get` have them. */
@@ -45,6 +52,8 @@ export interface PullLike {
   labels?: { name?: string }[];
   head: { ref: string; sha: string; repo: { full_name: string } | null };
   base: { ref: string; sha: string; repo: { full_name: string; clone_url: string; html_url: string } };
+  /** GitHub's time of the PR's last change: in a pull_request event, when the head it carries was the head at the latest. */
+  updated_at?: string;
 }
 
 interface Sender {
@@ -62,6 +71,53 @@ export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): Application
   return (app: Probot) => {
     let deps: AppDeps | undefined;
     const getDeps = () => (deps ??= typeof depsOrFactory === 'function' ? depsOrFactory() : depsOrFactory);
+    let fallback: { deliveries: DeliveryLog; heads: PrHeads } | undefined;
+    const memory = () => (fallback ??= { deliveries: new DeliveryLog(':memory:'), heads: new PrHeads(':memory:') });
+    const deliveries = () => getDeps().deliveries ?? memory().deliveries;
+    const heads = () => getDeps().heads ?? memory().heads;
+
+    /**
+     * Each delivery is handled once, whatever GitHub or an operator sends again. A handler that fails
+     * forgets its claim, so a redelivery of it is handled.
+     */
+    function once<C extends AnyContext>(handler: (context: C) => Promise<void>): (context: C) => Promise<void> {
+      return async (context) => {
+        if (!deliveries().claim(context.id)) {
+          context.log.info({ delivery: context.id, event: `${context.name}.${context.payload.action}` }, 'delivery already handled (same X-GitHub-Delivery): ignored');
+          return;
+        }
+        try {
+          await handler(context);
+        } catch (err) {
+          deliveries().forget(context.id);
+          throw err;
+        }
+      };
+    }
+
+    /** The head this pull_request event carries was the head at its `updated_at` at the latest. */
+    function noteHead(where: RepoRef, pr: PullLike): void {
+      heads().saw(`${where.owner}/${where.repo}`, pr.number, pr.head.sha, Date.parse(pr.updated_at ?? ''));
+    }
+
+    /**
+     * Whether the head an event carries is still the PR's head. Deliveries come in any order: an event
+     * older than one already seen must not cancel the newer job or benchmark its stale commit. The API is
+     * asked only when our record cannot tell (two heads in the same second).
+     */
+    async function stillHead(context: AnyContext, pr: PullLike, log: Log): Promise<boolean> {
+      const where = context.repo();
+      const freshness = heads().freshness(`${where.owner}/${where.repo}`, pr.number, pr.head.sha, Date.parse(pr.updated_at ?? ''));
+      if (freshness === 'current') return true;
+      if (freshness === 'unsure') {
+        const { pr: now } = await pullsGet(context, pr.number);
+        if (now.head.sha === pr.head.sha) return true;
+        log.info({ current: now.head.sha }, 'out-of-order delivery: the PR head has moved on since this event; ignored');
+        return false;
+      }
+      log.info('out-of-order delivery: a later head of this PR is already known; this event is ignored');
+      return false;
+    }
     let slug: Promise<string | null> | undefined;
 
     /** Our own slug, from deps or the API (cached; a failure is logged and retried on the next event). */
@@ -212,9 +268,11 @@ export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): Application
       getDeps().onEnqueued?.();
     }
 
-    async function pullsGet(context: AnyContext, number: number): Promise<PullLike> {
-      const { data } = await context.octokit.rest.pulls.get({ ...context.repo(), pull_number: number });
-      return data as PullLike;
+    /** The PR as it is now, and GitHub's time of the answer: its head was the head then at the latest. */
+    async function pullsGet(context: AnyContext, number: number): Promise<{ pr: PullLike; at: number }> {
+      const { data, headers } = await context.octokit.rest.pulls.get({ ...context.repo(), pull_number: number });
+      const at = Date.parse(String(headers.date ?? ''));
+      return { pr: data as PullLike, at: Number.isFinite(at) ? at : Date.now() };
     }
 
     /** Every file the PR changes (GitHub lists up to 3,000), each with its old name when it was renamed. */
@@ -257,11 +315,13 @@ export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): Application
 
     // ---- pull_request opened / synchronize / reopened ----
 
-    app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'], async (context) => {
+    app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'], once(async (context) => {
       const pr = context.payload.pull_request as unknown as PullLike;
       const log = logFor(context, { pr: pr.number, sha: pr.head.sha });
-      if (await isOwnEvent(context.payload.sender, log)) return log.debug('own event: ignored');
       const where = context.repo();
+      noteHead(where, pr);
+      if (await isOwnEvent(context.payload.sender, log)) return log.debug('own event: ignored');
+      if (!(await stillHead(context, pr, log))) return;
       if (context.payload.action === 'synchronize') await supersede(context.octokit, where, pr, log);
       if (isFork(pr)) {
         return log.info('PR from a fork: never run automatically; a maintainer can add the label or comment /bumpbench bench');
@@ -288,17 +348,18 @@ export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): Application
         requestedBy: author,
         log,
       });
-    });
+    }));
 
     // ---- pull_request labeled ----
 
-    app.on('pull_request.labeled', async (context) => {
+    app.on('pull_request.labeled', once(async (context) => {
       const pr = context.payload.pull_request as unknown as PullLike;
       const sender = context.payload.sender;
       const log = logFor(context, { pr: pr.number, sha: pr.head.sha, sender: sender.login });
+      const where = context.repo();
+      noteHead(where, pr);
       if (await isOwnEvent(sender, log)) return log.debug('own event: ignored');
       if (pr.state !== 'open') return log.info('label on a closed PR: not running');
-      const where = context.repo();
       const base = await readBaseConfig(context.octokit, where, pr.base.sha);
       const settings = triggerSettings(base);
       if (context.payload.label?.name !== settings.label) {
@@ -310,12 +371,14 @@ export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): Application
         if (sender.type !== 'Bot') await reply(context, pr.number, notAllowedReply(sender.login, 'start a benchmark with a label'));
         return;
       }
+      // The label binds the head the maintainer saw when adding it; a later push makes this event stale.
+      if (!(await stillHead(context, pr, log))) return;
       await start({ context, pr, base, kind: 'compare', trigger: `"${settings.label}" label`, requestedBy: sender.login, log });
-    });
+    }));
 
     // ---- issue_comment created: slash commands ----
 
-    app.on('issue_comment.created', async (context) => {
+    app.on('issue_comment.created', once(async (context) => {
       const { issue, comment, sender } = context.payload;
       const log = logFor(context, { pr: issue.number, sender: sender.login, commentId: comment.id });
       if (!issue.pull_request) return log.debug('comment on an issue, not a PR: ignored');
@@ -347,20 +410,55 @@ export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): Application
         );
         return cmdLog.info({ cancelled: cancelled.length }, 'cancel command handled');
       }
-      const pr = await pullsGet(context, issue.number);
+      const { pr, at } = await pullsGet(context, issue.number);
       const prLog = cmdLog.child({ sha: pr.head.sha });
       if (pr.state !== 'open') {
         await reply(context, issue.number, 'This pull request is closed; reopen it to benchmark it.');
         return prLog.info('command on a closed PR: not running');
       }
+      const unbound = commandBinding(`${where.owner}/${where.repo}`, pr, comment.created_at, at);
+      if (unbound) {
+        await reply(context, issue.number, `@${sender.login} nothing was run: ${unbound}`);
+        return prLog.info({ commentedAt: comment.created_at }, 'command not bound to the current head: refused, nothing runs');
+      }
       const base = await readBaseConfig(context.octokit, where, pr.base.sha);
       const { kind, options } = jobFor(command);
+      if (kind === 'soak' && base.status === 'ok') {
+        // Refused before it is queued: a soak too short for the trend test can only end inconclusive.
+        const tooShort = soakTooShort(options.soakSeconds !== undefined ? options.soakSeconds * 1000 : base.config.soak.duration, base.config.soak);
+        if (tooShort) {
+          await reply(context, issue.number, `@${sender.login} the soak was not started: ${tooShort}.`);
+          return prLog.info({ soakSeconds: options.soakSeconds }, 'soak too short to reach a verdict: refused, nothing queued');
+        }
+      }
       await start({ context, pr, base, kind, options, trigger: `\`/bumpbench ${command.name}\``, requestedBy: sender.login, log: prLog });
-    });
+    }));
 
     // ---- check_run rerequested ("Re-run" in the Checks tab) ----
 
-    app.on('check_run.rerequested', async (context) => {
+    /**
+     * A command runs the head its author saw: the PR's head now must already have been its head when the
+     * comment was written (on GitHub's clock). Null when it was; else why not, for the reply. A head we
+     * first learn of now is trusted on a PR from the repository itself (pushing there needs write access),
+     * not on a fork's: the fork could have pushed it after the comment. Either way it is known from now on,
+     * so the next command binds it.
+     */
+    function commandBinding(repo: string, pr: PullLike, commentedAt: string, answeredAt: number): string | null {
+      const since = heads().since(repo, pr.number, pr.head.sha);
+      heads().saw(repo, pr.number, pr.head.sha, answeredAt);
+      const short = `\`${pr.head.sha.slice(0, 7)}\``;
+      const commented = Date.parse(commentedAt);
+      if (since === null) {
+        if (!isFork(pr)) return null;
+        return `this pull request comes from a fork and its head is now ${short}, which bumpbench had not seen when you commented, so it may have been pushed after your command. Comment again to benchmark ${short}.`;
+      }
+      if (Number.isFinite(commented) && since > commented) {
+        return `the head of this pull request moved to ${short} after your command. Comment again to benchmark ${short}.`;
+      }
+      return null;
+    }
+
+    app.on('check_run.rerequested', once(async (context) => {
       const { check_run: run, sender } = context.payload;
       const log = logFor(context, { sha: run.head_sha, sender: sender.login, checkRunId: run.id });
       if (await isOwnEvent(sender, log)) return log.debug('own event: ignored');
@@ -373,7 +471,8 @@ export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): Application
       const previous = run.external_id ? getDeps().queue.get(Number(run.external_id)) : null;
       const number = run.pull_requests[0]?.number ?? previous?.pr ?? null;
       if (number === null) return log.info('re-run of a check run with no pull request: not running');
-      const pr = await pullsGet(context, number);
+      const { pr, at } = await pullsGet(context, number);
+      heads().saw(`${where.owner}/${where.repo}`, pr.number, pr.head.sha, at);
       if (pr.head.sha !== run.head_sha) {
         return log.info({ pr: number, current: pr.head.sha }, 're-run of an outdated commit: the PR has moved on; not running');
       }
@@ -388,7 +487,7 @@ export function createApp(depsOrFactory: AppDeps | (() => AppDeps)): Application
         requestedBy: sender.login,
         log: log.child({ pr: number }),
       });
-    });
+    }));
   };
 }
 

@@ -16,7 +16,7 @@ export const COMMAND_USAGE: readonly [string, string][] = [
   ['/bumpbench bench', 'compare the base and head of this PR'],
   ['/bumpbench more [pairs]', 'add pairs to this commit\'s last compare (an inconclusive one) instead of starting over, e.g. `/bumpbench more 6` (default: what its open scenarios need)'],
   ['/bumpbench bisect [package]', 'find the package and release that caused a regression (optionally only one package)'],
-  ['/bumpbench soak [duration]', 'run both sides under steady load and look for a memory leak, e.g. `/bumpbench soak 30m` (default: the config\'s `soak.duration`, 2h; at most 12h)'],
+  ['/bumpbench soak [duration]', 'run both sides under steady load and look for a memory leak, e.g. `/bumpbench soak 4h` (default: the config\'s `soak.duration`, 2h; at most 12h; with the default warm-up and windows at least 1h16m)'],
   ['/bumpbench cancel', 'cancel the queued or running job of this PR'],
   ['/bumpbench help', 'show this list'],
 ];

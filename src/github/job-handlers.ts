@@ -86,7 +86,15 @@ export function createGitHubRunner(deps: GitHubWorkerDeps): JobRunner {
     const mintToken = async () => mintRepoToken(await deps.appAuth(), { installationId: gh.installationId, repo: gh.repo });
     // childEnv stays empty: the engine builds the child environment from scratch, and nothing of ours
     // (token, private key, webhook secret) belongs in it.
-    return deps.execute(request, { dataDir: deps.dataDir, signal, onProgress, config, childEnv: {} }, { configText: gh.configText, mintToken });
+    // A soak keeps its samples under its job: rerun after a restart (or on another runner) it resumes.
+    const soakKey = job.kind === 'soak' ? `job-${job.id}-${Date.parse(job.createdAt)}` : undefined;
+    // The engine's narration goes through the redactor like everything else that leaves the process.
+    const engineLog = { info: (obj: object, msg: string) => log.info(obj, redactor.redact(msg)) };
+    return deps.execute(
+      request,
+      { dataDir: deps.dataDir, signal, onProgress, config, childEnv: {}, log: engineLog, ...(soakKey ? { soakKey } : {}) },
+      { configText: gh.configText, mintToken, jobId: job.id },
+    );
   };
 }
 
@@ -222,6 +230,20 @@ export function createGitHubReporter(deps: GitHubWorkerDeps): JobReporter {
 
     async cancelled(job, reason, log) {
       await finish(job, log, { conclusion: 'cancelled', output: { title: 'Cancelled', summary: reason } });
+    },
+
+    async requeued(job, log) {
+      // The check run stays open; it says why it went quiet and that the job will run again.
+      if (job.checkRunId === null) return;
+      const octokit = await octokitFor(job);
+      const resumes = job.kind === 'soak' ? ', resuming from the memory samples it has' : '';
+      await updateCheckRun(octokit, whereOf(job), job.checkRunId, {
+        output: {
+          title: 'Queued again',
+          summary: `The worker running this ${job.kind} stopped (a restart, crash or kill; attempt ${job.attempts}). It is queued again and will run again${resumes}.`,
+        },
+      });
+      log.info({ checkRunId: job.checkRunId }, 'check run says the job is queued again');
     },
   };
 }

@@ -11,6 +11,8 @@ export interface RunAccess {
   configText?: string;
   /** Mints a token to fetch `request.repo` with; absent for local paths and file:// URLs. */
   mintToken?: () => Promise<string>;
+  /** The App's job id, for the log of whoever runs it (a fleet runner). */
+  jobId?: number;
 }
 
 export type JobExecutor = (request: JobRequest, options: RunJobOptions, access: RunAccess) => Promise<JobResult>;

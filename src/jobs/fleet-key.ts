@@ -8,7 +8,8 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, ti
 /** Shorter keys are refused: 32 characters of `openssl rand -hex 32` output carry 128 bits. */
 export const MIN_FLEET_KEY_LENGTH = 32;
 
-export type SignedPurpose = 'run' | 'outcome' | 'progress';
+/** What a signed message is: a run, its outcome, a progress event, or an entry of a soak's ledger. */
+export type SignedPurpose = 'run' | 'outcome' | 'progress' | 'soak';
 
 export class FleetKeyError extends Error {
   constructor(message: string) {

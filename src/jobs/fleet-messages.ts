@@ -47,6 +47,10 @@ export const runPayloadSchema = z.strictObject({
   keepSamples: z.boolean().optional(),
   /** The App will hand a sealed clone token over when the run starts (src/jobs/fleet.ts). */
   needsToken: z.boolean(),
+  /** A soak's ledger key: a runner taking the run over resumes the soak from it. */
+  soakKey: z.string().regex(/^[\w.-]{1,100}$/).optional(),
+  /** The App's job id, for the runner's log. */
+  jobId: z.number().int().positive().optional(),
 });
 export type RunPayload = z.output<typeof runPayloadSchema>;
 
@@ -134,6 +138,17 @@ const soakSchema = z.object({
   warmupSec: num,
   windowSec: num,
   scenarios: z.array(z.string()),
+  difference: z
+    .object({
+      slopeMiBPerHour: num.nullable(),
+      p: num,
+      growthMiB: num.nullable(),
+      windows: z.number().int().nonnegative(),
+      direction: z.enum(['head-grows', 'head-shrinks', 'flat', 'unknown']),
+      reason: z.string(),
+    })
+    .optional(),
+  resumes: z.array(z.object({ atSec: num, gapSec: num })).optional(),
 });
 
 const sampleSchema = z.object({

@@ -14,7 +14,11 @@
 // fleet key, and pushed to a short-lived list the runner pops: it is never part of a job's stored data.
 //
 // Cancelling sets a key the runner polls; a runner that dies mid-job loses its BullMQ lock and the job
-// goes back to the BullMQ queue for another runner (BullMQ's stalled-job check).
+// goes back to the BullMQ queue for another runner (BullMQ's stalled-job check, within about twice the
+// lock time, BUMPBENCH_FLEET_LOCK_MS); a runner that finds its lock gone (the run moved on, or Redis lost
+// it) stops its engine. The App watches its runs: one that vanished from Redis (restarted without its
+// data) is queued again, so a Redis restart loses no job; SQLite stays the source of truth either way.
+// Soaks go through a queue of their own, so a runner's soak slots never hold up its compares.
 import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, UnrecoverableError, Worker as BullWorker, type Job as BullJob } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -25,6 +29,7 @@ import type { SandboxRequirement } from '../pipeline/job-sandbox.ts';
 import type { RunJobOptions } from '../pipeline/run-job.ts';
 import type { JobExecutor, RunAccess } from './executor.ts';
 import type { FleetKey, SignedPurpose } from './fleet-key.ts';
+import { RedisSoakLedger } from './fleet-soak-ledger.ts';
 import {
   describeIssues,
   outcomeSchema,
@@ -39,6 +44,9 @@ import {
 } from './fleet-messages.ts';
 
 export const FLEET_QUEUE = 'bumpbench-runs';
+/** Soaks travel apart: a runner takes them in slots of their own (--soak-slots). */
+export const FLEET_SOAK_QUEUE = 'bumpbench-soaks';
+const queueOf = (kind: JobRequest['kind']) => (kind === 'soak' ? FLEET_SOAK_QUEUE : FLEET_QUEUE);
 const cancelKey = (id: string) => `bumpbench:cancel:${id}`;
 const tokenKey = (id: string) => `bumpbench:token:${id}`;
 /** Finished BullMQ jobs are kept this long (the App has the result by then; this is for inspection). */
@@ -50,7 +58,7 @@ const DEFAULT_MAX_RUN_AGE_MS = KEEP_SECONDS * 1000;
 
 type EngineFn = (request: JobRequest, options: RunJobOptions) => Promise<JobResult>;
 
-interface FleetLog {
+export interface FleetLog {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
 }
@@ -118,32 +126,59 @@ export interface FleetDispatcherOptions {
   redisUrl: string;
   key: FleetKey;
   log?: FleetLog;
+  /** How often a waiting run is looked for in Redis (queued again when it vanished). Default 5 s. */
+  watchMs?: number;
 }
+
+/** `owner/name` of a clone URL, for logs; the text itself when it is not a URL. */
+function repoName(repo: string): string {
+  try {
+    return new URL(repo).pathname.replace(/^\//, '').replace(/\.git$/, '');
+  } catch {
+    return repo;
+  }
+}
+
+const VANISHED = Symbol('vanished');
 
 export async function createFleetDispatcher(options: FleetDispatcherOptions): Promise<FleetDispatcher> {
   const { key } = options;
   const log = options.log ?? silent;
+  const watchMs = options.watchMs ?? 5_000;
   // BullMQ leaves connections it was given open on close(): we keep them to close them ourselves.
-  const connections = [connect(options.redisUrl), connect(options.redisUrl), connect(options.redisUrl)];
-  const [control, queueConnection, eventsConnection] = connections;
-  const queue = new Queue<SignedEnvelope, SignedEnvelope>(FLEET_QUEUE, { connection: queueConnection });
-  const events = new QueueEvents(FLEET_QUEUE, { connection: eventsConnection });
-  await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+  const control = connect(options.redisUrl);
+  const connections = [control];
+  const lanes = new Map<string, { queue: Queue<SignedEnvelope, SignedEnvelope>; events: QueueEvents }>();
+  for (const name of [FLEET_QUEUE, FLEET_SOAK_QUEUE]) {
+    const queueConnection = connect(options.redisUrl);
+    const eventsConnection = connect(options.redisUrl);
+    connections.push(queueConnection, eventsConnection);
+    lanes.set(name, { queue: new Queue<SignedEnvelope, SignedEnvelope>(name, { connection: queueConnection }), events: new QueueEvents(name, { connection: eventsConnection }) });
+  }
+  await Promise.all([...lanes.values()].flatMap((l) => [l.queue.waitUntilReady(), l.events.waitUntilReady()]));
+  for (const [name, { queue, events }] of lanes) {
+    // A Redis restart surfaces as errors here while the connections retry: logged, never fatal.
+    const onError = (err: Error) => log.warn({ queue: name, err: err.message }, 'fleet: Redis or BullMQ error');
+    queue.on('error', onError);
+    events.on('error', onError);
+  }
 
   interface Waiting {
     onProgress: (event: ProgressEvent) => void;
     onActive: () => void;
   }
   const waiting = new Map<string, Waiting>();
-  events.on('progress', ({ jobId, data }) => {
-    const run = waiting.get(jobId);
-    if (!run) return;
-    const message = unwrap(key, 'progress', jobId, data);
-    const event = message.ok ? progressEventSchema.safeParse(message.value) : null;
-    if (event?.success) run.onProgress(event.data);
-    else log.warn({ fleetRun: jobId, why: message.ok ? 'not a progress event' : message.why }, 'fleet progress refused');
-  });
-  events.on('active', ({ jobId }) => waiting.get(jobId)?.onActive());
+  for (const { events } of lanes.values()) {
+    events.on('progress', ({ jobId, data }) => {
+      const run = waiting.get(jobId);
+      if (!run) return;
+      const message = unwrap(key, 'progress', jobId, data);
+      const event = message.ok ? progressEventSchema.safeParse(message.value) : null;
+      if (event?.success) run.onProgress(event.data);
+      else log.warn({ fleetRun: jobId, why: message.ok ? 'not a progress event' : message.why }, 'fleet progress refused');
+    });
+    events.on('active', ({ jobId }) => waiting.get(jobId)?.onActive());
+  }
 
   /** Mints the token now that a runner has the run, and leaves it sealed where only that run looks. */
   async function handOverToken(id: string, access: RunAccess): Promise<void> {
@@ -156,23 +191,47 @@ export async function createFleetDispatcher(options: FleetDispatcherOptions): Pr
     await control.multi().rpush(tokenKey(id), key.seal(id, JSON.stringify(grant))).expire(tokenKey(id), TOKEN_TTL_SECONDS).exec();
   }
 
+  /** Resolves when the run is no longer in Redis at all (Redis restarted without its data); never otherwise. */
+  function vanished(queue: Queue, id: string, stop: AbortSignal): Promise<typeof VANISHED> {
+    return new Promise((resolve) => {
+      const look = async () => {
+        while (!stop.aborted) {
+          await new Promise((r) => setTimeout(r, watchMs));
+          if (stop.aborted) return;
+          const state = await queue.getJobState(id).catch(() => null);
+          if (state === 'unknown') return resolve(VANISHED);
+        }
+      };
+      void look();
+    });
+  }
+
   const execute: JobExecutor = async (request, options, access) => {
     options.signal?.throwIfAborted();
     if (options.config && access.configText === undefined) {
       throw new Error('a fleet run needs the config as text (RunAccess.configText): runners validate it themselves');
     }
     const id = randomUUID();
+    const { queue, events } = lanes.get(queueOf(request.kind))!;
     const payload: RunPayload = {
       v: 1,
       issuedAt: Date.now(),
       request,
       ...(access.configText !== undefined ? { configText: access.configText } : {}),
       ...(options.keepSamples !== undefined ? { keepSamples: options.keepSamples } : {}),
+      ...(options.soakKey !== undefined ? { soakKey: options.soakKey } : {}),
+      ...(access.jobId !== undefined ? { jobId: access.jobId } : {}),
       needsToken: access.mintToken !== undefined,
     };
     const progress = options.onProgress ?? (() => {});
+    // The App's log tells the run's story too, from the signed progress its runner sends.
+    const narrated = options.log;
     waiting.set(id, {
-      onProgress: progress,
+      onProgress: (event) => {
+        const { message, ...fields } = event;
+        narrated?.info({ engine: true, fleetRun: id, ...fields }, message);
+        progress(event);
+      },
       onActive: () => {
         if (!access.mintToken) return;
         handOverToken(id, access).catch((err: unknown) =>
@@ -193,23 +252,36 @@ export async function createFleetDispatcher(options: FleetDispatcherOptions): Pr
       else await control.set(cancelKey(id), '1', 'EX', KEEP_SECONDS);
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      job = await queue.add(request.kind, signed(key, 'run', id, payload), {
+    const watching = new AbortController();
+    const envelope = signed(key, 'run', id, payload);
+    const add = () =>
+      queue.add(request.kind, envelope, {
         jobId: id,
         attempts: 1,
         removeOnComplete: { age: KEEP_SECONDS },
         removeOnFail: { age: KEEP_SECONDS },
       });
+    try {
+      job = await add();
       progress({ phase: 'prepare', message: `waiting for a free runner (fleet run ${id})` });
       let returned: unknown;
-      try {
-        returned = await Promise.race([job.waitUntilFinished(events), whenCancelled]);
-      } catch (err) {
-        if (err instanceof CancelledError) throw err;
-        // The runner failed the BullMQ job instead of sending an outcome: its reason is unsigned text, so
-        // it goes to the log, not to the check run.
-        log.warn({ fleetRun: id, reason: err instanceof Error ? err.message : String(err) }, 'fleet run failed without a signed outcome');
-        throw new Error(`fleet run ${id} ended without a signed outcome; see the App's and the runner's logs`);
+      for (;;) {
+        try {
+          const finished = job.waitUntilFinished(events);
+          finished.catch(() => {});
+          returned = await Promise.race([finished, whenCancelled, vanished(queue, id, watching.signal)]);
+        } catch (err) {
+          if (err instanceof CancelledError) throw err;
+          // The runner failed the BullMQ job instead of sending an outcome: its reason is unsigned text, so
+          // it goes to the log, not to the check run.
+          log.warn({ fleetRun: id, reason: err instanceof Error ? err.message : String(err) }, 'fleet run failed without a signed outcome');
+          throw new Error(`fleet run ${id} ended without a signed outcome; see the App's and the runner's logs`);
+        }
+        if (returned !== VANISHED) break;
+        // Redis lost the run (a restart without persistence): queue it again, same id, same signed payload.
+        log.warn({ fleetRun: id }, 'fleet run vanished from Redis (restarted without its data?): queued again');
+        progress({ phase: 'prepare', message: `the fleet run ${id} was lost by Redis; queued again` });
+        job = await add();
       }
       const message = unwrap(key, 'outcome', id, returned);
       if (!message.ok) {
@@ -223,6 +295,7 @@ export async function createFleetDispatcher(options: FleetDispatcherOptions): Pr
       if (wrong) throw new Error(`the outcome of fleet run ${id} was refused: ${wrong}`);
       return outcome.data.result;
     } finally {
+      watching.abort();
       options.signal?.removeEventListener('abort', onAbort);
       waiting.delete(id);
       await control.del(tokenKey(id)).catch(() => undefined);
@@ -232,8 +305,10 @@ export async function createFleetDispatcher(options: FleetDispatcherOptions): Pr
   return {
     execute,
     async close() {
-      await events.close();
-      await queue.close();
+      for (const { queue, events } of lanes.values()) {
+        await events.close();
+        await queue.close();
+      }
       for (const connection of connections) connection.disconnect();
     },
   };
@@ -260,6 +335,19 @@ export interface FleetRunnerOptions {
   maxRunAgeMs?: number;
   /** Sandbox for the repositories' commands: 'required' unless the runner was started with --unsafe-no-sandbox. */
   sandbox?: SandboxRequirement;
+  /** Soaks at once on this runner, besides `concurrency` other runs (default 1; 0 takes no soaks). */
+  soakSlots?: number;
+  /**
+   * How long a run's lock lasts unless renewed, and how often runners look for runs whose lock lapsed: a
+   * runner that dies is replaced within about twice this (default BUMPBENCH_FLEET_LOCK_MS, else 30 s).
+   */
+  lockMs?: number;
+}
+
+/** BUMPBENCH_FLEET_LOCK_MS as a number of ms (default 30 000, BullMQ's own). */
+export function fleetLockMs(env: NodeJS.ProcessEnv = process.env): number {
+  const ms = Number(env.BUMPBENCH_FLEET_LOCK_MS);
+  return Number.isInteger(ms) && ms >= 1000 ? ms : 30_000;
 }
 
 export function startFleetRunner(options: FleetRunnerOptions): FleetRunner {
@@ -307,45 +395,80 @@ export function startFleetRunner(options: FleetRunnerOptions): FleetRunner {
     throw new Error(`no clone token arrived from the App within ${Math.round((options.tokenWaitMs ?? 60_000) / 1000)} s`);
   }
 
-  const worker = new BullWorker<SignedEnvelope, SignedEnvelope>(
-    FLEET_QUEUE,
-    async (job) => {
-      const id = job.id!;
-      const run = accept(job);
-      const abort = new AbortController();
-      const poll = setInterval(() => {
-        control.get(cancelKey(id)).then((v) => v && abort.abort(), () => {});
-      }, options.cancelCheckMs ?? 1000);
-      log.info({ fleetRun: id, kind: run.request.kind }, 'fleet run started');
-      try {
-        const gitToken = run.needsToken ? await receiveToken(id, abort.signal) : undefined;
-        const config = run.configText !== undefined ? parseConfigText(run.configText) : undefined;
-        const result = await options.runJob(run.request, {
-          dataDir: options.dataDir,
-          signal: abort.signal,
-          sandbox: options.sandbox ?? 'required',
-          ...(config ? { config } : {}),
-          ...(gitToken ? { gitToken } : {}),
-          ...(run.keepSamples !== undefined ? { keepSamples: run.keepSamples } : {}),
-          onProgress: (event) => void job.updateProgress(signed(key, 'progress', id, event)).catch(() => {}),
-        });
-        return signed(key, 'outcome', id, { ok: true, result } satisfies FleetOutcome);
-      } catch (err) {
-        const outcome = outcomeOf(abort.signal.aborted ? new CancelledError() : err);
-        log.info({ fleetRun: id, kind: outcome.ok ? 'ok' : outcome.kind }, 'fleet run ended without a result');
-        return signed(key, 'outcome', id, outcome);
-      } finally {
-        clearInterval(poll);
-      }
-    },
-    { connection: workerConnection, concurrency: options.concurrency ?? 1 },
-  );
+  const lockMs = options.lockMs ?? fleetLockMs();
+  const connections = [workerConnection];
+
+  const processor = (queueName: string) => async (job: BullJob<SignedEnvelope, SignedEnvelope>, token?: string) => {
+    const id = job.id!;
+    const run = accept(job);
+    const abort = new AbortController();
+    const { request } = run;
+    const bindings = { fleetRun: id, jobId: run.jobId, repo: repoName(request.repo), pr: request.pr, sha: request.head.sha, kind: request.kind };
+    // The lock is this runner's claim on the run. Gone or someone else's (the run moved to another runner
+    // after this one stalled, or Redis lost it): stop, the run is being done elsewhere.
+    const lockKey = `${worker(queueName).toKey(id)}:lock`;
+    let misses = 0;
+    const poll = setInterval(() => {
+      control.get(cancelKey(id)).then((v) => v && abort.abort(), () => {});
+      if (!token) return;
+      control.get(lockKey).then(
+        (holder) => {
+          misses = holder === token ? 0 : misses + 1;
+          if (misses >= 2 && !abort.signal.aborted) {
+            log.warn(bindings, 'this runner no longer holds the run: stopping it');
+            abort.abort(new Error('lost the run'));
+          }
+        },
+        () => {},
+      );
+    }, options.cancelCheckMs ?? 1000);
+    log.info(bindings, 'fleet run started');
+    try {
+      const gitToken = run.needsToken ? await receiveToken(id, abort.signal) : undefined;
+      const config = run.configText !== undefined ? parseConfigText(run.configText) : undefined;
+      const result = await options.runJob(request, {
+        dataDir: options.dataDir,
+        signal: abort.signal,
+        sandbox: options.sandbox ?? 'required',
+        ...(config ? { config } : {}),
+        ...(gitToken ? { gitToken } : {}),
+        ...(run.keepSamples !== undefined ? { keepSamples: run.keepSamples } : {}),
+        // A soak keeps its samples in Redis, where the runner that takes it over finds them.
+        ...(run.soakKey !== undefined ? { soakKey: run.soakKey, soakLedger: (k: string) => new RedisSoakLedger(control, key, k) } : {}),
+        log: { info: (obj, msg) => log.info({ ...bindings, ...obj }, msg) },
+        onProgress: (event) => void job.updateProgress(signed(key, 'progress', id, event)).catch(() => {}),
+      });
+      return signed(key, 'outcome', id, { ok: true, result } satisfies FleetOutcome);
+    } catch (err) {
+      const outcome = outcomeOf(abort.signal.aborted ? new CancelledError() : err);
+      log.info({ ...bindings, outcome: outcome.ok ? 'ok' : outcome.kind }, 'fleet run ended without a result');
+      return signed(key, 'outcome', id, outcome);
+    } finally {
+      clearInterval(poll);
+    }
+  };
+
+  const workers = new Map<string, BullWorker<SignedEnvelope, SignedEnvelope>>();
+  const worker = (name: string) => workers.get(name)!;
+  const lanes: [string, number][] = [[FLEET_QUEUE, options.concurrency ?? 1], [FLEET_SOAK_QUEUE, options.soakSlots ?? 1]];
+  for (const [name, concurrency] of lanes) {
+    if (concurrency < 1) continue;
+    const connection = name === FLEET_QUEUE ? workerConnection : connect(options.redisUrl);
+    if (connection !== workerConnection) connections.push(connection);
+    // maxStalledCount 2: a run survives two dead runners; the third time it fails (a crash-loop guard).
+    const w = new BullWorker<SignedEnvelope, SignedEnvelope>(name, processor(name), {
+      connection, concurrency, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 2,
+    });
+    // Redis going away (a restart) and a run whose lock was lost surface here: logged, never fatal.
+    w.on('error', (err) => log.warn({ queue: name, err: err.message }, 'fleet runner: Redis or BullMQ error'));
+    workers.set(name, w);
+  }
   return {
     async close() {
       // Not waiting for the running job: its lock lapses and BullMQ hands it to another runner.
-      await worker.close(true);
+      for (const w of workers.values()) await w.close(true);
       control.disconnect();
-      workerConnection.disconnect();
+      for (const connection of connections) connection.disconnect();
     },
   };
 }

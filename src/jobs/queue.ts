@@ -59,6 +59,8 @@ export interface Job {
   checkRunId: number | null;
   /** How many times a worker claimed it (a crash mid-run leaves it claimed once more than finished). */
   attempts: number;
+  /** The worker that holds it while running (src/jobs/worker-identity.ts). */
+  worker?: string | null;
   error: string | null;
   cancelReason: string | null;
   createdAt: string;
@@ -95,24 +97,37 @@ export interface RecoveryResult {
   failed: Job[];
 }
 
+/**
+ * Which kinds a worker takes. A soak holds its worker for hours, so soaks get their own lane (workers that
+ * take only soaks) and the others never wait behind one.
+ */
+export interface Lane {
+  kinds?: readonly JobKind[];
+  excludeKinds?: readonly JobKind[];
+}
+
 export interface JobQueue {
   /** Adds a job, or returns the active one with the same key (created: false). */
   enqueue(input: EnqueueInput): { job: Job; created: boolean };
-  /** Takes the oldest queued job for this worker (null when none). Atomic across processes. */
-  claim(workerId: string): Job | null;
-  /** Marks a running job done. Returns false when it was no longer running (e.g. cancelled meanwhile). */
-  complete(id: number): boolean;
-  fail(id: number, error: string): boolean;
+  /** Takes the oldest queued job of the lane for this worker (null when none). Atomic across processes. */
+  claim(workerId: string, lane?: Lane): Job | null;
+  /**
+   * Marks a running job done. Returns false when it was no longer running (e.g. cancelled meanwhile) or,
+   * given `workerId`, no longer this worker's (recovered as orphaned and claimed by another): a worker
+   * that lost its claim must not report over the one that has it.
+   */
+  complete(id: number, workerId?: string): boolean;
+  fail(id: number, error: string, workerId?: string): boolean;
   cancel(where: CancelWhere, reason: string): CancelledJob[];
   /** Queued and running jobs, oldest first. */
   pending(): Job[];
   get(id: number): Job | null;
   setCheckRunId(id: number, checkRunId: number): void;
   /** A running job goes back to the queue without counting as an attempt (graceful shutdown). */
-  release(id: number): void;
+  release(id: number, workerId?: string): void;
   /** A worker proves it is alive while it runs a job. */
-  heartbeat(id: number): void;
-  /** On start: rerun what a dead worker left running. */
+  heartbeat(id: number, workerId?: string): void;
+  /** At start and then periodically: rerun what a dead worker left running, fail what keeps killing workers. */
   recover(): RecoveryResult;
   close(): void;
 }

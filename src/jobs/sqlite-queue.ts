@@ -2,7 +2,6 @@
 // process on the same machine can share it). Survives restarts: a job left `running` by a dead worker is
 // queued again by `recover()`, keeping its check run id so the rerun reports to the same check run.
 import { mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
@@ -15,8 +14,12 @@ import {
   type JobKind,
   type JobQueue,
   type JobState,
+  type Lane,
   type RecoveryResult,
 } from './queue.ts';
+import { workerLiveness } from './worker-identity.ts';
+
+export { newWorkerId } from './worker-identity.ts';
 
 export const QUEUE_FILE = 'queue.sqlite';
 
@@ -74,26 +77,6 @@ CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, id);
 CREATE INDEX IF NOT EXISTS jobs_pr ON jobs (repo, pr, state);
 `;
 
-/** `host:pid:random`: the pid lets a restarted process on the same host see that a job's worker is dead. */
-export function newWorkerId(): string {
-  return `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
-}
-
-function workerIsAlive(workerId: string | null): boolean {
-  if (!workerId) return false;
-  const [host, pidText] = workerId.split(':');
-  if (host !== hostname()) return true; // cannot tell from here; the heartbeat decides
-  const pid = Number(pidText);
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export class SqliteJobQueue implements JobQueue {
   readonly path: string;
   private readonly db: Database.Database;
@@ -134,6 +117,7 @@ export class SqliteJobQueue implements JobQueue {
       payload: jobPayloadSchema.parse(JSON.parse(row.payload)),
       checkRunId: row.check_run_id,
       attempts: row.attempts,
+      worker: row.worker,
       error: row.error,
       cancelReason: row.cancel_reason,
       createdAt: row.created_at,
@@ -165,9 +149,16 @@ export class SqliteJobQueue implements JobQueue {
     return tx.immediate();
   }
 
-  claim(workerId: string): Job | null {
+  claim(workerId: string, lane: Lane = {}): Job | null {
+    const kinds = lane.kinds ?? [];
+    const excluded = lane.excludeKinds ?? [];
+    const where = [
+      `state = 'queued'`,
+      ...(kinds.length ? [`kind IN (${kinds.map(() => '?').join(', ')})`] : []),
+      ...(excluded.length ? [`kind NOT IN (${excluded.map(() => '?').join(', ')})`] : []),
+    ].join(' AND ');
     const tx = this.db.transaction(() => {
-      const row = this.db.prepare(`SELECT * FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1`).get() as Row | undefined;
+      const row = this.db.prepare(`SELECT * FROM jobs WHERE ${where} ORDER BY id LIMIT 1`).get(...kinds, ...excluded) as Row | undefined;
       if (!row) return null;
       const at = this.stamp();
       this.db
@@ -182,19 +173,19 @@ export class SqliteJobQueue implements JobQueue {
     return tx.immediate();
   }
 
-  private finish(id: number, state: JobState, error: string | null): boolean {
+  private finish(id: number, state: JobState, error: string | null, workerId?: string): boolean {
     const info = this.db
-      .prepare(`UPDATE jobs SET state = ?, error = ?, finished_at = ? WHERE id = ? AND state = 'running'`)
-      .run(state, error, this.stamp(), id);
+      .prepare(`UPDATE jobs SET state = ?, error = ?, finished_at = ? WHERE id = ? AND state = 'running' AND (? IS NULL OR worker = ?)`)
+      .run(state, error, this.stamp(), id, workerId ?? null, workerId ?? null);
     return info.changes === 1;
   }
 
-  complete(id: number): boolean {
-    return this.finish(id, 'done', null);
+  complete(id: number, workerId?: string): boolean {
+    return this.finish(id, 'done', null, workerId);
   }
 
-  fail(id: number, error: string): boolean {
-    return this.finish(id, 'failed', error);
+  fail(id: number, error: string, workerId?: string): boolean {
+    return this.finish(id, 'failed', error, workerId);
   }
 
   cancel(where: CancelWhere, reason: string): CancelledJob[] {
@@ -229,17 +220,19 @@ export class SqliteJobQueue implements JobQueue {
     this.db.prepare('UPDATE jobs SET check_run_id = ? WHERE id = ?').run(checkRunId, id);
   }
 
-  release(id: number): void {
+  release(id: number, workerId?: string): void {
     this.db
       .prepare(
         `UPDATE jobs SET state = 'queued', worker = NULL, attempts = MAX(attempts - 1, 0), started_at = NULL
-         WHERE id = ? AND state = 'running'`,
+         WHERE id = ? AND state = 'running' AND (? IS NULL OR worker = ?)`,
       )
-      .run(id);
+      .run(id, workerId ?? null, workerId ?? null);
   }
 
-  heartbeat(id: number): void {
-    this.db.prepare(`UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND state = 'running'`).run(this.stamp(), id);
+  heartbeat(id: number, workerId?: string): void {
+    this.db
+      .prepare(`UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND state = 'running' AND (? IS NULL OR worker = ?)`)
+      .run(this.stamp(), id, workerId ?? null, workerId ?? null);
   }
 
   recover(): RecoveryResult {
@@ -250,7 +243,11 @@ export class SqliteJobQueue implements JobQueue {
       for (const row of rows) {
         const lastSign = Date.parse(row.heartbeat_at ?? row.started_at ?? row.created_at);
         const stale = Number.isFinite(lastSign) && nowMs - lastSign > this.staleAfterMs;
-        if (workerIsAlive(row.worker) && !stale) continue;
+        // On this host the claimer's identity (pid + start time + boot) says for sure whether it is gone;
+        // elsewhere only its silence does. A live claimer that stopped beating is stuck: rerun the job too
+        // (its worker sees it lost the claim and stops without reporting).
+        const liveness = workerLiveness(row.worker);
+        if (liveness !== 'dead' && !stale) continue;
         if (row.attempts >= this.maxAttempts) {
           this.db
             .prepare(`UPDATE jobs SET state = 'failed', error = ?, finished_at = ? WHERE id = ?`)

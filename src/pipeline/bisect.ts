@@ -315,7 +315,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
 
     // 5. Confirm the regression with the full compare method.
     const budget = new StepBudget(config.bisect.maxSteps);
-    load = await createLoadGenerator({ cpus: cpus.load, spareCpus: cpus.spareLoad, enter: await sandbox.networkPrefix() });
+    load = await createLoadGenerator({ cpus: cpus.load, spareCpus: cpus.spareLoad, enter: await sandbox.networkPrefix(), signal });
     const loaded = await loadCalibration(request.repo, options);
     const calibration = loaded.byMetric;
     calibrationSummary = loaded.summary;

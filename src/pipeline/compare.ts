@@ -12,6 +12,8 @@ import { combineTraces, type MemorySeries } from '../bench/memory-trace.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import type { JobRequest, JobResult, ProgressFn, ScenarioResult } from '../model.ts';
 import { checkResumeRuntimes, findResumePoint, pairOrigins, type ResumePoint } from './resume.ts';
+import type { SoakLedger } from '../store/soak-ledger.ts';
+import type { EngineLog } from './engine-log.ts';
 import { ResultsStore } from '../store/results-store.ts';
 import { loadCalibration } from './job-calibration.ts';
 import { openJob, removeJobDir } from './job-config.ts';
@@ -50,6 +52,15 @@ export interface RunJobOptions {
   confirmedBy?: JobResult;
   /** The store's run this job records into (set by runJob); its result is linked to it when stored. */
   runId?: number;
+  /** Where the engine narrates its steps (every progress event); bound to repo, PR, SHA and job id by the caller. */
+  log?: EngineLog;
+  /**
+   * Soak only: what the soak's samples are kept under. The same key on a later run (the App's job, rerun
+   * after a restart or on another runner) resumes the soak from them (src/pipeline/soak-resume.ts).
+   */
+  soakKey?: string;
+  /** Soak only: where its samples are kept (default: SQLite beside the results). */
+  soakLedger?: (key: string) => SoakLedger;
 }
 
 export interface CpuPlan {
@@ -178,7 +189,7 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
       const [base, head] = sides;
 
       // 6. Measure (a resume: only the new pairs); on a runtime change, each server's memory over its life too.
-      load = await createLoadGenerator({ cpus: cpus.load, spareCpus: cpus.spareLoad, enter: await sandbox.networkPrefix() });
+      load = await createLoadGenerator({ cpus: cpus.load, spareCpus: cpus.spareLoad, enter: await sandbox.networkPrefix(), signal });
       const memoryTraces = sidesRuntimes.changed ? { base: [] as MemorySeries[], head: [] as MemorySeries[] } : undefined;
       // The sampler and the schedule run here: keep them off the server's CPUs while it is measured.
       outcome = await whilePinned(cpus.load, () =>

@@ -10,6 +10,7 @@ import type { ProgressFn } from '../model.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { diskBudgetFromEnv, DiskFullError, enforceDiskBudget, touchCacheEntry } from '../workspace/disk-budget.ts';
 import { openRepo, readFileAt, removeWorktree, resolveRef } from '../workspace/git.ts';
+import { claimJobDir } from '../workspace/stale-work.ts';
 import { UserFacingError } from './errors.ts';
 import { openJobSandbox, type SandboxRequirement } from './job-sandbox.ts';
 
@@ -58,12 +59,16 @@ export async function openJob(
     sandbox?: SandboxRequirement;
     allowHosts?: readonly string[];
     onProgress?: ProgressFn;
+    /** Cancels the fetch too (a job cancelled while git runs). */
+    signal?: AbortSignal;
   },
 ): Promise<OpenedJob> {
   const cacheDir = path.join(options.dataDir, 'cache');
   const jobDir = path.join(options.dataDir, 'work', randomUUID().slice(0, 8));
   await makeRoom(options.dataDir, options.onProgress);
-  const repoDir = await openRepo(request.repo, cacheDir, options.gitToken ? { token: options.gitToken } : undefined);
+  // Named as this process's, so that the next process removes it should this one be killed outright.
+  await claimJobDir(jobDir);
+  const repoDir = await openRepo(request.repo, cacheDir, options.gitToken ? { token: options.gitToken } : undefined, { signal: options.signal });
   if (repoDir.startsWith(path.join(cacheDir, 'repos'))) await touchCacheEntry(repoDir);
   const baseSha = request.base.sha ?? (await resolveRef(repoDir, request.base.ref));
   const headSha = request.head.sha ?? (await resolveRef(repoDir, request.head.ref));
@@ -71,6 +76,7 @@ export async function openJob(
   const sandbox = await openJobSandbox({
     jobDir, repoDir, config, requirement: options.sandbox ?? 'preferred', allowHosts: options.allowHosts, onProgress: options.onProgress,
   });
+  sandbox.endOnAbort(options.signal);
   return { repoDir, baseSha, headSha, config, configSource: source, configName: name, cacheDir, jobDir, sandbox };
 }
 

@@ -9,6 +9,7 @@ import { runBisect } from './bisect.ts';
 import { runCompare, type RunJobOptions } from './compare.ts';
 import { runSoak } from './soak.ts';
 import { CancelledError, UserFacingError } from './errors.ts';
+import { narrate } from './engine-log.ts';
 
 export type { RunJobOptions } from './compare.ts';
 export { CancelledError, UserFacingError } from './errors.ts';
@@ -74,6 +75,7 @@ export async function runJob(request: JobRequest, options: RunJobOptions): Promi
   const record = openRunRecord(request, options);
   const onProgress = (event: ProgressEvent) => {
     record.progress(event);
+    narrate(options.log, event);
     options.onProgress?.(event);
   };
   try {

@@ -4,7 +4,8 @@
 // machine does during the soak, it does to both.
 import path from 'node:path';
 import { createLoadGenerator, sampleTree, type LoadGenerator, type ServerHandle } from '../bench/index.ts';
-import { analyseSoakSide, soakVerdict } from '../bench/soak-analysis.ts';
+import { analyseSoakDifference, analyseSoakSide, soakVerdict } from '../bench/soak-analysis.ts';
+import { soakTooShort } from '../bench/soak-plan.ts';
 import { runSoakSide } from '../bench/soak-run.ts';
 import { MAX_SOAK_MS } from '../config/schema.ts';
 import { formatDuration } from '../config/units.ts';
@@ -31,6 +32,8 @@ async function collectHeaps(dirs: readonly string[], servers: readonly ServerHan
   await Promise.all(dirs.map((dir, i) => waitForHooks(dir, 'mem-done', HEAP_WAIT_MS, { signal, running: () => !servers[i].exited })));
   return Promise.all(dirs.map((dir) => readObservation(dir)));
 }
+import { openSoakLedger } from './soak-ledger-choice.ts';
+import { openSoakResume, soakIdentity, type SoakResume } from './soak-resume.ts';
 
 const MIB = 1024 * 1024;
 
@@ -52,18 +55,16 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
     phase: 'prepare',
     message: `config from ${configSource}: soak of ${formatDuration(durationMs)} at ${soak.rate} req/s per side over ${scenarios.map((s) => s.name).join(', ')}`,
   });
-  if (durationMs < warmupMs + 4 * soak.window) {
-    progress({
-      phase: 'prepare',
-      message: `note: ${formatDuration(durationMs)} leaves fewer than 4 windows of ${formatDuration(soak.window)} after the ${formatDuration(warmupMs)} warm-up; the verdict will be inconclusive`,
-    });
-  }
+  // Refused before anything is installed: a soak too short for the trend test can only end inconclusive.
+  const tooShort = soakTooShort(durationMs, soak);
+  if (tooShort) throw new UserFacingError(tooShort);
   const { changes, notes } = await lockfileChanges(repoDir, baseSha, headSha, request.prText);
 
   const sides: PreparedSide[] = [];
   let sidesRuntimes: RuntimeSides | null = null;
   const servers: ServerHandle[] = [];
   const loads: LoadGenerator[] = [];
+  let resume: SoakResume | undefined;
   const onAbort = () => void Promise.all(loads.map((l) => l.close()));
   signal?.addEventListener('abort', onAbort);
   // Both servers share the server CPUs and both load generators the load CPU: the same conditions.
@@ -97,10 +98,19 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
     for (let i = 0; i < 2; i++) loads.push(await createLoadGenerator({ cpus: cpus.load, enter }));
     signal?.throwIfAborted();
 
-    const t0 = performance.now();
+    // Every sample goes to the soak's ledger as it is taken; a ledger of this very soak is resumed from.
+    const identity = soakIdentity({
+      baseSha, headSha, durationMs, rate: soak.rate, connections: soak.connections, sampleEvery: soak.sampleEvery, warmup: soak.warmup,
+      window: soak.window, scenarios: scenarios.map((s) => s.name),
+    });
+    resume = await openSoakResume({
+      ledger: openSoakLedger(options), identity, durationMs, warmupMs, sampleEveryMs: soak.sampleEvery, onProgress: progress,
+    });
+    const t0 = performance.now() - resume.offsetMs;
     const sideOptions = (i: number) => ({
       server: servers[i], load: loads[i], scenarios, rate: soak.rate, connections: soak.connections,
-      durationMs, sampleEveryMs: soak.sampleEvery, t0, signal, logIn: () => logInToServer(sides[i], config, loads[i], servers[i]),
+      durationMs: resume!.endMs, sampleEveryMs: soak.sampleEvery, t0, signal, logIn: () => logInToServer(sides[i], config, loads[i], servers[i]),
+      onSample: resume!.onSample(sides[i].label as 'base' | 'head'), onChunk: resume!.onChunk(sides[i].label as 'base' | 'head'),
     });
     const running = [runSoakSide(sideOptions(0)), runSoakSide(sideOptions(1))];
     let memoryStarted = false;
@@ -114,7 +124,7 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
       const memory = mib.map((m, i) => `${sides[i].label} ${m === null ? 'exited' : `${m.toFixed(1)} MiB`}`).join(', ');
       const elapsed = performance.now() - t0;
       progress({
-        phase: 'soak', message: `soak ${minutes(elapsed)} of ${minutes(durationMs)}: ${memory}`, step: Math.round(elapsed / 1000), total: Math.round(durationMs / 1000),
+        phase: 'soak', message: `soak ${minutes(elapsed)} of ${minutes(resume!.endMs)}: ${memory}`, step: Math.round(elapsed / 1000), total: Math.round(resume!.endMs / 1000),
         memoryMiB: { base: mib[0], head: mib[1] },
       });
     }, Math.min(60_000, Math.max(5_000, durationMs / 12)));
@@ -130,15 +140,19 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
 
     progress({ phase: 'analyse', message: 'testing each side for a memory trend' });
     const shape = { warmupSec: warmupMs / 1000, windowSec: soak.window / 1000 };
-    const [base, head] = outcomes.map((o) => analyseSoakSide(o.memory, o, shape));
-    const { verdict } = soakVerdict(base, head);
+    // The samples of every server life of this soak, the current one last; the load over all of them.
+    const memory = (['base', 'head'] as const).map((label, i) => resume!.samplesOf(label, outcomes[i].memory));
+    const facts = (['base', 'head'] as const).map((label, i) => ({ ...outcomes[i], ...resume!.factsOf(label, outcomes[i]) }));
+    const [base, head] = facts.map((f, i) => analyseSoakSide(memory[i], f, shape));
+    const difference = analyseSoakDifference(memory[0], memory[1], shape);
+    const { verdict } = soakVerdict(base, head, difference);
     const soakResult: SoakResult = {
       base, head, durationSec: durationMs / 1000, rate: soak.rate, warmupSec: shape.warmupSec, windowSec: shape.windowSec,
-      scenarios: scenarios.map((s) => s.name),
+      scenarios: scenarios.map((s) => s.name), difference, ...(resume.resumes.length ? { resumes: resume.resumes } : {}),
     };
-    for (const [label, side] of [['base', base], ['head', head]] as const) {
+    for (const [i, [label, side]] of ([['base', base], ['head', head]] as const).entries()) {
       if (side.failedRequests > 0) notes.push(`${side.failedRequests} of ${side.requests} requests to ${label} failed during the soak.`);
-      if (side.requests < 0.5 * soak.rate * (durationMs / 1000)) {
+      if (side.requests < 0.5 * soak.rate * facts[i].loadSec) {
         notes.push(`${label} answered ${side.requests} requests, under half the ${soak.rate} req/s asked for: it could not keep up, so its memory saw less load than planned.`);
       }
     }
@@ -167,6 +181,7 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
     progress({ phase: 'done', message: `result stored as #${id} in ${store.file}` });
     return result;
   } finally {
+    await resume?.close();
     signal?.removeEventListener('abort', onAbort);
     await Promise.all(loads.map((l) => l.close()));
     await Promise.all(servers.map((s) => s.stop()));

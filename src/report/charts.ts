@@ -61,7 +61,9 @@ export function bisectChart(culprit: Culprit, from: string | null, to: string | 
 export function soakChart(soak: SoakResult): string {
   const slots = Math.min(40, soak.base.series.length, soak.head.series.length);
   if (slots < 2) return '';
-  const width = soak.durationSec / slots;
+  // A resumed soak runs past its planned length (one warm-up per resumption): the axis covers all of it.
+  const end = Math.max(soak.durationSec, soak.base.series.at(-1)?.[0] ?? 0, soak.head.series.at(-1)?.[0] ?? 0);
+  const width = end / slots;
   const bucket = (series: [number, number][]) => {
     const out: number[] = [];
     for (let k = 0; k < slots; k++) {
@@ -70,7 +72,7 @@ export function soakChart(soak: SoakResult): string {
     }
     return out;
   };
-  const inMinutes = soak.durationSec >= 600;
+  const inMinutes = end >= 600;
   const x = Array.from({ length: slots }, (_, k) => Math.round((k * width) / (inMinutes ? 60 : 1)));
   return block([
     'title "Memory of the server process tree (RssAnon, MiB): base, then head"',

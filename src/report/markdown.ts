@@ -101,7 +101,7 @@ export function summaryLine(result: JobResult): string {
     return `${subject} made ${culpritMetricPhrase(c.metric)} ${formatChange(c.ratio)}${partner} (last good: ${lastGood}${skipped}).`;
   }
   if (result.soak) {
-    const why = soakVerdict(result.soak.base, result.soak.head).why;
+    const why = soakVerdict(result.soak.base, result.soak.head, result.soak.difference).why;
     return `${why.charAt(0).toUpperCase()}${why.slice(1)}.`;
   }
   const parts: string[] = [];
@@ -393,7 +393,16 @@ function soakSection(soak: SoakResult | null, publishLogs: boolean): string {
   ];
   const seconds = (sec: number) => formatDuration(Math.round(sec * 1000));
   const head = `### Memory soak: ${seconds(soak.durationSec)} at ${soak.rate} req/s per side (${soak.scenarios.map((n) => `\`${n}\``).join(', ')})`;
-  const method = `<sub>Both servers ran side by side under the same load. The first ${seconds(soak.warmupSec)} are warm-up; the minimum of each ${seconds(soak.windowSec)} window goes into a Theil-Sen slope and a Mann-Kendall test. A leak needs p < 0.01, a slope above max(2 MiB/h, 1% of the start per hour) and more than 10 MiB of growth. See docs/soak.md.</sub>`;
+  const method = soak.difference
+    ? `<sub>Both servers ran side by side under the same load. The first ${seconds(soak.warmupSec)} of each server's life are warm-up; the minimum of each ${seconds(soak.windowSec)} window goes into a Theil-Sen slope and a Mann-Kendall test, per side and for head − base, which decides. A trend counts with p < 0.01, a slope beyond max(2 MiB/h, 1% of the start per hour) and more than 10 MiB of change. See docs/soak.md.</sub>`
+    : `<sub>Both servers ran side by side under the same load. The first ${seconds(soak.warmupSec)} are warm-up; the minimum of each ${seconds(soak.windowSec)} window goes into a Theil-Sen slope and a Mann-Kendall test. A leak needs p < 0.01, a slope above max(2 MiB/h, 1% of the start per hour) and more than 10 MiB of growth. See docs/soak.md.</sub>`;
+  const d = soak.difference;
+  const difference = d
+    ? `**Head − base:** ${d.slopeMiBPerHour === null ? `too few windows (${d.windows})` : `${d.slopeMiBPerHour >= 0 ? '+' : '−'}${Math.abs(d.slopeMiBPerHour).toFixed(1)} MiB/h, ${num(d.growthMiB)} MiB over the analysed span, p = ${formatP(d.p)} (${d.windows} windows)`}: the trend the verdict rests on.`
+    : '';
+  const resumes = soak.resumes?.length
+    ? `Resumed ${soak.resumes.length === 1 ? 'once' : `${soak.resumes.length} times`} after bumpbench stopped (${soak.resumes.map((r) => `at ${seconds(Math.round(r.atSec))} after a ${seconds(Math.round(r.gapSec))} gap`).join(', ')}): fresh servers took over, each dropping its own warm-up; trends are read within each server's life, and the samples of all of them count.`
+    : '';
   const crashes = (['base', 'head'] as const)
     .filter((side) => soak[side].crashed !== undefined)
     .map((side) =>
@@ -401,7 +410,7 @@ function soakSection(soak: SoakResult | null, publishLogs: boolean): string {
         ? `${side}'s server exited during the soak. Its last output:\n\n\`\`\`\n${soak[side].crashed!.slice(-2000)}\n\`\`\``
         : `${side}'s server exited during the soak. ${PRIVATE_OUTPUT_NOTE}`,
     );
-  return [head, rows.join('\n'), soakChart(soak), ...crashes, method].filter(Boolean).join('\n\n');
+  return [head, rows.join('\n'), difference, resumes, soakChart(soak), ...crashes, method].filter(Boolean).join('\n\n');
 }
 
 /** Where the pairs of an extended compare were measured: "8 pairs from result #5, 4 measured in this job". */

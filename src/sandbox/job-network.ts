@@ -4,7 +4,7 @@
 // never cross a proxy and the measured path is the plain loopback it always was.
 import { spawn, fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { dropPrivileges, namespaceFlags } from './support.ts';
+import { boundToParent, dropPrivileges, namespaceFlags } from './support.ts';
 
 const proberPath = fileURLToPath(new URL('./helpers/netns-prober.cjs', import.meta.url));
 
@@ -32,11 +32,14 @@ async function startHolder(asRoot: boolean): Promise<{ holder: ChildProcess; ent
       '--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64',
       '--proc', '/proc', '--dev', '/dev', '--', ...dropPrivileges(asRoot), 'sleep', 'infinity',
     ];
-    const holder = spawn('bwrap', args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env });
+    // Bound to us like every sandbox: a holder outliving its worker would keep the namespace for good.
+    const [file, ...prefix] = boundToParent();
+    const holder = spawn(file, [...prefix, 'bwrap', ...args], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env });
     const childPid = await waitFor(holder, holder.stdio[3] as NodeJS.ReadableStream, /"child-pid"\s*:\s*(\d+)/);
     return { holder, enter: ['nsenter', `--net=/proc/${childPid}/ns/net`, '--'] };
   }
-  const holder = spawn('unshare', ['--user', '--map-root-user', '--net', '--', 'sh', '-c', 'ip link set lo up && echo ready && exec sleep infinity'], {
+  const [file, ...prefix] = boundToParent();
+  const holder = spawn(file, [...prefix, 'unshare', '--user', '--map-root-user', '--net', '--', 'sh', '-c', 'ip link set lo up && echo ready && exec sleep infinity'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { mountArgs, systemMounts, type Mount } from './filesystem.ts';
 import { openJobNetwork, type JobNetwork } from './job-network.ts';
 import { DEFAULT_REGISTRY_HOSTS, HostAllowList, startRegistryProxy, type RegistryProxy } from './registry-proxy.ts';
-import { dropPrivileges, namespaceFlags, sandboxSupport, sandboxUid, type SandboxSupport } from './support.ts';
+import { boundToParent, dropPrivileges, namespaceFlags, sandboxSupport, sandboxUid, type SandboxSupport } from './support.ts';
 
 const helpersDir = fileURLToPath(new URL('./helpers/', import.meta.url));
 const bridgePath = path.join(helpersDir, 'proxy-bridge.cjs');
@@ -113,6 +113,7 @@ export class Sandbox {
   private identity: Promise<{ passwd: string; group: string }> | null = null;
   /** Process groups of plans spawned and not yet released: what close() kills, and nothing of other jobs. */
   private readonly live = new Set<number>();
+  private abortHook: { signal: AbortSignal; listener: () => void } | null = null;
 
   constructor(readonly settings: SandboxSettings) {
     this.support = settings.enabled ? sandboxSupport() : null;
@@ -231,6 +232,8 @@ export class Sandbox {
     const limits = this.settings.limits;
     const cgroup = await this.makeCgroup(limits);
     const chain = [
+      // Dies with us, whatever moment we die at (a worker killed while a server starts leaves nothing).
+      ...boundToParent(),
       ...(cgroup ? ['/bin/sh', '-c', 'for g in "$1" "$2"; do echo $$ > "$g/cgroup.procs" || exit 126; done; shift 2; exec "$@"', 'cgroup-join', cgroup.memory, cgroup.pids] : []),
       ...enterNetwork,
       ...taskset,
@@ -290,6 +293,7 @@ export class Sandbox {
    * daemon that kept stdout open dies with the sandbox, and without one we stop reading after a moment.
    */
   async run(spec: CommandSpec & { deadlineMs: number; signal?: AbortSignal }): Promise<CommandResult> {
+    spec.signal?.throwIfAborted();
     const refusedBefore = (await this.refusedHosts()).length;
     const plan = await this.plan(spec);
     try {
@@ -323,12 +327,8 @@ export class Sandbox {
     }
   }
 
-  /**
-   * End everything this job started that is still running (a server whose stop never came: the job
-   * failed half-way), stop the job's network and proxy, and remove the scratch space. Only this job's
-   * processes: other jobs in the same process (a fleet runner with several slots) keep theirs.
-   */
-  async close(): Promise<void> {
+  /** SIGKILL every process group of this job that is still running; nothing of other jobs. */
+  killAll(): void {
     for (const pid of this.live) {
       try {
         process.kill(-pid, 'SIGKILL');
@@ -336,6 +336,30 @@ export class Sandbox {
         /* already gone */
       }
     }
+  }
+
+  /**
+   * When the job is cancelled (or the worker shuts down), end its commands and servers at once rather than
+   * at their deadlines: a server waiting to become ready, an install that hangs. The job's own unwinding
+   * then finds them gone.
+   */
+  endOnAbort(signal: AbortSignal | undefined): void {
+    if (!signal) return;
+    const listener = () => this.killAll();
+    if (signal.aborted) return listener();
+    signal.addEventListener('abort', listener, { once: true });
+    this.abortHook = { signal, listener };
+  }
+
+  /**
+   * End everything this job started that is still running (a server whose stop never came: the job
+   * failed half-way), stop the job's network and proxy, and remove the scratch space. Only this job's
+   * processes: other jobs in the same process (a fleet runner with several slots) keep theirs.
+   */
+  async close(): Promise<void> {
+    this.abortHook?.signal.removeEventListener('abort', this.abortHook.listener);
+    this.abortHook = null;
+    this.killAll();
     this.live.clear();
     const network = this.network;
     const proxy = this.proxy;
@@ -392,7 +416,8 @@ export function runPlan(plan: SpawnPlan, deadlineMs: number, signal?: AbortSigna
       killAll();
     }, deadlineMs);
     const onAbort = () => killAll();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) killAll();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (err) => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);

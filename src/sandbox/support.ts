@@ -141,3 +141,15 @@ function findCgroupRoots(): CgroupRoots | null {
     return null;
   }
 }
+
+/**
+ * A prefix that ties a command's life to this process: SIGKILL when we die (PR_SET_PDEATHSIG, which the
+ * execs that follow keep), and an exit at once when we died before that was set. bubblewrap's own
+ * --die-with-parent leaves that window open (between our fork and its prctl), and a worker killed during a
+ * server's start then left the sandbox running for good; the shell closes it by checking, after the
+ * signal is armed, that its parent is still the process that started it.
+ */
+export function boundToParent(pid = process.pid): string[] {
+  return ['setpriv', '--pdeathsig', 'KILL', '--', '/bin/sh', '-c', 'test "$PPID" = "$1" || exit 125; shift; exec "$@"', 'bound-to-parent', String(pid)];
+}
+

@@ -8,5 +8,6 @@ export * from './variation.ts';
 export * from './decision.ts';
 export * from './fisher.ts';
 export * from './trend.ts';
+export * from './memory-difference.ts';
 export { averageRanks, median } from './ranks.ts';
 export * from './warm-up.ts';

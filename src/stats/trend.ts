@@ -123,6 +123,59 @@ export interface MemorySample {
   tSec: number;
   /** Memory of the server's process tree (RssAnon), bytes. */
   bytes: number;
+  /**
+   * Which server process took it (0, 1, …): a soak resumed after a restart runs a fresh server, whose
+   * memory starts over. Trends are only ever read within a segment (default 0).
+   */
+  segment?: number;
+}
+
+/** A trend read within blocks (segments) of a series, never across them. */
+export interface TrendBlock {
+  /** Hours (any unit; the slope is per that unit). */
+  t: number[];
+  y: number[];
+}
+
+/**
+ * Theil-Sen over blocks: the median of the pairwise slopes within each block (Sen's slope of the seasonal
+ * Kendall test, Hirsch, Slack & Smith 1982). One block is the plain estimator. NaN without any pair.
+ */
+export function blockedTheilSen(blocks: readonly TrendBlock[]): number {
+  const slopes: number[] = [];
+  for (const { t, y } of blocks) {
+    for (let i = 0; i < t.length; i++) {
+      for (let j = i + 1; j < t.length; j++) {
+        const dt = t[j] - t[i];
+        if (dt !== 0) slopes.push((y[j] - y[i]) / dt);
+      }
+    }
+  }
+  return slopes.length === 0 ? NaN : median(slopes);
+}
+
+/**
+ * Mann-Kendall over blocks: S and Var(S) summed over the blocks (the seasonal Kendall test), each block's
+ * variance tie-corrected and Hamed-Rao-corrected with the factor floored at 1, as leakTest does for one
+ * series. One block of 3 or more is exactly `mannKendall(y, { hamedRao: true, minVarianceFactor: 1 })`.
+ */
+export function blockedMannKendall(blocks: readonly number[][]): { s: number; varS: number; z: number; p: number } {
+  let s = 0;
+  let varS = 0;
+  for (const y of blocks) {
+    if (y.length >= 3) {
+      const r = mannKendall(y, { hamedRao: true, minVarianceFactor: 1 });
+      s += r.s;
+      varS += r.varS;
+    } else if (y.length === 2) {
+      // n(n-1)(2n+5)/18 = 1 for two distinct values; a tie carries no information.
+      s += Math.sign(y[1] - y[0]);
+      varS += y[1] === y[0] ? 0 : 1;
+    }
+  }
+  if (varS <= 0) return { s, varS, z: 0, p: 1 };
+  const z = (s - Math.sign(s)) / Math.sqrt(varS);
+  return { s, varS, z, p: Math.min(1, 2 * normalSf(Math.abs(z))) };
 }
 
 export interface LeakTestOptions {
@@ -165,78 +218,189 @@ export interface LeakTestResult {
 const MIB = 1024 * 1024;
 
 /**
+ * The smallest two-sided p-value Mann-Kendall can give over blocks of these sizes: a perfectly monotonic
+ * series, no ties, no autocorrelation correction. At or above alpha the test can never find anything:
+ * 4 windows in one block give at best p = 0.09, so a trend test at 0.01 needs 6 (or more, split in blocks).
+ */
+export function attainableP(blockSizes: readonly number[]): number {
+  let s = 0;
+  let varS = 0;
+  for (const n of blockSizes) {
+    if (n < 2) continue;
+    s += (n * (n - 1)) / 2;
+    varS += (n * (n - 1) * (2 * n + 5)) / 18;
+  }
+  if (varS === 0) return 1;
+  return Math.min(1, 2 * normalSf((s - 1) / Math.sqrt(varS)));
+}
+
+/** The fewest windows in one block at which the trend test can reach p < alpha (6 for 0.01). */
+export function windowsForAlpha(alpha = 0.01): number {
+  let n = 3;
+  while (!(attainableP([n]) < alpha)) n++;
+  return n;
+}
+
+/** One window's minimum: when it was, how much, which window of which segment. */
+interface WindowPoint {
+  t: number;
+  mib: number;
+  index: number;
+  segment: number;
+  last: number;
+}
+
+/** Samples grouped by segment, each sorted by time, segments in order. */
+export function bySegment<T extends MemorySample>(samples: readonly T[]): T[][] {
+  const groups = new Map<number, T[]>();
+  for (const sample of samples) {
+    const key = sample.segment ?? 0;
+    const group = groups.get(key);
+    if (group) group.push(sample);
+    else groups.set(key, [sample]);
+  }
+  return [...groups.entries()].sort(([a], [b]) => a - b).map(([, group]) => group.sort((x, y) => x.tSec - y.tSec));
+}
+
+/** The warm-up dropped from every segment: the longer of the minimum and a fraction of the whole span. */
+export function warmupSeconds(samples: readonly MemorySample[], warmupMinSec: number, warmupFraction: number): number {
+  if (samples.length === 0) return warmupMinSec;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const s of samples) {
+    first = Math.min(first, s.tSec);
+    last = Math.max(last, s.tSec);
+  }
+  return Math.max(warmupMinSec, warmupFraction * (last - first));
+}
+
+/**
+ * The minimum of each window after the warm-up, per segment. Each segment is a fresh server, so each drops
+ * its own warm-up. A trailing window covering less than half its length is dropped (the minimum of fewer
+ * samples is biased upwards).
+ */
+function windowMinima(segments: readonly MemorySample[][], warmupSec: number, windowSec: number): { blocks: WindowPoint[][]; kept: number } {
+  const blocks: WindowPoint[][] = [];
+  let kept = 0;
+  segments.forEach((segment, segmentIndex) => {
+    if (segment.length === 0) return;
+    const after = segment.filter((s) => s.tSec - segment[0].tSec >= warmupSec);
+    kept += after.length;
+    if (after.length === 0) return;
+    const start = after[0].tSec;
+    const windows: WindowPoint[] = [];
+    for (const s of after) {
+      const w = Math.floor((s.tSec - start) / windowSec);
+      const mib = s.bytes / MIB;
+      const win = windows[w];
+      if (!win) windows[w] = { t: s.tSec, mib, index: w, segment: segmentIndex, last: s.tSec };
+      else {
+        if (mib < win.mib) { win.t = s.tSec; win.mib = mib; }
+        win.last = s.tSec;
+      }
+    }
+    const points = windows.filter(Boolean);
+    if (points.length > 1) {
+      const tail = points[points.length - 1];
+      if (tail.last - (start + tail.index * windowSec) < windowSec / 2) points.pop();
+    }
+    blocks.push(points);
+  });
+  return { blocks, kept };
+}
+
+/** What the leak rule concluded about a trend over window points. */
+export interface TrendJudgement {
+  slopeMiBPerHour: number;
+  p: number;
+  growthMiB: number;
+  /** Points in blocks of two or more (the only ones a within-block trend can use). */
+  windows: number;
+  /** +1: grows past every bar, -1: shrinks past every bar (only asked of a difference), 0: neither. */
+  direction: -1 | 0 | 1;
+  /** Too few windows (per block) for the test to ever reach p < alpha: no evidence either way. */
+  insufficient: boolean;
+  reason: string;
+}
+
+/**
+ * The rule on window points in blocks: Theil-Sen slope and Mann-Kendall p within blocks; significant at
+ * alpha, with a slope beyond max(minSlope, fraction × baseline) and a fitted growth beyond minGrowth.
+ * `twoSided`: a shrinking trend counts too (head − base can go either way).
+ */
+export function judgeTrend(
+  blocks: readonly { t: number; mib: number }[][], baselineMiB: number, opts: LeakTestOptions & { twoSided?: boolean },
+): TrendJudgement {
+  const alpha = opts.alpha ?? 0.01;
+  const minSlope = opts.minSlopeMiBPerHour ?? 2;
+  const minSlopeFraction = opts.minSlopeFractionPerHour ?? 0.01;
+  const minGrowth = opts.minGrowthMiB ?? 10;
+  const usable = blocks.filter((b) => b.length >= 2);
+  const trendBlocks = usable.map((b) => ({ t: b.map((w) => w.t / 3600), y: b.map((w) => w.mib) }));
+  const slope = blockedTheilSen(trendBlocks);
+  // The autocorrelation correction may only make the test more cautious here: false alarms are what
+  // users of such tools complain about first, and the slope and growth bars do not catch all of them.
+  const { p } = blockedMannKendall(trendBlocks.map((b) => b.y));
+  const span = trendBlocks.reduce((sum, b) => sum + (b.t[b.t.length - 1] - b.t[0]), 0);
+  const growthMiB = slope * span;
+  const slopeBar = Math.max(minSlope, minSlopeFraction * baselineMiB);
+  const windows = usable.reduce((n, b) => n + b.length, 0);
+  const best = attainableP(usable.map((b) => b.length));
+  if (!(best < alpha)) {
+    const lives = usable.length > 1 ? ` in ${usable.length} server lives` : '';
+    return {
+      slopeMiBPerHour: slope, p, growthMiB, windows, direction: 0, insufficient: true,
+      reason: `${windows} windows${lives} can never reach p < ${alpha} (at best p = ${best.toPrecision(2)})`,
+    };
+  }
+  const sign = opts.twoSided && slope < 0 ? -1 : 1;
+  const bar = (v: number) => (opts.twoSided ? `beyond ±${Number(v.toFixed(2))}` : `above ${v.toFixed(2)}`);
+  let reason: string;
+  let direction: -1 | 0 | 1 = 0;
+  if (!(p < alpha)) reason = `no significant trend (p = ${p.toPrecision(3)} >= ${alpha})`;
+  else if (!(sign * slope > slopeBar)) reason = `slope ${slope.toFixed(2)} MiB/h is not ${bar(slopeBar)} MiB/h`;
+  else if (!(sign * growthMiB > minGrowth)) reason = `growth ${growthMiB.toFixed(1)} MiB is not ${opts.twoSided ? `beyond ±${minGrowth}` : `above ${minGrowth}`} MiB`;
+  else {
+    direction = sign;
+    reason = `memory ${sign > 0 ? 'grows' : 'shrinks'} ${Math.abs(slope).toFixed(2)} MiB/h (p = ${p.toPrecision(3)}), ${growthMiB.toFixed(1)} MiB over the soak`;
+  }
+  return { slopeMiBPerHour: slope, p, growthMiB, windows, direction, insufficient: false, reason };
+}
+
+/**
  * The leak rule of METHODS.md: drop the warm-up (the longer of 15 min or 10% of the soak), keep the
  * minimum of each 10-minute window (a trailing window covering less than half its length is dropped:
  * the minimum of fewer samples is biased upwards), fit a Theil-Sen slope over the window minima, and
  * test them with Mann-Kendall corrected for autocorrelation (Hamed-Rao, the factor floored at 1 so the
  * correction never makes a series more significant than the plain test). A leak needs p < 0.01, a
  * slope above max(2 MiB/h, 1% of the baseline per hour) and a fitted total growth above 10 MiB.
+ * A soak resumed after restarts has several segments (`MemorySample.segment`): each drops its own
+ * warm-up, and slope and test are read within segments only, their evidence summed.
  */
 export function leakTest(samples: readonly MemorySample[], opts: LeakTestOptions = {}): LeakTestResult {
-  const warmupMinSec = opts.warmupMinSec ?? 900;
-  const warmupFraction = opts.warmupFraction ?? 0.1;
   const windowSec = opts.windowSec ?? 600;
-  const alpha = opts.alpha ?? 0.01;
-  const minSlope = opts.minSlopeMiBPerHour ?? 2;
-  const minSlopeFraction = opts.minSlopeFractionPerHour ?? 0.01;
-  const minGrowth = opts.minGrowthMiB ?? 10;
   const minWindows = Math.max(3, opts.minWindows ?? 4);
   if (!(windowSec > 0)) throw new RangeError(`windowSec must be > 0, got ${windowSec}`);
   assertFinite(samples.map((s) => s.tSec), 'tSec');
   assertFinite(samples.map((s) => s.bytes), 'bytes');
 
-  const sorted = [...samples].sort((a, b) => a.tSec - b.tSec);
   const none = (reason: string, kept: number): LeakTestResult => ({
     slopeMiBPerHour: NaN, p: 1, leak: false, samples: kept, windows: 0, baselineMiB: NaN, growthMiB: NaN, reason,
   });
-  if (sorted.length === 0) return none('no samples', 0);
+  if (samples.length === 0) return none('no samples', 0);
 
-  const t0 = sorted[0].tSec;
-  const duration = sorted[sorted.length - 1].tSec - t0;
-  const warmup = Math.max(warmupMinSec, warmupFraction * duration);
-  const kept = sorted.filter((s) => s.tSec - t0 >= warmup);
-  if (kept.length === 0) return none('soak shorter than its warm-up', 0);
-
-  // Minimum per window, stamped with the time of that minimum.
-  const start = kept[0].tSec;
-  const windows: { t: number; mib: number; last: number }[] = [];
-  for (const s of kept) {
-    const w = Math.floor((s.tSec - start) / windowSec);
-    const mib = s.bytes / MIB;
-    const win = windows[w];
-    if (!win) windows[w] = { t: s.tSec, mib, last: s.tSec };
-    else {
-      if (mib < win.mib) { win.t = s.tSec; win.mib = mib; }
-      win.last = s.tSec;
-    }
+  const warmup = warmupSeconds(samples, opts.warmupMinSec ?? 900, opts.warmupFraction ?? 0.1);
+  const { blocks, kept } = windowMinima(bySegment(samples), warmup, windowSec);
+  if (kept === 0) return none('soak shorter than its warm-up', 0);
+  const windows = blocks.filter((b) => b.length >= 2).reduce((n, b) => n + b.length, 0);
+  if (windows < minWindows) {
+    return { ...none(`only ${windows} windows after the warm-up, need ${minWindows}`, kept), windows };
   }
-  const points = windows.flatMap((w, i) => (w ? [{ ...w, index: i }] : []));
-  if (points.length > 1) {
-    const tail = points[points.length - 1];
-    if (tail.last - (start + tail.index * windowSec) < windowSec / 2) points.pop();
-  }
-  if (points.length < minWindows) {
-    return { ...none(`only ${points.length} windows after the warm-up, need ${minWindows}`, kept.length), windows: points.length };
-  }
-
-  const hours = points.map((w) => w.t / 3600);
-  const mib = points.map((w) => w.mib);
-  const { slope } = theilSenSlope(hours, mib);
-  // The autocorrelation correction may only make the test more cautious here: false alarms are what
-  // users of such tools complain about first, and the slope and growth bars do not catch all of them.
-  const { p } = mannKendall(mib, { hamedRao: true, minVarianceFactor: 1 });
-  const baselineMiB = mib[0];
-  const growthMiB = slope * (hours[hours.length - 1] - hours[0]);
-  const slopeBar = Math.max(minSlope, minSlopeFraction * baselineMiB);
-
-  let reason: string;
-  let leak = false;
-  if (!(p < alpha)) reason = `no significant trend (p = ${p.toPrecision(3)} >= ${alpha})`;
-  else if (!(slope > slopeBar)) reason = `slope ${slope.toFixed(2)} MiB/h is not above ${slopeBar.toFixed(2)} MiB/h`;
-  else if (!(growthMiB > minGrowth)) reason = `growth ${growthMiB.toFixed(1)} MiB is not above ${minGrowth} MiB`;
-  else {
-    leak = true;
-    reason = `memory grows ${slope.toFixed(2)} MiB/h (p = ${p.toPrecision(3)}), ${growthMiB.toFixed(1)} MiB over the soak`;
-  }
-  return { slopeMiBPerHour: slope, p, leak, samples: kept.length, windows: points.length, baselineMiB, growthMiB, reason };
+  const baselineMiB = blocks.find((b) => b.length >= 2)![0].mib;
+  const judged = judgeTrend(blocks, baselineMiB, opts);
+  if (judged.insufficient) return { ...none(judged.reason, kept), windows: judged.windows };
+  return {
+    slopeMiBPerHour: judged.slopeMiBPerHour, p: judged.p, leak: judged.direction > 0, samples: kept, windows: judged.windows,
+    baselineMiB, growthMiB: judged.growthMiB, reason: judged.reason,
+  };
 }

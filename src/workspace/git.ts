@@ -64,11 +64,47 @@ export function authenticatedGitEnv(url: string, auth: GitAuth, base: NodeJS.Pro
   };
 }
 
+/** How long a clone or fetch may take before it is killed: BUMPBENCH_GIT_TIMEOUT (e.g. "10m"), default 10 minutes. */
+export function gitTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.BUMPBENCH_GIT_TIMEOUT;
+  const match = value ? /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim()) : null;
+  if (!match) return 10 * 60_000;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Number(match[1]) * unit;
+}
+
+/** A silent git (no progress for this long) is as good as hung: simple-git kills it. */
+const GIT_SILENCE_MS = 120_000;
+
+/**
+ * One fetch into a mirror at a time in this process: a compare and a soak of the same repository (two
+ * lanes) would otherwise race for the mirror's ref locks.
+ */
+const mirrorLocks = new Map<string, Promise<unknown>>();
+async function withMirrorLock<T>(mirror: string, fn: () => Promise<T>): Promise<T> {
+  const before = mirrorLocks.get(mirror) ?? Promise.resolve();
+  const run = before.catch(() => undefined).then(fn);
+  mirrorLocks.set(mirror, run);
+  try {
+    return await run;
+  } finally {
+    if (mirrorLocks.get(mirror) === run) mirrorLocks.delete(mirror);
+  }
+}
+
+export interface OpenRepoOptions {
+  /** Cancels the clone or fetch (the job was cancelled). */
+  signal?: AbortSignal;
+  /** Kill a clone or fetch that takes longer (default gitTimeoutMs()). */
+  timeoutMs?: number;
+}
+
 /**
  * A local git directory for `repo`. A local path is used in place; a URL is cloned once into the cache
- * (a bare mirror) and fetched on later calls. `auth` is given to that git call only, in its environment.
+ * (a bare mirror) and fetched on later calls, within a deadline. `auth` is given to that git call only, in
+ * its environment.
  */
-export async function openRepo(repo: string, cacheDir: string, auth?: GitAuth): Promise<string> {
+export async function openRepo(repo: string, cacheDir: string, auth?: GitAuth, options: OpenRepoOptions = {}): Promise<string> {
   if (!isRemote(repo)) {
     const dir = path.resolve(repo);
     if (!existsSync(dir)) throw new GitError(`repository ${dir} does not exist`);
@@ -79,17 +115,36 @@ export async function openRepo(repo: string, cacheDir: string, auth?: GitAuth): 
   if (auth && !/^https?:\/\//i.test(repo)) throw new GitError(`cannot fetch ${repo} with a token: only http(s) clone URLs take one`);
   const key = createHash('sha256').update(repo).digest('hex').slice(0, 16);
   const mirror = path.join(cacheDir, 'repos', `${key}.git`);
+  const timeoutMs = options.timeoutMs ?? gitTimeoutMs();
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const abort = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   // simple-git refuses GIT_CONFIG_COUNT unless told: here it is exactly what we mean to set.
-  const remoteGit = (dir?: string) =>
-    auth ? simpleGit({ ...(dir ? { baseDir: dir } : {}), unsafe: { allowUnsafeConfigEnvCount: true } }).env(authenticatedGitEnv(repo, auth)) : simpleGit(dir);
+  const remoteGit = (dir?: string) => {
+    const git = simpleGit({
+      ...(dir ? { baseDir: dir } : {}),
+      abort,
+      timeout: { block: GIT_SILENCE_MS },
+      ...(auth ? { unsafe: { allowUnsafeConfigEnvCount: true } } : {}),
+    });
+    return auth ? git.env(authenticatedGitEnv(repo, auth)) : git;
+  };
   try {
-    if (!existsSync(mirror)) {
-      await mkdir(path.dirname(mirror), { recursive: true });
-      await remoteGit().clone(repo, mirror, ['--bare', '--quiet']);
-    }
-    await remoteGit(mirror).fetch([repo, '+refs/heads/*:refs/heads/*', '+refs/pull/*:refs/pull/*', '--prune', '--quiet']);
+    await withMirrorLock(mirror, async () => {
+      if (!existsSync(mirror)) {
+        await mkdir(path.dirname(mirror), { recursive: true });
+        // A clone stopped half-way would leave a mirror that later fetches trip over.
+        await remoteGit().clone(repo, mirror, ['--bare', '--quiet']).catch(async (err: unknown) => {
+          await rm(mirror, { recursive: true, force: true });
+          throw err;
+        });
+      }
+      await remoteGit(mirror).fetch([repo, '+refs/heads/*:refs/heads/*', '+refs/pull/*:refs/pull/*', '--prune', '--quiet']);
+    });
   } catch (err) {
-    const message = String((err as Error).message);
+    if (options.signal?.aborted) throw options.signal.reason ?? err;
+    const message = deadline.aborted
+      ? `it did not finish within ${Math.round(timeoutMs / 1000)} s (BUMPBENCH_GIT_TIMEOUT) and was stopped`
+      : String((err as Error).message);
     throw new GitError(`cannot fetch ${repo}: ${auth ? message.split(auth.token).join('***') : message}`);
   }
   return mirror;

@@ -56,10 +56,11 @@ afterEach(() => {
 
 // ---- payloads ----
 
-function prPayload(action: string, opts: { author?: string; fork?: boolean; labels?: string[]; sha?: string } = {}) {
+function prPayload(action: string, opts: { author?: string; fork?: boolean; labels?: string[]; sha?: string; updatedAt?: string } = {}) {
   const p = example('pull_request', action === 'synchronize' ? 'synchronize' : action);
   const pr = p.pull_request;
   pr.state = 'open';
+  if (opts.updatedAt) pr.updated_at = opts.updatedAt;
   pr.user.login = opts.author ?? 'dependabot[bot]';
   pr.user.type = pr.user.login.endsWith('[bot]') ? 'Bot' : 'User';
   pr.head.sha = opts.sha ?? HEAD_SHA;
@@ -77,9 +78,10 @@ function labeledPayload(label: string, sender: { login: string; type?: string },
   return p;
 }
 
-function commentPayload(body: string, login = 'maintainer', type = 'User') {
+function commentPayload(body: string, login = 'maintainer', type = 'User', createdAt?: string) {
   const p = example('issue_comment', 'created');
   p.issue.number = 2;
+  if (createdAt) p.comment.created_at = createdAt;
   p.issue.pull_request = { url: `${API}${REPO}/pulls/2` };
   p.comment.body = body;
   p.sender = { ...p.sender, login, type };
@@ -87,8 +89,8 @@ function commentPayload(body: string, login = 'maintainer', type = 'User') {
   return p;
 }
 
-async function receive(name: string, payload: unknown): Promise<void> {
-  await probot.receive({ id: `delivery-${Math.random()}`, name: name as 'pull_request', payload: payload as never });
+async function receive(name: string, payload: unknown, id = `delivery-${Math.random()}`): Promise<void> {
+  await probot.receive({ id, name: name as 'pull_request', payload: payload as never });
 }
 
 // ---- API mocks ----
@@ -121,10 +123,10 @@ function mockReply() {
   scope.post(`${REPO}/issues/2/comments`).reply(201, { id: 900 });
 }
 
-function mockPullsGet(opts: { fork?: boolean; state?: string } = {}) {
-  const pr = prPayload('opened', { author: 'contributor', fork: opts.fork }).pull_request;
+function mockPullsGet(opts: { fork?: boolean; state?: string; sha?: string; date?: string } = {}) {
+  const pr = prPayload('opened', { author: 'contributor', fork: opts.fork, sha: opts.sha }).pull_request;
   pr.state = opts.state ?? 'open';
-  scope.get(`${REPO}/pulls/2`).reply(200, pr);
+  scope.get(`${REPO}/pulls/2`).reply(200, pr, opts.date ? { date: new Date(opts.date).toUTCString() } : {});
 }
 
 const created = () => nonTokenCalls(calls).filter((c) => c.method === 'POST' && c.path === `${REPO}/check-runs`).map((c) => c.body);
@@ -481,11 +483,13 @@ describe('slash commands', () => {
   });
 
   it('`/bumpbench bisect pkg` queues a bisect of that package, on a fork PR too', async () => {
+    // The fork's head was pushed (and seen) before the maintainer commented.
+    await receive('pull_request', prPayload('synchronize', { fork: true, updatedAt: '2025-01-01T10:00:00Z' }));
     mockPermission('maintainer', 'admin');
     mockPullsGet({ fork: true });
     mockConfig(GOOD_CONFIG);
     mockCheckCreate();
-    await receive('issue_comment', commentPayload('/bumpbench bisect left-pad'));
+    await receive('issue_comment', commentPayload('/bumpbench bisect left-pad', 'maintainer', 'User', '2025-01-01T10:05:00Z'));
     expect(queue.pending()[0]).toMatchObject({ kind: 'bisect', payload: { options: { package: 'left-pad' } } });
     // Its own check run: a bisect never reports on the compare's.
     expect(created()[0]).toMatchObject({ name: 'bumpbench/bisect', status: 'queued' });
@@ -616,5 +620,94 @@ describe('check_run rerequested', () => {
     await receive('check_run', rerunPayload(null, 'visitor'));
     expect(queue.pending()).toHaveLength(0);
     expect(said(/re-run requested by someone without write access/)).toBe(true);
+  });
+});
+
+describe('deliveries and the head a trigger binds', () => {
+  it('handles a delivery once, whatever is sent again under the same X-GitHub-Delivery', async () => {
+    mockConfig(GOOD_CONFIG);
+    mockFiles([['yarn.lock']]);
+    mockCheckCreate();
+    await receive('pull_request', prPayload('opened'), 'delivery-1');
+    const before = calls.length;
+    await receive('pull_request', prPayload('opened'), 'delivery-1');
+    expect(calls.length).toBe(before);
+    expect(said(/delivery already handled/)).toBe(true);
+    expect(queue.pending()).toHaveLength(1);
+  });
+
+  it('a delivery whose handling failed is handled when it comes again', async () => {
+    scope.get((uri) => uri.includes('bumpbench.yml')).reply(500, { message: 'GitHub is having a bad day' });
+    await expect(receive('pull_request', prPayload('opened'), 'delivery-2')).rejects.toThrow();
+    mockConfig(GOOD_CONFIG);
+    mockFiles([['yarn.lock']]);
+    mockCheckCreate();
+    await receive('pull_request', prPayload('opened'), 'delivery-2');
+    expect(queue.pending()).toHaveLength(1);
+  });
+
+  it('an older push delivered after a newer one neither cancels the newer job nor benchmarks the stale commit', async () => {
+    mockConfig(GOOD_CONFIG);
+    mockFiles([['package-lock.json']]);
+    mockCheckCreate(4100);
+    await receive('pull_request', prPayload('synchronize', { sha: HEAD_SHA, updatedAt: '2025-01-01T10:00:10Z' }));
+    await receive('pull_request', prPayload('synchronize', { sha: OLD_SHA, updatedAt: '2025-01-01T10:00:00Z' }));
+    expect(queue.pending().map((j) => [j.sha, j.state])).toEqual([[HEAD_SHA, 'queued']]);
+    expect(said(/out-of-order delivery/)).toBe(true);
+    // A label added before the newer push, delivered after it: stale as well.
+    const labeled = labeledPayload('benchmark', { login: 'maintainer' });
+    labeled.pull_request.head.sha = OLD_SHA;
+    labeled.pull_request.updated_at = '2025-01-01T10:00:05Z';
+    mockConfig(GOOD_CONFIG);
+    mockPermission('maintainer', 'write');
+    await receive('pull_request', labeled);
+    expect(queue.pending().map((j) => j.sha)).toEqual([HEAD_SHA]);
+  });
+
+  it('two heads within the same second: the API says which is the head', async () => {
+    mockConfig(GOOD_CONFIG);
+    mockFiles([['package-lock.json']]);
+    mockCheckCreate(4200);
+    await receive('pull_request', prPayload('synchronize', { sha: HEAD_SHA, updatedAt: '2025-01-01T10:00:00Z' }));
+    mockPullsGet({ sha: HEAD_SHA });
+    await receive('pull_request', prPayload('synchronize', { sha: OLD_SHA, updatedAt: '2025-01-01T10:00:00Z' }));
+    expect(queue.pending().map((j) => j.sha)).toEqual([HEAD_SHA]);
+  });
+
+  it('a fork pushing after a maintainer\'s command does not get its new commit run under that command', async () => {
+    await receive('pull_request', prPayload('synchronize', { fork: true, updatedAt: '2025-01-01T10:10:00Z' }));
+    mockPermission('maintainer', 'write');
+    mockPullsGet({ fork: true, date: '2025-01-01T10:10:02Z' });
+    mockReply();
+    // Written at 10:05, handled after the push at 10:10.
+    await receive('issue_comment', commentPayload('/bumpbench bench', 'maintainer', 'User', '2025-01-01T10:05:00Z'));
+    expect(queue.pending()).toHaveLength(0);
+    expect(replies()[0]).toMatch(/^@maintainer nothing was run: the head of this pull request moved to `bbbbbbb` after your command\. Comment again/);
+  });
+
+  it('a fork head bumpbench never saw is not run on the first command; the next command runs it', async () => {
+    mockPermission('maintainer', 'write');
+    mockPullsGet({ fork: true, date: '2025-01-01T10:06:00Z' });
+    mockReply();
+    await receive('issue_comment', commentPayload('/bumpbench bench', 'maintainer', 'User', '2025-01-01T10:05:00Z'));
+    expect(queue.pending()).toHaveLength(0);
+    expect(replies()[0]).toMatch(/comes from a fork and its head is now `bbbbbbb`, which bumpbench had not seen when you commented/);
+
+    mockPermission('maintainer', 'write');
+    mockPullsGet({ fork: true, date: '2025-01-01T10:08:00Z' });
+    mockConfig(GOOD_CONFIG);
+    mockCheckCreate();
+    await receive('issue_comment', commentPayload('/bumpbench bench', 'maintainer', 'User', '2025-01-01T10:07:00Z'));
+    expect(queue.pending().map((j) => j.sha)).toEqual([HEAD_SHA]);
+  });
+
+  it('`/bumpbench soak` too short to reach a verdict is refused up front with the length it needs', async () => {
+    mockPermission('maintainer', 'write');
+    mockPullsGet();
+    mockConfig(GOOD_CONFIG);
+    mockReply();
+    await receive('issue_comment', commentPayload('/bumpbench soak 30m'));
+    expect(queue.pending()).toHaveLength(0);
+    expect(replies()[0]).toMatch(/the soak was not started: a soak of 30m cannot reach a verdict: .* at least 1h16m\. Ask for 1h16m or more/);
   });
 });

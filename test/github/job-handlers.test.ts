@@ -12,6 +12,7 @@ import { createGitHubWorker } from '../../src/github/worker-setup.ts';
 import { localExecutor, type JobExecutor, type RunAccess } from '../../src/jobs/executor.ts';
 import type { JobPayload } from '../../src/jobs/queue.ts';
 import { SqliteJobQueue } from '../../src/jobs/sqlite-queue.ts';
+import { newWorkerId } from '../../src/jobs/worker-identity.ts';
 import type { Worker } from '../../src/jobs/worker.ts';
 import type { JobRequest, JobResult } from '../../src/model.ts';
 import { UserFacingError } from '../../src/pipeline/errors.ts';
@@ -327,3 +328,24 @@ describe('the gate cannot be flipped', () => {
     expect(body.indexOf('Performance regression')).toBeLessThan(body.indexOf('No new memory growth'));
   });
 });
+
+describe('a job whose worker died', () => {
+  it('its check run says it is queued again, and the rerun reports to the same check run', async () => {
+    const { job } = queue.enqueue({ repo: 'Codertocat/Hello-World', pr: 2, sha: HEAD, payload: githubPayload({ kind: 'soak' }), checkRunId: 8800 });
+    // Claimed by a worker of a process that is gone (same host and pid, another start time).
+    const [host, pid, start, boot] = newWorkerId().split(':');
+    queue.claim([host, pid, String(Number(start) - 3), boot, 'gone'].join(':'));
+    const patches: any[] = [];
+    scope.patch(`${REPO}/check-runs/8800`).times(10).reply(200, (_uri: string, body: any) => (patches.push(body), { id: 8800 }));
+    scope.get(`${REPO}/issues/2/comments`).query(true).reply(200, []);
+    scope.post(`${REPO}/issues/2/comments`).reply(201, { id: 1 });
+    startWorker(async () => ({ ...fakeResult('unchanged', HEAD), kind: 'soak' }));
+    const deadline = Date.now() + 10_000;
+    while (queue.get(job.id)!.state !== 'done' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(patches[0].output).toMatchObject({ title: 'Queued again' });
+    expect(patches[0].output.summary).toMatch(/^The worker running this soak stopped \(a restart, crash or kill; attempt 1\)\. It is queued again and will run again, resuming from the memory samples it has\.$/);
+    expect(patches.at(-1)).toMatchObject({ status: 'completed' });
+    expect(queue.get(job.id)).toMatchObject({ state: 'done', attempts: 2 });
+  });
+});
+

@@ -17,6 +17,8 @@ export interface ApiCall {
   method: string;
   path: string;
   body: any;
+  /** When the call arrived (ms since the epoch). */
+  at: number;
 }
 
 export interface FakeRepo {
@@ -31,15 +33,26 @@ export interface FakeRepo {
   token: string;
 }
 
+/** A pull request of the fake repo besides the first one (`prNumber`, head `repo.headSha` on bump-lib). */
+export interface FakePull {
+  number: number;
+  headRef: string;
+  headSha: string;
+}
+
 export interface FakeGitHub {
   readonly port: number;
   readonly calls: ApiCall[];
-  readonly comments: { id: number; body: string; user: { login: string; type: string } }[];
+  /** Comments of every PR; `issue` says which. */
+  readonly comments: { id: number; issue: number; body: string; user: { login: string; type: string } }[];
   readonly checkRunIds: number[];
   /** Basic-auth passwords git sent, and processes whose argv held the token while it fetched. */
   readonly gitPasswords: (string | null)[];
   readonly tokenInArgv: string[];
-  pullRequest(): Record<string, unknown>;
+  /** The PR as the API and webhooks show it (default: the first one). */
+  pullRequest(number?: number): Record<string, unknown>;
+  /** Serve new commits of the repo (after committing to it). */
+  refresh(): void;
   /** Calls that created or updated check runs. */
   checkCreates(): ApiCall[];
   checkPatches(): ApiCall[];
@@ -47,26 +60,29 @@ export interface FakeGitHub {
   close(): Promise<void>;
 }
 
-export async function startFakeGitHub(repo: FakeRepo, prNumber = 2): Promise<FakeGitHub> {
+export async function startFakeGitHub(repo: FakeRepo, prNumber = 2, morePulls: FakePull[] = []): Promise<FakeGitHub> {
   const api = `/api/v3/repos/${repo.owner}/${repo.name}`;
   const calls: ApiCall[] = [];
   const comments: FakeGitHub['comments'] = [];
   const checkRunIds: number[] = [];
   let nextId = 1000;
   let cloneUrl = '';
+  const pulls: FakePull[] = [{ number: prNumber, headRef: 'bump-lib', headSha: repo.headSha }, ...morePulls];
 
-  const pullRequest = () => {
+  const pullRequest = (number = prNumber) => {
+    const pull = pulls.find((p) => p.number === number);
+    if (!pull) throw new Error(`fake GitHub: no PR #${number}`);
     const r = { full_name: `${repo.owner}/${repo.name}`, clone_url: cloneUrl, html_url: `https://ghe.example/${repo.owner}/${repo.name}`, name: repo.name, owner: { login: repo.owner } };
     return {
-      number: prNumber, state: 'open', user: { login: 'contributor', type: 'User' }, labels: [{ name: 'benchmark' }],
-      head: { ref: 'bump-lib', sha: repo.headSha, repo: r }, base: { ref: 'main', sha: repo.baseSha, repo: r },
+      number, state: 'open', user: { login: 'contributor', type: 'User' }, labels: [{ name: 'benchmark' }],
+      head: { ref: pull.headRef, sha: pull.headSha, repo: r }, base: { ref: 'main', sha: repo.baseSha, repo: r },
     };
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse, body: string): void => {
     const url = new URL(req.url!, 'http://x');
     const route = `${req.method} ${decodeURIComponent(url.pathname)}`;
-    calls.push({ method: req.method!, path: decodeURIComponent(url.pathname), body: body ? JSON.parse(body) : undefined });
+    calls.push({ method: req.method!, path: decodeURIComponent(url.pathname), body: body ? JSON.parse(body) : undefined, at: Date.now() });
     const json = (status: number, data: unknown): void => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(data));
     };
@@ -78,15 +94,17 @@ export async function startFakeGitHub(repo: FakeRepo, prNumber = 2): Promise<Fak
       return json(200, { type: 'file', encoding: 'base64', content: Buffer.from(repo.config).toString('base64') });
     }
     if (route === `GET ${api}/collaborators/maintainer/permission`) return json(200, { permission: 'write', role_name: 'write' });
-    if (route === `GET ${api}/pulls/${prNumber}`) return json(200, pullRequest());
+    const pull = new RegExp(`^GET ${api}/pulls/(\\d+)$`).exec(route);
+    if (pull && pulls.some((p) => p.number === Number(pull[1]))) return json(200, pullRequest(Number(pull[1])));
     if (route === `POST ${api}/check-runs`) {
       checkRunIds.push(nextId);
       return json(201, { id: nextId++ });
     }
     if (req.method === 'PATCH' && url.pathname.startsWith(`${api}/check-runs/`)) return json(200, {});
-    if (route === `GET ${api}/issues/${prNumber}/comments`) return json(200, comments);
-    if (route === `POST ${api}/issues/${prNumber}/comments`) {
-      const comment = { id: nextId++, body: JSON.parse(body).body, user: { login: 'bumpbench-e2e[bot]', type: 'Bot' } };
+    const issue = new RegExp(`^(GET|POST) ${api}/issues/(\\d+)/comments$`).exec(route);
+    if (issue?.[1] === 'GET') return json(200, comments.filter((c) => c.issue === Number(issue[2])));
+    if (issue?.[1] === 'POST') {
+      const comment = { id: nextId++, issue: Number(issue[2]), body: JSON.parse(body).body, user: { login: 'bumpbench-e2e[bot]', type: 'Bot' } };
       comments.push(comment);
       return json(201, comment);
     }
@@ -112,6 +130,7 @@ export async function startFakeGitHub(repo: FakeRepo, prNumber = 2): Promise<Fak
     gitPasswords: served.passwords,
     tokenInArgv: served.tokenInArgv,
     pullRequest,
+    refresh: () => served.refresh(),
     checkCreates,
     checkPatches,
     completedFor: (id) => checkPatches().find((c) => c.path.endsWith(`/${id}`) && c.body.status === 'completed'),
@@ -173,13 +192,35 @@ export function sign(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
-export async function sendWebhook(serve: ServeProcess, event: string, payload: unknown, secret: string): Promise<number> {
+export async function sendWebhook(serve: ServeProcess, event: string, payload: unknown, secret: string, delivery: string = randomUUID()): Promise<number> {
   const body = JSON.stringify(payload);
   const res = await fetch(`http://127.0.0.1:${serve.port}/api/github/webhooks`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': randomUUID(), 'x-hub-signature-256': sign(body, secret) },
+    headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': delivery, 'x-hub-signature-256': sign(body, secret) },
     body,
   });
   await res.text();
   return res.status;
+}
+
+/** The `labeled` event of a PR of the fake repo, by a maintainer: what starts a compare. */
+export function labeledEvent(github: FakeGitHub, number?: number): Record<string, unknown> {
+  const pr = github.pullRequest(number) as { number: number };
+  return {
+    action: 'labeled', number: pr.number, pull_request: pr, label: { name: 'benchmark' },
+    repository: { id: 1, name: 'Hello-World', full_name: 'Codertocat/Hello-World', owner: { login: 'Codertocat', type: 'User' }, private: false },
+    installation: { id: 1 }, sender: { login: 'maintainer', type: 'User' },
+  };
+}
+
+/** A `/bumpbench …` comment by a maintainer on a PR of the fake repo, written now. */
+export function commentEvent(github: FakeGitHub, body: string, number?: number): Record<string, unknown> {
+  const pr = github.pullRequest(number) as { number: number };
+  return {
+    action: 'created',
+    issue: { number: pr.number, pull_request: { url: `http://127.0.0.1:${github.port}/api/v3/repos/Codertocat/Hello-World/pulls/${pr.number}` } },
+    comment: { id: Math.floor(Math.random() * 1e9), body, created_at: new Date().toISOString(), user: { login: 'maintainer', type: 'User' } },
+    repository: { id: 1, name: 'Hello-World', full_name: 'Codertocat/Hello-World', owner: { login: 'Codertocat', type: 'User' }, private: false },
+    installation: { id: 1 }, sender: { login: 'maintainer', type: 'User' },
+  };
 }

@@ -16,3 +16,14 @@ export function serverPidsUnder(dir: string): number[] {
   }
   return pids;
 }
+
+/** Live processes whose working directory is under `dir`, with their command lines. */
+export function processesUnder(dir: string): { pid: number; cmdline: string }[] {
+  return serverPidsUnder(dir).flatMap((pid) => {
+    try {
+      return [{ pid, cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() }];
+    } catch {
+      return [];
+    }
+  });
+}

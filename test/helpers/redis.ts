@@ -7,15 +7,15 @@ import { tempDir } from './git-repo.ts';
 export interface LocalRedis {
   url: string;
   stop(): Promise<void>;
+  /** Stop it and start a new one on the same port: with nothing persisted, everything in it is gone. */
+  restart(): Promise<void>;
 }
 
-export async function startRedis(): Promise<LocalRedis> {
-  const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tempDir('bumpbench-redis-')], {
+async function spawnRedis(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tempDir('bumpbench-redis-')], {
     stdio: 'ignore',
   });
-  const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on('error', () => {});
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -28,13 +28,24 @@ export async function startRedis(): Promise<LocalRedis> {
     }
   }
   probe.disconnect();
+  return child;
+}
+
+export async function startRedis(): Promise<LocalRedis> {
+  const port = await freePort();
+  let child = await spawnRedis(port);
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
   return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    url: `redis://127.0.0.1:${port}`,
+    stop,
+    async restart() {
+      await stop();
+      child = await spawnRedis(port);
+    },
   };
 }

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/bench/ports.ts';
 import { commitOnBranch, createRepo, git, tempDir } from '../helpers/git-repo.ts';
 import { serveGitOverHttp, type GitHttpServer } from '../helpers/git-http.ts';
+import { leftovers } from '../helpers/app-harness.ts';
 import { serverPidsUnder } from '../helpers/processes.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -289,6 +290,9 @@ describe('bumpbench serve, end to end', () => {
     expect(comments[0].body.startsWith('<!-- bumpbench:sticky -->')).toBe(true);
     expect(comments[0].body).toContain('Performance regression');
     expect(comments[0].body).toContain(headSha.slice(0, 7));
+    // What the killed process left (its job dir, the worktrees in it) was removed by the next one.
+    expect(second.output()).toContain('removed job dirs a stopped process left behind');
+    expect(leftovers(dataDir)).toEqual({ jobDirs: [], worktrees: [] });
   }, 400_000);
 
   it('a second run (`/bumpbench bench`) reports on a new check run and edits the same comment', async () => {

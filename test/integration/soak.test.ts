@@ -25,7 +25,7 @@ http.createServer((req, res) => {
 }).listen(Number(process.env.PORT), process.env.HOST);
 `;
 
-function soakRepo(duration: string): string {
+function soakRepo(duration: string, window = '3s'): string {
   return createRepo({
     'server.mjs': SERVER,
     'cache.json': '{"keepBytes": 0, "exitAfter": 0}\n',
@@ -41,7 +41,7 @@ function soakRepo(duration: string): string {
       '  connections: 4',
       '  sampleEvery: 500ms',
       '  warmup: 5s',
-      '  window: 3s',
+      `  window: ${window}`,
       '',
     ].join('\n'),
   });
@@ -90,7 +90,8 @@ describe('bumpbench soak', () => {
   }, 180_000);
 
   it('calls a head that crashes mid-soak a regression and shows its last output', () => {
-    const repo = soakRepo('10s');
+    // 12 s holds the 5 s warm-up and 6 windows of 1 s.
+    const repo = soakRepo('12s', '1s');
     commitOnBranch(repo, 'crashes', { 'cache.json': '{"keepBytes": 0, "exitAfter": 600}\n' }, 'give up after 600 requests');
     const { status, stderr, result } = soak(repo, 'crashes');
     expect(status, stderr).toBe(0);
@@ -98,6 +99,15 @@ describe('bumpbench soak', () => {
     expect(result!.soak!.head.crashed).toMatch(/cache full, giving up/);
     expect(result!.soak!.base.crashed).toBeUndefined();
   }, 120_000);
+
+  it('refuses a soak too short for a verdict before installing anything, saying how long it must be', () => {
+    const repo = soakRepo('40s');
+    commitOnBranch(repo, 'same', { 'README.md': 'x' }, 'docs');
+    const { status, stderr } = soak(repo, 'same', ['--duration', '10s']);
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/a soak of 10s cannot reach a verdict: after its warm-up \(5s\) the trend test needs 6 windows of 3s, so the soak must last at least 24s/);
+    expect(stderr).not.toMatch(/installing/);
+  }, 60_000);
 
   it('refuses a duration that is not one, before touching the repo', () => {
     const run = spawnSync(process.execPath, [BIN, 'soak', '--repo', '.', '--base', 'a', '--head', 'b', '--duration', 'forever'], { encoding: 'utf8' });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Job } from '../../src/jobs/queue.ts';
 import { SqliteJobQueue } from '../../src/jobs/sqlite-queue.ts';
-import { createWorker, type JobReporter, type JobRunner, type Worker } from '../../src/jobs/worker.ts';
+import { createWorker, type JobReporter, type JobRunner, type Worker, type WorkerOptions } from '../../src/jobs/worker.ts';
+import { newWorkerId } from '../../src/jobs/worker-identity.ts';
 import type { ProgressEvent } from '../../src/model.ts';
 import { fakeResult, memoryLog, payload } from './helpers.ts';
 
@@ -46,8 +47,8 @@ function recordingReporter(): JobReporter & Recorded {
   };
 }
 
-function start(runner: JobRunner, reporter: JobReporter): Worker {
-  const worker = createWorker({ queue, runner, reporter, log: memoryLog(), pollMs: 20, cancelCheckMs: 20 });
+function start(runner: JobRunner, reporter: JobReporter, extra: Partial<WorkerOptions> = {}): Worker {
+  const worker = createWorker({ queue, runner, reporter, log: memoryLog(), pollMs: 20, cancelCheckMs: 20, ...extra });
   workers.push(worker);
   void worker.start();
   return worker;
@@ -170,5 +171,93 @@ describe('worker loop', () => {
     await until(() => queue.get(b.id)!.state === 'done', 'the second job');
     expect(queue.get(a.id)!.state).toBe('done');
     expect(log.lines.some((l) => l.level === 'error' && /reporting "completed" failed/.test(l.msg))).toBe(true);
+  });
+
+  it('a job that ignores its signal frees the worker within the grace after a cancel; the next job runs', async () => {
+    const reporter = recordingReporter();
+    const stuck: JobRunner = (job) => (job.pr === 1 ? new Promise(() => {}) : Promise.resolve(fakeResult()));
+    start(stuck, reporter, { abortGraceMs: 300 });
+    const a = queue.enqueue({ repo: 'o/r', pr: 1, sha: SHA1, payload: payload() }).job;
+    const b = queue.enqueue({ repo: 'o/r', pr: 2, sha: SHA1, payload: payload() }).job;
+    await until(() => reporter.events.includes(`started ${a.id}`), 'the stuck job to start');
+    const cancelledAt = Date.now();
+    queue.cancel({ repo: 'o/r', pr: 1 }, 'cancelled by @maintainer');
+    await until(() => reporter.events.includes(`cancelled ${a.id} cancelled by @maintainer`), 'the cancel to be reported');
+    // Polled every 20 ms, then 300 ms of grace: well under a second even on a busy machine.
+    expect(Date.now() - cancelledAt).toBeLessThan(2_000);
+    await until(() => reporter.events.some((e) => e.startsWith(`completed ${b.id}`)), 'the next job');
+  });
+
+  it('a job past its budget is stopped and fails saying so', async () => {
+    const reporter = recordingReporter();
+    const slow: JobRunner = (_job, { signal }) =>
+      new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+    start(slow, reporter, { budgetOf: () => ({ ms: 100, why: '2 × install timeout + 10 pairs; operator cap 6 h' }) });
+    const { job } = queue.enqueue({ repo: 'o/r', pr: 1, sha: SHA1, payload: payload() });
+    await until(() => reporter.events.some((e) => e.startsWith(`failed ${job.id}`)), 'the budget to run out');
+    expect(reporter.events.at(-1)).toMatch(/ran past its time budget of 0 s \(2 × install timeout \+ 10 pairs; operator cap 6 h\) and was stopped/);
+    expect(queue.get(job.id)).toMatchObject({ state: 'failed' });
+    expect(queue.get(job.id)!.error).toMatch(/time budget/);
+  });
+
+  it('looks for orphaned jobs periodically, not only at start, and reruns them', async () => {
+    const reporter = recordingReporter();
+    const requeued: number[] = [];
+    reporter.requeued = async (job) => void requeued.push(job.id);
+    start(async () => fakeResult('unchanged'), reporter, { recoverEveryMs: 50, lane: { kinds: ['soak'] } });
+    await new Promise((r) => setTimeout(r, 100)); // started, recovered once, idle
+    // A job another process claimed and then died with (its identity no longer matches any process).
+    const { job } = queue.enqueue({ repo: 'o/r', pr: 1, sha: SHA1, payload: payload('soak') });
+    const [host, pid, startTime, boot] = newWorkerId().split(':');
+    queue.claim([host, pid, String(Number(startTime) - 1), boot, 'gone'].join(':'));
+    await until(() => reporter.events.some((e) => e.startsWith(`completed ${job.id}`)), 'the orphan to be rerun');
+    expect(requeued).toEqual([job.id]);
+    expect(queue.get(job.id)).toMatchObject({ state: 'done', attempts: 2 });
+  });
+
+  it('a worker that lost its claim stops without reporting; the one that has it reports once', async () => {
+    const reporter = recordingReporter();
+    let aborted: unknown;
+    const runner: JobRunner = (_job, { signal }) =>
+      new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject((aborted = signal.reason)), { once: true }));
+    const worker = start(runner, reporter);
+    const { job } = queue.enqueue({ repo: 'o/r', pr: 1, sha: SHA1, payload: payload() });
+    await until(() => reporter.events.includes(`started ${job.id}`), 'the job to start');
+    // Another process judged this worker dead and handed the job to another worker.
+    queue.release(job.id);
+    expect(queue.claim('elsewhere:1:x')!.id).toBe(job.id);
+    await until(() => aborted !== undefined, 'the worker to notice');
+    await until(() => worker.current === null, 'the worker to let go');
+    expect(reporter.events).toEqual([`started ${job.id}`]);
+    expect(queue.complete(job.id, worker.id)).toBe(false);
+    expect(queue.complete(job.id, 'elsewhere:1:x')).toBe(true);
+  });
+
+  it('stop() returns by its deadline even when the job does not wind down, and releases the job', async () => {
+    const reporter = recordingReporter();
+    const worker = start(() => new Promise(() => {}), reporter, { abortGraceMs: 60_000 });
+    const { job } = queue.enqueue({ repo: 'o/r', pr: 1, sha: SHA1, payload: payload() });
+    await until(() => reporter.events.length === 1, 'the job to start');
+    const before = Date.now();
+    await worker.stop(200);
+    expect(Date.now() - before).toBeLessThan(1_500);
+    expect(queue.get(job.id)).toMatchObject({ state: 'queued', attempts: 0 });
+    workers.splice(workers.indexOf(worker), 1);
+  });
+
+  it('a soak lane takes only soaks, the other lane everything else', async () => {
+    const reporter = recordingReporter();
+    const ran: string[] = [];
+    const runner = (lane: string): JobRunner => async (job) => {
+      ran.push(`${lane} ${job.kind}`);
+      return fakeResult();
+    };
+    start(runner('soak-lane'), reporter, { lane: { kinds: ['soak'] } });
+    start(runner('main-lane'), reporter, { lane: { excludeKinds: ['soak'] } });
+    queue.enqueue({ repo: 'o/r', pr: 1, sha: SHA1, payload: payload('soak') });
+    queue.enqueue({ repo: 'o/r', pr: 1, sha: SHA1, payload: payload('compare') });
+    queue.enqueue({ repo: 'o/r', pr: 1, sha: SHA1, payload: payload('bisect') });
+    await until(() => ran.length === 3, 'three jobs');
+    expect(ran.sort()).toEqual(['main-lane bisect', 'main-lane compare', 'soak-lane soak']);
   });
 });
