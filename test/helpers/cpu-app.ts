@@ -18,6 +18,8 @@ export function cpuAppConfig(opts: { min?: number; max?: number; duration?: stri
 start: node server.js
 ready: /health
 repeats: { min: ${opts.min ?? 6}, max: ${opts.max ?? 10} }
+# No observe runs: these tests are about measuring, not hints (test/integration/hints*.test.ts are).
+hints: false
 scenarios:
   - name: work
     path: /work

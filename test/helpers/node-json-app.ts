@@ -22,6 +22,7 @@ export function nodeJsonConfig(opts: { min?: number; max?: number } = {}): strin
 start: node server.js
 ready: /health
 repeats: { min: ${opts.min ?? 6}, max: ${opts.max ?? 10} }
+hints: false
 scenarios:
   - name: catalog
     path: /catalog

@@ -56,6 +56,7 @@ export function pythonCpuConfig(opts: { min?: number; max?: number } = {}): stri
 ready: /health
 repeats: { min: ${opts.min ?? 5}, max: ${opts.max ?? 8} }
 gatedMetrics: [latency_p50, cpu_per_request]
+hints: false
 scenarios:
   - name: compute
     path: /compute

@@ -52,6 +52,7 @@ start: node server.cjs
 ready: /
 pinCpus: false
 repeats: { min: 6, max: 8 }
+hints: false
 scenarios:
   - name: home
     path: /

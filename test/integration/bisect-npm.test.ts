@@ -21,7 +21,7 @@ let single: NodeDemoRepo;
 let grouped: NodeDemoRepo;
 
 /** The example's slug scenario alone, with short runs: CPU per request separates 1× from 3× easily. */
-function writeConfig(file: string, maxSteps: number): string {
+function writeConfig(file: string, maxSteps: number, hints = false): string {
   writeFileSync(
     file,
     [
@@ -38,6 +38,8 @@ function writeConfig(file: string, maxSteps: number): string {
       'repeats: { min: 4, max: 4 }',
       'gatedMetrics: [cpu_per_request]',
       `bisect: { maxSteps: ${maxSteps} }`,
+      // Observe runs only where their order of the packages is under test (the grouped bump).
+      `hints: ${hints}`,
     ].join('\n') + '\n',
   );
   return file;
@@ -93,7 +95,7 @@ describe('bisect on the Node example', () => {
   it('finds textkit among the 9 packages of a grouped bump', async () => {
     const started = Date.now();
     const result = await runJob(
-      { kind: 'bisect', repo: grouped.dir, base: { ref: grouped.baseRef }, head: { ref: grouped.headRef }, options: { configFile: writeConfig(path.join(work, 'grouped.yml'), 12) } },
+      { kind: 'bisect', repo: grouped.dir, base: { ref: grouped.baseRef }, head: { ref: grouped.headRef }, options: { configFile: writeConfig(path.join(work, 'grouped.yml'), 12, true) } },
       { dataDir, allowHosts: [new URL(registry.url).host] },
     );
     const seconds = (Date.now() - started) / 1000;

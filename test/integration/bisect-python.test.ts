@@ -26,6 +26,7 @@ function writeConfig(file: string, maxSteps: number): string {
       'start: python server.py',
       'env: { PIP_CONFIG_FILE: pip.conf, PYTHONUNBUFFERED: "1" }',
       'ready: { path: /health, timeout: 30s }',
+      'hints: false',
       'scenarios:',
       '  - name: upload',
       '    path: /upload',

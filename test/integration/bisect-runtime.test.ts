@@ -25,6 +25,7 @@ ready: /health
 repeats: { min: 5, max: 8 }
 gatedMetrics: [latency_p50, cpu_per_request]
 bisect: { maxSteps: 6 }
+hints: false
 scenarios:
   - name: compute
     path: /compute

@@ -16,6 +16,7 @@ ready: { path: /health, timeout: 3s }
 timeouts: { install: 6s, build: 20s }
 pinCpus: false
 repeats: { min: 2, max: 2 }
+hints: false
 scenarios:
   - { name: health, path: /health, connections: 2, duration: 300ms, warmup: 100ms, warmupMax: 300ms }
 `;

@@ -11,6 +11,7 @@ start: node server.js
 ready: /
 pinCpus: false
 repeats: { min: 2, max: 2 }
+hints: false
 scenarios:
   - { name: home, path: /, connections: 2, duration: 300ms, warmup: 100ms, warmupMax: 300ms }
 `;

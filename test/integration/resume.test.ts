@@ -18,6 +18,7 @@ const config = `install: "true"
 start: node server.js
 ready: /health
 repeats: { min: 2, max: 2 }
+hints: false
 scenarios:
   - name: work
     path: /work

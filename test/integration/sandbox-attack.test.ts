@@ -52,6 +52,7 @@ env:
   ATTACK_DATA_DIR: ${dataDir}
   ATTACK_LISTENER: http://127.0.0.1:${listenerPort}/loot
 repeats: { min: 3, max: 3 }
+hints: false
 scenarios:
   - name: home
     path: /

@@ -39,6 +39,8 @@ function processesNaming(dir: string): string[] {
 
 function exampleConfig(change: (config: Record<string, any>) => void = () => {}) {
   const raw = parse(readFileSync(path.join(blogApiExampleDir(), '.github', 'bumpbench.yml'), 'utf8')) as Record<string, any>;
+  // Services are under test here, not hints: no observe runs.
+  raw.hints = false;
   change(raw);
   return validateConfig(raw);
 }
@@ -60,7 +62,7 @@ describe('an app that needs PostgreSQL and Redis', () => {
   it('is benchmarked from a real bump commit: services per side, the planted regression found', async () => {
     result = await runJob(
       { kind: 'compare', repo: demo.dir, base: { ref: demo.baseRef }, head: { ref: demo.headRef } },
-      { dataDir, keepSamples: true, allowHosts: [new URL(registry.url).host], onProgress: (e) => progress.push(e.message) },
+      { dataDir, keepSamples: true, config: exampleConfig(), allowHosts: [new URL(registry.url).host], onProgress: (e) => progress.push(e.message) },
     );
     expect(result.changes).toEqual([expect.objectContaining({ name: TEXTKIT, from: '1.2.0', to: '1.9.0' })]);
     // Set up once per side, against that side's own services.

@@ -26,6 +26,7 @@ const CONFIG = `start: node server.mjs
 ready: /health
 pinCpus: false
 repeats: { min: 2, max: 2 }
+hints: false
 scenarios:
   - { name: lookup, path: /lookup, connections: 2, duration: 400ms, warmup: 100ms, warmupMax: 400ms }
 soak:

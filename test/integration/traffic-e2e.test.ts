@@ -14,6 +14,7 @@ const config = (password?: string) => `install: "true"
 start: node server.js
 ready: /health
 repeats: { min: 2, max: 2 }
+hints: false
 ${loginAppLogin(password)}${loginAppScenarios({ duration: '700ms', warmup: '200ms' })}`;
 
 const dataDir = tempDir('bumpbench-traffic-');
