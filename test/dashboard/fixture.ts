@@ -21,6 +21,8 @@ export function dashboardConfig(opts: { min?: number; max?: number; duration?: s
 start: node server.js
 ready: /health
 repeats: { min: ${opts.min ?? 5}, max: ${opts.max ?? 6} }
+# The dashboard is under test, not hints: no observe runs.
+hints: false
 scenarios:
   - name: work
     path: /work
@@ -35,6 +37,7 @@ export function soakConfig(duration = '14s'): string {
   return `install: "true"
 start: node server.js
 ready: /health
+hints: false
 scenarios:
   - name: lookup
     path: /lookup
