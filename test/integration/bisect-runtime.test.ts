@@ -76,7 +76,8 @@ describe('bisect over a runtime change and a package change', () => {
     console.log(JSON.stringify(result.culprit?.evidence.map((e) => [e.label, e.verdict, e.ratio, e.pairs, e.error])), result.notes);
     expect(result.changes).toEqual(expect.arrayContaining([
       expect.objectContaining({ ecosystem: 'pypi', name: 'fmtkit', from: '1.0.0', to: '1.1.0' }),
-      { ecosystem: 'runtime', name: 'python', from: 'pypy3', to: '3.11', lockfile: '.python-version' },
+      // A runtime is what the app runs on: a direct, runtime part.
+      { ecosystem: 'runtime', name: 'python', from: 'pypy3', to: '3.11', lockfile: '.python-version', scope: 'runtime', direct: true },
     ]));
     expect(result.verdict).toBe('regression');
     expect(result.culprit).toMatchObject({ ecosystem: 'runtime', name: 'python' });

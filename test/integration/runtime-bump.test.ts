@@ -24,7 +24,7 @@ describe('a PR that bumps .nvmrc from 20 to 22', () => {
     const progress: string[] = [];
     const result = await runJob({ kind: 'compare', repo, base: { ref: 'main' }, head: { ref: 'node-22' } }, { dataDir, onProgress: (e) => progress.push(e.message) });
 
-    expect(result.changes).toContainEqual({ ecosystem: 'runtime', name: 'node', from: '20', to: '22', lockfile: '.nvmrc' });
+    expect(result.changes).toContainEqual({ ecosystem: 'runtime', name: 'node', from: '20', to: '22', lockfile: '.nvmrc', scope: 'runtime', direct: true });
     const [base] = result.runtimes!.base;
     const [head] = result.runtimes!.head;
     expect(base).toMatchObject({ kind: 'node', implementation: 'node', requested: { spec: '20', from: '.nvmrc' }, origin: expect.stringMatching(/^npm registry \(node-/) });
@@ -48,7 +48,7 @@ describe('a PR that bumps .nvmrc from 20 to 22', () => {
     const markdown = renderMarkdown(result);
     expect(markdown).toContain(`Node.js ${base.version} ("20" from .nvmrc`);
     expect(markdown).toContain(`Node.js ${head.version} ("22" from .nvmrc`);
-    expect(markdown).toMatch(/\| node \| 20 \| 22 \| runtime \| \.nvmrc \|/);
+    expect(markdown).toMatch(/\| node \| 20 \| 22 \| runtime · direct \| runtime \| \.nvmrc \|/);
     // A runtime swap charts each side's memory over a server's life.
     expect(result.runtimes!.memory!.base.length).toBeGreaterThan(1);
     expect(markdown).toContain(`Server memory over a sample (RSS, MiB): base on Node.js ${base.version}, then head on Node.js ${head.version}`);

@@ -44,7 +44,7 @@ describe('bumpbench compare --base-runtime python3.11 --head-runtime pypy3 on on
     expect(result.runtimes!.head).toEqual([
       expect.objectContaining({ kind: 'python', implementation: 'pypy', version: expect.stringMatching(/^pypy3\.\d+-/), requested: { spec: 'pypy3', from: '--head-runtime' } }),
     ]);
-    expect(result.changes).toEqual([{ ecosystem: 'runtime', name: 'python', from: 'python3.11', to: 'pypy3', field: '--base-runtime/--head-runtime' }]);
+    expect(result.changes).toEqual([{ ecosystem: 'runtime', name: 'python', from: 'python3.11', to: 'pypy3', field: '--base-runtime/--head-runtime', scope: 'runtime', direct: true }]);
 
     const compute = result.scenarios.find((s) => s.name === 'compute')!;
     expect(compute.verdict).toBe('improvement');
