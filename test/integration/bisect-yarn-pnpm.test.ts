@@ -103,7 +103,8 @@ async function createRepo(manager: Manager, tool: Tool): Promise<{ dir: string; 
   git(dir, 'checkout', '-q', '-b', headRef);
   setTextkit(dir, '1.9.0');
   await lock(dir, manager);
-  expect(git(dir, 'status', '--porcelain').split('\n').map((l) => l.slice(3)).sort()).toEqual([LOCKFILE[manager], 'package.json'].sort());
+  // A bump PR touches the manifest and the lockfile and nothing else.
+  expect(git(dir, 'status', '--porcelain', '--untracked-files=all').split('\n').map((l) => l.trim().split(/\s+/)[1]).sort()).toEqual([LOCKFILE[manager], 'package.json'].sort());
   git(dir, 'commit', '-q', '-am', `Bump ${TEXTKIT} from 1.2.0 to 1.9.0`);
   git(dir, 'checkout', '-q', 'main');
   return { dir, baseRef: 'main', headRef };
@@ -146,6 +147,7 @@ afterAll(async () => {
   await registry?.stop();
   for (const repo of Object.values(repos)) expect(serverPidsUnder(repo.dir)).toEqual([]);
   expect(serverPidsUnder(dataDir)).toEqual([]);
+  rmSync(work, { recursive: true, force: true });
 });
 
 describe.each(['yarn', 'pnpm'] as const)('bisect of a %s project with its frozen install configured', (manager) => {
