@@ -52,6 +52,12 @@ export interface EcosystemContext {
    * takes head's locked entries from it, so a candidate's lockfile matches what head locked.
    */
   headFile?: (relativePath: string) => Promise<string | null>;
+  /**
+   * The project's configured install command (`install:`), when it has one. When pinning needs an
+   * unfrozen install instead (`PinResult.installCommand`), it is this command with its freeze flag turned
+   * off where it has one, so how the package manager is run and its other flags stay.
+   */
+  install?: string;
 }
 
 export interface PinResult {

@@ -78,6 +78,8 @@ interface BisectContext {
   progress: ProgressFn;
   samples: RunSample[];
   worktrees: Set<string>;
+  /** What pinning said about the candidates (a state the package manager resolved unfrozen, …), once each. */
+  pinNotes: Set<string>;
 }
 
 function installKeyOf(versions: VersionSet, ecosystemOf: Map<string, Ecosystem>): string {
@@ -121,6 +123,8 @@ async function prepareCandidate(ctx: BisectContext, versions: VersionSet, label:
       for (const [eco, set] of byEcosystem) {
         const pinned = await ecosystems[eco].pin(projectDir, set, {
           env: childEnvFor(projectDir, ctx.config, { ...extraEnv, ...pinEnv }, access.bins), repoRoot: dir, signal: ctx.options.signal,
+          // An unfrozen install a state needs is the configured one with its freeze flag off (unfrozen-install.ts).
+          install: ctx.config.install.command,
           // Head's lockfile and manifest, so the candidate takes the pinned packages' entries as head locked them.
           headFile: (relative) => readFileAt(ctx.repoDir, ctx.headSha, path.posix.join(ctx.config.cwd, relative)),
           run: (command, args, cwd, env) =>
@@ -131,6 +135,7 @@ async function prepareCandidate(ctx: BisectContext, versions: VersionSet, label:
         });
         Object.assign(pinEnv, pinned.env);
         installCommand ??= pinned.installCommand;
+        for (const note of pinned.notes) ctx.pinNotes.add(note);
       }
       return { env: pinEnv, installCommand };
     },
@@ -373,7 +378,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
     const stepConfig: RepoConfig = { ...config, scenarios: config.scenarios.filter((s) => s.name === decisive.scenario) };
     const ctx: BisectContext = {
       repoDir, cacheScope: request.repo, baseSha, headSha, jobDir, cacheDir, config, stepConfig, base, head, load, serverCpus: cpus.server, selfCpus: cpus.load, decisive,
-      ecosystemOf, sourceSpecs, options, progress, samples, worktrees, runtimes: { base: runtimes.base, head: runtimes.head, parts },
+      ecosystemOf, sourceSpecs, options, progress, samples, worktrees, runtimes: { base: runtimes.base, head: runtimes.head, parts }, pinNotes: new Set(),
     };
     const ecoContext = (): EcosystemContext => ({ projectDir: base.projectDir, repoRoot: base.worktree, env: base.env, signal });
     const evidence: BisectEvidence[] = [{
@@ -396,6 +401,7 @@ export async function runBisect(request: JobRequest, options: RunJobOptions): Pr
       ...(suspect ? { first: suspect } : {}),
     });
     notes.push(...found.notes);
+    notes.push(...[...ctx.pinNotes].map((note) => `Candidates: ${note}`));
 
     // 7. The culprit, with links to read on.
     let culprit: Culprit | null = null;

@@ -3,11 +3,10 @@
 // splice-lib 2.0.0 (on splice-util 2.0.0) and splice-other 1.1.0. A candidate pinning only splice-lib
 // at head's release must lock exactly base's entries plus head's entries for splice-lib and what it
 // resolved to at head (splice-util 2.0.0), and install with the project's frozen install. yarn, pnpm and
-// yarn berry are fetched once from the public npm registry into a temp folder; a manager that cannot be
-// fetched (offline) is skipped, saying so.
+// yarn berry are fetched once from the public npm registry into a temp folder (test/helpers/package-manager-tools.ts);
+// a manager that cannot be fetched (offline) is skipped, saying so.
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,11 +14,11 @@ import { publishExamplePackages, startLocalNpmRegistry, type LocalNpmRegistry } 
 import { ecosystems } from '../../src/ecosystems/index.ts';
 import { parseLockfile } from '../../src/lockfiles/index.ts';
 import { isolatedEnv, tempDir } from '../ecosystems/helpers.ts';
+import { fetchTool, TOOL_PACKAGES } from '../helpers/package-manager-tools.ts';
 
 const exec = promisify(execFile);
 const work = tempDir('bumpbench-lock-splice-');
 const packagesDir = path.resolve(import.meta.dirname, '../fixtures/splice-packages');
-const TOOLS = path.join(os.tmpdir(), 'bumpbench-test-tools');
 const SCOPE = '@bumpbench-examples';
 const LIB = `${SCOPE}/splice-lib`;
 const UTIL = `${SCOPE}/splice-util`;
@@ -29,7 +28,6 @@ const env = () => isolatedEnv(path.join(work, 'home'));
 
 type Manager = 'npm' | 'yarn' | 'pnpm' | 'yarn-berry';
 const LOCKFILE: Record<Manager, string> = { npm: 'package-lock.json', yarn: 'yarn.lock', pnpm: 'pnpm-lock.yaml', 'yarn-berry': 'yarn.lock' };
-const TOOL_PACKAGES = { yarn: 'yarn@1.22.22', pnpm: 'pnpm@9.15.9', 'yarn-berry': '@yarnpkg/cli-dist@4.5.3' } as const;
 const tools: Partial<Record<Manager, string>> = {};
 
 async function run(file: string, args: string[], cwd: string, extra: Record<string, string> = {}): Promise<string> {
@@ -40,20 +38,6 @@ async function run(file: string, args: string[], cwd: string, extra: Record<stri
     const e = err as Error & { stdout?: string; stderr?: string };
     throw new Error(`${path.basename(file)} ${args.join(' ')} in ${cwd} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
   }
-}
-
-/** yarn 1, pnpm and yarn berry in a shared temp folder, fetched from the public registry once. */
-async function fetchTool(manager: Exclude<Manager, 'npm'>): Promise<string | undefined> {
-  const bin = { yarn: 'node_modules/yarn/bin/yarn.js', pnpm: 'node_modules/pnpm/bin/pnpm.cjs', 'yarn-berry': 'node_modules/@yarnpkg/cli-dist/bin/yarn.js' }[manager];
-  const dir = path.join(TOOLS, manager);
-  if (!existsSync(path.join(dir, bin))) {
-    mkdirSync(dir, { recursive: true });
-    // Its own npm cache: the tests' shared one may be busy with other suites.
-    const args = ['install', '--prefix', dir, '--no-save', '--no-audit', '--no-fund', '--registry=https://registry.npmjs.org', '--cache', path.join(TOOLS, 'cache'), TOOL_PACKAGES[manager]];
-    for (let attempt = 0; attempt < 2 && !existsSync(path.join(dir, bin)); attempt++) await run('npm', args, dir).catch(() => undefined);
-    if (!existsSync(path.join(dir, bin))) return undefined;
-  }
-  return path.join(dir, bin);
 }
 
 function project(dir: string, manager: Manager, deps: Record<string, string>): void {
@@ -102,7 +86,7 @@ const sides = new Map<Manager, { base: string; head: string }>();
 beforeAll(async () => {
   registry = await startLocalNpmRegistry({ storageDir: path.join(work, 'registry') });
   await publishExamplePackages(registry.url, { packagesDir });
-  for (const manager of ['yarn', 'pnpm', 'yarn-berry'] as const) tools[manager] = await fetchTool(manager);
+  for (const manager of ['yarn', 'pnpm', 'yarn-berry'] as const) tools[manager] = (await fetchTool(manager))?.bin;
 }, 600_000);
 
 afterAll(async () => {

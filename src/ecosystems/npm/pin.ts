@@ -18,6 +18,7 @@ import { sourceOfSpec } from '../../lockfiles/index.ts';
 import { PinInstallError, RegistryError, type EcosystemContext, type PinResult } from '../types.ts';
 import { spliceLockfile, SpliceUnsupported, type RegistryManifest, type RegistryView } from './lock-splice/index.ts';
 import { fetchPackument } from './registry.ts';
+import { unfrozenInstall } from './unfrozen-install.ts';
 
 type Manager = 'npm' | 'yarn' | 'yarn-berry' | 'pnpm';
 
@@ -220,15 +221,17 @@ export async function pinNpm(projectDir: string, versions: Record<string, string
     }
   } else {
     // yarn and pnpm are not run here (they may not be installed, and corepack would download them):
-    // the install must be allowed to update the lockfile, which it does from the overrides.
+    // the install must be allowed to update the lockfile, which it does from the overrides. It is the
+    // configured install with its freeze flag off when it has one (how it runs the package manager and
+    // its other flags, such as --ignore-scripts, stay), else the package manager's plain unfrozen install.
     const lock = manager === 'pnpm' ? 'pnpm-lock.yaml' : 'yarn.lock';
-    notes.push(`${lock} was not regenerated: the install updates it from the ${manager === 'pnpm' ? 'pnpm.overrides' : 'resolutions'} in package.json`);
-    if (manager === 'pnpm') result.installCommand = 'pnpm install --no-frozen-lockfile';
-    else if (manager === 'yarn') result.installCommand = 'yarn install --no-frozen-lockfile';
-    else {
-      result.installCommand = 'yarn install --no-immutable';
-      result.env.YARN_ENABLE_IMMUTABLE_INSTALLS = 'false';
-    }
+    const unfrozen = unfrozenInstall(manager, ctx.install);
+    result.installCommand = unfrozen.command;
+    if (manager === 'yarn-berry') result.env.YARN_ENABLE_IMMUTABLE_INSTALLS = 'false';
+    notes.push(
+      `${lock} was not regenerated: the install updates it from the ${manager === 'pnpm' ? 'pnpm.overrides' : 'resolutions'} in package.json ` +
+        `(\`${unfrozen.command}\`${unfrozen.fromConfig ? ', the configured install unfrozen' : ''})`,
+    );
   }
 
   result.cacheKey = await cacheKeyOf(projectDir, manager, changedFiles);
