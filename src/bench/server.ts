@@ -125,15 +125,23 @@ const POLL_MS = 75;
 export const NOT_FOUND_GRACE_MS = 5_000;
 
 /**
+ * How a server in any language says its port was taken: Node's EADDRINUSE, and "Address already in use"
+ * (Python's OSError errno 98, Go, Ruby, Java's BindException, most C libraries' strerror).
+ */
+const PORT_TAKEN = /EADDRINUSE|address already in use/i;
+
+/**
  * Start the server on a free port and wait until readyPath answers 2xx. Throws ServerStartError (after
  * killing the group) when it exits first or is not ready within readyTimeoutMs. Retries once with a new
- * port when the server reports EADDRINUSE (the port found free was taken in between).
+ * port when the server says its port is taken (the port found free was taken in between: ports are
+ * found on the host, while a job's servers and its load generator's connections live in the job's
+ * network namespace, which the host's kernel does not see).
  */
 export async function startServer(opts: StartServerOptions): Promise<ServerHandle> {
   try {
     return await startOnce(opts);
   } catch (err) {
-    if (err instanceof ServerStartError && err.reason === 'exited' && /EADDRINUSE/.test(err.output)) {
+    if (err instanceof ServerStartError && err.reason === 'exited' && PORT_TAKEN.test(err.output)) {
       return startOnce(opts);
     }
     throw err;

@@ -116,6 +116,16 @@ describe('startServer', () => {
     expect(e.message).toContain('starting up');
   });
 
+  it('starts again on another port when a server in any language says its port is taken', async () => {
+    // The first start fails the way Python's http.server does; the second one serves.
+    writeFileSync(join(dir, 'taken-once.sh'), `if [ ! -e taken.marker ]; then touch taken.marker; echo "OSError: [Errno 98] Address already in use" >&2; exit 1; fi
+exec node hello.mjs
+`);
+    const server = await start('sh taken-once.sh');
+    const res = await fetch(server.url);
+    expect(await res.text()).toBe('hello');
+  });
+
   it('says which directory is missing when cwd does not exist', async () => {
     const error = await startServer({
       command: 'node hello.mjs',

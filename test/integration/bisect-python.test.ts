@@ -63,7 +63,11 @@ describe('bisect on the Python example', () => {
     const result = await runJob(
       { kind: 'bisect', repo: demo.dir, base: { ref: demo.baseRef }, head: { ref: demo.headRef }, options: { configFile: writeConfig(path.join(work, 'bisect.yml'), 12) } },
       { dataDir, allowHosts: [new URL(index.url).host], onProgress: (e) => progress.push(e.message) },
-    );
+    ).catch((err: unknown) => {
+      // A server that did not start: its own last lines say why (the message only names it).
+      console.log((err as { detail?: string }).detail);
+      throw err;
+    });
     const seconds = (Date.now() - started) / 1000;
     console.log(JSON.stringify(result.culprit?.evidence.map((e) => [e.label, e.verdict, e.position, e.ci, e.pairs, e.error])), result.notes);
     expect(result.verdict).toBe('regression');
