@@ -153,8 +153,14 @@ export interface MetricResult {
   ci: [number, number];
   /** Two-sided confidence level of `ci` (0.90 by default). */
   confidence: number;
-  /** Two-sided Mann-Whitney p of any change at all. */
+  /** Two-sided p of any change at all: Wilcoxon signed-rank on the per-pair ratios when `paired`, else Mann-Whitney. */
   p: number;
+  /**
+   * The complete pairs the evidence came from, when it came from the per-pair head/base ratios (from 8
+   * complete pairs on): ratio, interval and tests are then one-sample ones on those ratios. Absent: the
+   * two-sample tests on all runs of each side.
+   */
+  paired?: number;
   /**
    * Holm-adjusted (across every gated test of the job) one-sided p of "head is worse by at most `harmless`"
    * (or better, when the estimate points that way): below α, the change is clearly past the harmless edge.

@@ -122,7 +122,7 @@ async function prepareCandidate(ctx: BisectContext, versions: VersionSet, label:
       }
       for (const [eco, set] of byEcosystem) {
         const pinned = await ecosystems[eco].pin(projectDir, set, {
-          env: childEnvFor(projectDir, ctx.config, { ...extraEnv, ...pinEnv }, access.bins), repoRoot: dir, signal: ctx.options.signal,
+          env: childEnvFor(projectDir, ctx.config, { ...access.env, ...extraEnv, ...pinEnv }, access.bins), repoRoot: dir, signal: ctx.options.signal,
           // An unfrozen install a state needs is the configured one with its freeze flag off (unfrozen-install.ts).
           install: ctx.config.install.command,
           // Head's lockfile and manifest, so the candidate takes the pinned packages' entries as head locked them.

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { MetricName, RunSample } from '../model.ts';
 import { METRICS } from '../bench/metrics.ts';
 import type { Thresholds } from '../config/schema.ts';
-import { coefficientOfVariation, detectableChange } from '../stats/index.ts';
+import { coefficientOfVariation, detectableChange, PAIRED_MIN_PAIRS } from '../stats/index.ts';
 import { ResultsStore } from '../store/results-store.ts';
 import { openRepo, resolveRef } from '../workspace/git.ts';
 import { runCompare, type RunJobOptions } from './compare.ts';
@@ -21,6 +21,14 @@ export interface CalibrationRow {
   minDetectable: number;
 }
 
+/** head/base of each pair whose two runs both measured the metric. */
+function pairRatios(runs: readonly RunSample[], read: (run: RunSample) => number): number[] {
+  const usable = (v: number) => Number.isFinite(v) && v > 0;
+  const baseOf = new Map<number, number>();
+  for (const run of runs) if (run.side === 'base' && usable(read(run))) baseOf.set(run.pair, read(run));
+  return runs.filter((run) => run.side === 'head' && usable(read(run)) && baseOf.has(run.pair)).map((run) => read(run) / baseOf.get(run.pair)!);
+}
+
 export function calibrationFromSamples(samples: RunSample[], pairsForCompare: number, thresholds: Thresholds, gatedMetrics: readonly MetricName[]): CalibrationRow[] {
   const rows: CalibrationRow[] = [];
   const scenarios = [...new Set(samples.map((s) => s.scenario))];
@@ -32,7 +40,11 @@ export function calibrationFromSamples(samples: RunSample[], pairsForCompare: nu
       // Both sides run the same commit, so every run is one draw of the same noise.
       const values = ok.map(metric.read).filter((v) => Number.isFinite(v) && v > 0);
       if (values.length < 4) continue;
-      const cv = coefficientOfVariation(values);
+      // The noise a compare is judged against: within pairs once there are enough of them (a compare reads
+      // its pairs as pairs from PAIRED_MIN_PAIRS on, and drift over the calibration is no part of that
+      // noise), else run to run.
+      const ratios = pairRatios(ok, metric.read);
+      const cv = ratios.length >= PAIRED_MIN_PAIRS ? coefficientOfVariation(ratios) / Math.SQRT2 : coefficientOfVariation(values);
       // The spread of a log-ratio per pair is about √2 · CV (two runs, one a side).
       const minDetectable = detectableChange(cv * Math.SQRT2, pairsForCompare, thresholds[metric.name], metric.direction, gatedFamily);
       rows.push({ scenario, metric: metric.name, cv, runs: values.length, minDetectable });

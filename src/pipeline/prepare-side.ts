@@ -92,7 +92,7 @@ export async function prepareSide(opts: {
   const services = await openSideServices(side, config, `${opts.worktreeDir}-services`, opts.serverCpus);
   try {
     const adjust = (await opts.beforeInstall?.(projectDir)) ?? {};
-    const extraEnv = { ...opts.extraEnv, ...adjust.env };
+    const extraEnv = { ...access.env, ...opts.extraEnv, ...adjust.env };
     const layers: EnvLayers = { file, services: services?.exports, serviceVariables: services?.variables };
     // Computed at each use: after the install a Python project's .venv exists and goes first on PATH.
     const envAt = (port?: number) => {

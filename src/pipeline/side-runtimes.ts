@@ -144,10 +144,14 @@ export async function resolveSideRuntimes(opts: {
   return { base, head, changes, notes };
 }
 
-/** PATH entries (first) and read-only mounts a side's commands need for its runtimes. */
-export function runtimeAccess(runtimes: readonly ResolvedRuntime[]): { bins: string[]; mounts: string[] } {
+/**
+ * PATH entries (first), read-only mounts and variables (below the config's `env`: a Node's headers for
+ * native addons) a side's commands need for its runtimes.
+ */
+export function runtimeAccess(runtimes: readonly ResolvedRuntime[]): { bins: string[]; mounts: string[]; env: Record<string, string> } {
   return {
     bins: runtimes.map((r) => r.binDir).filter((d): d is string => d !== null),
     mounts: [...new Set(runtimes.flatMap((r) => r.mounts))].map((p) => path.resolve(p)),
+    env: Object.assign({}, ...runtimes.map((r) => r.env ?? {})) as Record<string, string>,
   };
 }

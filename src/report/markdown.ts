@@ -263,7 +263,7 @@ function noiseSentence(gated: [MetricName, MetricResult][]): string {
   const parts = gated.filter(([, m]) => m.noise).map(([n, m]) => {
     const cal = m.noise!.calibrated;
     const observed = Number.isFinite(m.noise!.observed) ? pctText(m.noise!.observed) : 'n/a';
-    return `${metricLabel(n).label.toLowerCase()} ${observed}${cal ? ` (calibrated ${pctText(cal.cv)} over ${cal.runs} runs)` : ''}`;
+    return `${metricLabel(n).label.toLowerCase()} ${observed}${m.paired ? ' within pairs' : ''}${cal ? ` (calibrated ${pctText(cal.cv)} over ${cal.runs} runs)` : ''}`;
   });
   if (parts.length === 0) return '';
   const calibrated = gated.some(([, m]) => m.noise?.calibrated);
@@ -286,7 +286,7 @@ function scenarioTable(s: ScenarioResult): string {
   for (const spec of METRICS) {
     const m = s.metrics[spec.name];
     if (!m) continue;
-    const interval = `${formatChange(m.ci[0])} … ${formatChange(m.ci[1])} (${Math.round(m.confidence * 100)}%)`;
+    const interval = `${formatChange(m.ci[0])} … ${formatChange(m.ci[1])} (${Math.round(m.confidence * 100)}%${m.paired ? ', paired' : ''})`;
     const p = m.pAdjusted !== undefined ? `${formatP(m.p)} (${formatP(m.pAdjusted)})` : formatP(m.p);
     const why = m.ungated === 'load-generator-bound' ? 'not gated: load-generator bound' : 'not gated';
     let verdict = m.gated ? VERDICT_LABEL[m.verdict] : `${m.verdict === 'inconclusive' ? 'cannot tell' : m.verdict.replace('-', ' ')} (${why})`;
@@ -460,7 +460,7 @@ export function renderMarkdown(result: JobResult, opts: RenderOptions = {}): str
     result.notes.length ? `**Notes**\n\n${result.notes.map((n) => `- ${n}`).join('\n')}` : '',
     calibrationLine(result),
     result.scenarios.length
-      ? `<sub>Each pair runs base and head on fresh servers in random order; Base and Head are the medians of each side's runs, Change (HL) is the Hodges-Lehmann estimate of head/base (the median of all head/base ratios, so it need not equal Head ÷ Base), and intervals are on that ratio; a regression is a change clearly past half the threshold (Mann-Whitney, Holm across gated metrics) that the interval cannot show is under the threshold. See docs/methodology.md.</sub>`
+      ? `<sub>Each pair runs base and head on fresh servers in random order; Base and Head are the medians of each side's runs, Change (HL) is the Hodges-Lehmann estimate of head/base (the median of all head/base ratios, so it need not equal Head ÷ Base), and intervals are on that ratio; an interval marked paired comes from the per-pair head/base ratios (Wilcoxon signed-rank), where they give a narrower one than all runs of each side (Mann-Whitney); a regression is a change clearly past half the threshold (Holm across gated metrics) that the interval cannot show is under the threshold. See docs/methodology.md.</sub>`
       : '',
   ].filter(Boolean);
   let text = sections.join('\n\n');

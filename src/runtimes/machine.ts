@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { nodeHeadersEnv } from './node-headers.ts';
 import { interpreterLabel, interpreterVersion, PYPY_WARMUP_REQUESTS } from './python-provision.ts';
 import type { ResolvedRuntime, RuntimeKind } from './types.ts';
 
@@ -30,7 +31,10 @@ export async function machineRuntime(kind: RuntimeKind, pathVar: string, cwd: st
     if (kind === 'node') {
       const { stdout } = await run(executable, ['--version'], { timeout: 20_000, cwd, env });
       const version = stdout.trim().replace(/^v/, '');
-      return { kind, implementation: 'node', version, label: `Node.js ${version}`, requested: null, origin: 'PATH', executable, binDir: null, mounts: [] };
+      return {
+        kind, implementation: 'node', version, label: `Node.js ${version}`, requested: null, origin: 'PATH', executable, binDir: null, mounts: [],
+        env: nodeHeadersEnv(executable),
+      };
     }
     const { stdout } = await run(
       executable,

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import semver from 'semver';
 import { pickNodeVersion } from './node-spec.ts';
+import { nodeHeadersEnv } from './node-headers.ts';
 import { RuntimeUnavailableError, type ResolvedRuntime, type RuntimeRequest } from './types.ts';
 
 const run = promisify(execFile);
@@ -201,5 +202,6 @@ export async function provisionNode(request: RuntimeRequest, opts: NodeProvision
     executable,
     binDir: path.dirname(executable),
     mounts: [dir],
+    env: nodeHeadersEnv(executable),
   };
 }

@@ -66,6 +66,11 @@ export interface ResolvedRuntime {
   /** Paths the sandbox must mount read-only for the runtime to run (empty when the system mounts cover it). */
   mounts: string[];
   /**
+   * Variables the side's commands get for this runtime, below the config's `env`: for Node, where its
+   * headers are (npm_config_nodedir), so a native addon that compiles builds offline (node-headers.ts).
+   */
+  env?: Record<string, string>;
+  /**
    * Requests a warm-up must reach before its throughput may count as settled: a tracing JIT compiles a
    * request path only after so many runs of it, and until then throughput sits on a plateau that looks
    * flat. Unset: none (the time-based rule alone).

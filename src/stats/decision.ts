@@ -18,6 +18,7 @@
 import { hodgesLehmannShift, logsOfPositive } from './hodges-lehmann.ts';
 import { mannWhitneyU } from './mann-whitney.ts';
 import { normalQuantile, normalSf } from './normal.ts';
+import { hodgesLehmannOneSample, wilcoxonSignedRank } from './wilcoxon.ts';
 
 export type GateVerdict = 'regression' | 'improvement' | 'below-threshold' | 'unchanged' | 'inconclusive';
 export type GateDirection = 'higher-is-better' | 'lower-is-better';
@@ -91,10 +92,14 @@ export interface GateEvidence {
   pBetter: number;
   /** Spread of the log-change per pair (standard error × √pairs), for pair estimates. */
   spread: number;
-  /** Runs a side (the smaller side). */
+  /** Runs a side (the smaller side); for paired evidence, the complete pairs. */
   pairs: number;
   /** True when the calibrated noise floor, not the runs alone, set the interval. */
   floored: boolean;
+  /** Two-sided p of any change at all: Mann-Whitney, or Wilcoxon signed-rank for paired evidence. */
+  pChange: number;
+  /** True when it came from the per-pair ratios (pairedGateEvidence). */
+  paired: boolean;
 }
 
 /**
@@ -113,6 +118,103 @@ export function oneSidedShiftP(x: readonly number[], y: readonly number[], shift
   const pointsDown = test.u < cells / 2;
   if (sign === 1) return pointsUp ? half : 1 - half;
   return pointsDown ? half : 1 - half;
+}
+
+/**
+ * One-sided Wilcoxon signed-rank p of "d ≤ shift" against "d > shift" (sign +1), or of "d ≥ shift" against
+ * "d < shift" (sign −1): the paired counterpart of oneSidedShiftP, halved the same way.
+ */
+export function oneSidedSignedRankP(d: readonly number[], shift: number, sign: 1 | -1): number {
+  if (!Number.isFinite(shift)) return sign * shift > 0 ? 1 : 0;
+  const moved = d.map((v) => v - shift);
+  // Every difference exactly on the edge: no evidence either way.
+  if (moved.every((v) => v === 0)) return 1;
+  const test = wilcoxonSignedRank(moved);
+  const half = test.p / 2;
+  const centre = (test.n * (test.n + 1)) / 4;
+  const pointsUp = test.rPlus > centre;
+  const pointsDown = test.rPlus < centre;
+  if (sign === 1) return pointsUp ? half : 1 - half;
+  return pointsDown ? half : 1 - half;
+}
+
+/** With a calibrated CV, the interval and one-sided p-values no narrower or smaller than that noise allows. */
+function applyFloor(
+  evidence: GateEvidence, shift: number, lo: number, hi: number, se: number, floor: NoiseFloor, edges: { worse: number; better: number }, direction: GateDirection,
+  zBeta: number,
+): GateEvidence {
+  const floored = hi - lo < 2 * zBeta * se;
+  const sign = direction === 'lower-is-better' ? 1 : -1;
+  return {
+    ...evidence,
+    lo: Math.exp(Math.min(lo, shift - zBeta * se)),
+    hi: Math.exp(Math.max(hi, shift + zBeta * se)),
+    pWorse: Math.max(evidence.pWorse, normalSf((sign * (shift - edges.worse)) / se)),
+    pBetter: Math.max(evidence.pBetter, normalSf((sign * (edges.better - shift)) / se)),
+    spread: Math.max(evidence.spread, floor.cv * Math.SQRT2),
+    floored,
+  };
+}
+
+/** The zone's edges (worse and better by margin·δ) in the log of head/base, not the worse-log scale. */
+function zoneEdges(threshold: number, direction: GateDirection, rule: GateRule): { worse: number; better: number } {
+  const toRatioLog = (w: number) => (direction === 'lower-is-better' ? w : -w);
+  return {
+    worse: toRatioLog(worseBoundary(rule.margin * threshold, direction)),
+    better: toRatioLog(betterBoundary(rule.margin * threshold, direction)),
+  };
+}
+
+/**
+ * The paired runs a metric needs before its evidence comes from the per-pair ratios. Below it the
+ * two-sample tests are kept: with 8 pairs the smallest exact two-sided signed-rank p is 2/2⁸ ≈ 0.008,
+ * just under Holm's first step for 12 gated tests at α = 10% (0.0083); with fewer, a paired test could
+ * not call a regression at all.
+ */
+export const PAIRED_MIN_PAIRS = 8;
+
+/**
+ * The evidence of one metric from paired runs (base[i] and head[i] measured back to back, in random
+ * order): the quantities of gateEvidence, from the per-pair log-ratios — one-sample Hodges-Lehmann
+ * (median of the Walsh averages) with its signed-rank interval, and one-sided Wilcoxon signed-rank tests
+ * against the zone's edges. Differencing within a pair cancels whatever noise lasts longer than a pair
+ * (a machine drifting over minutes, a neighbour busy for a while), which two-sample tests must count as
+ * run-to-run noise; the random order inside each pair makes the per-pair ratios symmetric under "no
+ * change", which is all the signed-rank test assumes.
+ */
+export function pairedGateEvidence(
+  base: readonly number[],
+  head: readonly number[],
+  threshold: number,
+  direction: GateDirection,
+  rule: GateRule = GATE_RULE,
+  floor?: NoiseFloor,
+): GateEvidence {
+  checkRule(rule, threshold);
+  if (base.length !== head.length || base.length === 0) throw new RangeError(`paired evidence needs as many base as head values (at least 1), got ${base.length} and ${head.length}`);
+  const x = logsOfPositive(base, 'base');
+  const y = logsOfPositive(head, 'head');
+  const d = y.map((v, i) => v - x[i]);
+  const n = d.length;
+  const hl = hodgesLehmannOneSample(d, 1 - 2 * rule.beta);
+  const zBeta = normalQuantile(1 - rule.beta);
+  const edges = zoneEdges(threshold, direction, rule);
+  const up: 1 | -1 = direction === 'lower-is-better' ? 1 : -1;
+  const evidence: GateEvidence = {
+    ratio: Math.exp(hl.estimate),
+    lo: Math.exp(hl.lo),
+    hi: Math.exp(hl.hi),
+    pWorse: oneSidedSignedRankP(d, edges.worse, up),
+    pBetter: oneSidedSignedRankP(d, edges.better, up === 1 ? -1 : 1),
+    spread: Number.isFinite(hl.lo) && Number.isFinite(hl.hi) ? ((hl.hi - hl.lo) / (2 * zBeta)) * Math.sqrt(n) : Infinity,
+    pairs: n,
+    floored: false,
+    pChange: d.every((v) => v === 0) ? 1 : wilcoxonSignedRank(d).p,
+    paired: true,
+  };
+  if (!floor || !(floor.cv > 0) || !Number.isFinite(floor.cv)) return evidence;
+  // A per-pair log-ratio is the difference of two runs' logs: its noise is √2 · CV.
+  return applyFloor(evidence, hl.estimate, hl.lo, hl.hi, floor.cv * Math.sqrt(2 / n), floor, edges, direction, zBeta);
 }
 
 /**
@@ -135,32 +237,24 @@ export function gateEvidence(
   const hl = hodgesLehmannShift(x, y, 1 - 2 * rule.beta);
   const pairs = Math.min(x.length, y.length);
   const zBeta = normalQuantile(1 - rule.beta);
-  const sizes = Math.sqrt(1 / x.length + 1 / y.length);
-  // Worse-by-margin and better-by-margin, in the log of head/base (not the worse-log scale).
-  const toRatioLog = (w: number) => (direction === 'lower-is-better' ? w : -w);
-  const worseEdge = toRatioLog(worseBoundary(rule.margin * threshold, direction));
-  const betterEdge = toRatioLog(betterBoundary(rule.margin * threshold, direction));
+  const edges = zoneEdges(threshold, direction, rule);
   // Up in the ratio is worse for costs, better for throughput.
-  const up: 1 | -1 = 1;
-  const down: 1 | -1 = -1;
-  let pWorse = oneSidedShiftP(x, y, worseEdge, direction === 'lower-is-better' ? up : down);
-  let pBetter = oneSidedShiftP(x, y, betterEdge, direction === 'lower-is-better' ? down : up);
-  let lo = hl.lo;
-  let hi = hl.hi;
-  let spread = Number.isFinite(lo) && Number.isFinite(hi) ? ((hi - lo) / (2 * zBeta)) * Math.sqrt(pairs) : Infinity;
-  let floored = false;
-  if (floor && floor.cv > 0 && Number.isFinite(floor.cv)) {
-    // CV of the raw values ≈ standard deviation of their logs, for the few percent we deal with.
-    const se = floor.cv * sizes;
-    if (hi - lo < 2 * zBeta * se) floored = true;
-    lo = Math.min(lo, hl.shift - zBeta * se);
-    hi = Math.max(hi, hl.shift + zBeta * se);
-    const sign = direction === 'lower-is-better' ? 1 : -1;
-    pWorse = Math.max(pWorse, normalSf((sign * (hl.shift - worseEdge)) / se));
-    pBetter = Math.max(pBetter, normalSf((sign * (betterEdge - hl.shift)) / se));
-    spread = Math.max(spread, floor.cv * Math.sqrt(2));
-  }
-  return { ratio: Math.exp(hl.shift), lo: Math.exp(lo), hi: Math.exp(hi), pWorse, pBetter, spread, pairs, floored };
+  const up: 1 | -1 = direction === 'lower-is-better' ? 1 : -1;
+  const evidence: GateEvidence = {
+    ratio: Math.exp(hl.shift),
+    lo: Math.exp(hl.lo),
+    hi: Math.exp(hl.hi),
+    pWorse: oneSidedShiftP(x, y, edges.worse, up),
+    pBetter: oneSidedShiftP(x, y, edges.better, up === 1 ? -1 : 1),
+    spread: Number.isFinite(hl.lo) && Number.isFinite(hl.hi) ? ((hl.hi - hl.lo) / (2 * zBeta)) * Math.sqrt(pairs) : Infinity,
+    pairs,
+    floored: false,
+    pChange: mannWhitneyU(y, x).p,
+    paired: false,
+  };
+  if (!floor || !(floor.cv > 0) || !Number.isFinite(floor.cv)) return evidence;
+  // CV of the raw values ≈ standard deviation of their logs, for the few percent we deal with.
+  return applyFloor(evidence, hl.shift, hl.lo, hl.hi, floor.cv * Math.sqrt(1 / x.length + 1 / y.length), floor, edges, direction, zBeta);
 }
 
 export interface GateInput {

@@ -43,6 +43,37 @@ describe('analyseSamples', () => {
     expect(atMax.regression + atMax.improvement).toBeLessThanOrEqual(4);
   });
 
+  it('noise that outlasts a pair (8% per pair, shared by both runs) cancels in the per-pair ratios: decided, no false alarm, +10% found', () => {
+    const noise = { cv: 0.02, cpuCv: 0.015, pairCv: 0.08 };
+    let aaDecided = 0;
+    let falseAlarms = 0;
+    for (let seed = 1; seed <= 200; seed++) {
+      const results = analyseSamples(['items', 'search'], syntheticSamples({ pairs: 12, seed, noise, scenarios: { items: same(2000), search: same(1500) } }), defaults);
+      if (results.some((r) => r.verdict === 'regression' || r.verdict === 'improvement')) falseAlarms++;
+      if (results.every((r) => r.verdict === 'unchanged' || r.verdict === 'below-threshold')) aaDecided++;
+      // The evidence came from the pairs, and says so.
+      expect(results[0].metrics.cpu_per_request!.paired).toBe(12);
+    }
+    expect(falseAlarms).toBe(0);
+    // Two runs of one side differ by ~11% here: all runs of each side together could decide almost none.
+    expect(aaDecided).toBeGreaterThan(150);
+    let found = 0;
+    for (let seed = 1; seed <= 100; seed++) {
+      const results = analyseSamples(['items'], syntheticSamples({ pairs: 12, seed, noise, scenarios: { items: slower(2000, 1.1) } }), defaults);
+      if (results[0].verdict === 'regression') found++;
+    }
+    expect(found).toBeGreaterThanOrEqual(95);
+  });
+
+  it('too few complete pairs, or runs whose pairs do not line up, are judged on all runs of each side', () => {
+    const samples = syntheticSamples({ pairs: 12, seed: 3, noise: { cv: 0.03 }, scenarios: { items: same(2000) } });
+    // A failed head run in 5 of the 12 pairs leaves 7 complete pairs: below the paired minimum.
+    const broken = samples.map((s) => (s.side === 'head' && s.pair % 2 === 0 && s.pair < 10 ? { ...s, ok: false, failure: 'x' } : s));
+    const [result] = analyseSamples(['items'], broken, defaults);
+    expect(result.metrics.cpu_per_request!.paired).toBeUndefined();
+    expect(result.pairs).toBe(7);
+  });
+
   it('a 30% CPU increase is a regression on every gated metric that follows it, and the other scenario is left alone', () => {
     const samples = syntheticSamples({
       pairs: 10, seed: 7, noise: { cv: 0.03 },
@@ -102,9 +133,10 @@ describe('analyseSamples', () => {
   });
 
   it('Holm: a claim that stands alone becomes "cannot tell" in a family of many tests', () => {
-    // CPU per request of head ~7.5% above base with some overlap: a regression alone.
+    // CPU per request of head ~7.5% above base with some overlap: a regression alone. Head's runs are in
+    // the reverse order of base's, so no pair tells more than all runs together (the two-sample reading).
     const baseCpu = [96, 97, 98, 99, 100, 101, 102, 103, 104, 109];
-    const headCpu = baseCpu.map((v, i) => v * 1.075 + (i % 2 ? 1.3 : -1.3));
+    const headCpu = baseCpu.map((v, i) => v * 1.075 + (i % 2 ? 1.3 : -1.3)).reverse();
     const marginal = (scenario: string): RunSample[] =>
       baseCpu.flatMap((b, pair) => {
         // Wall-clock metrics identical on both sides (p = 1), so only CPU per request carries the effect.

@@ -22,6 +22,11 @@ export interface NoiseModel {
   /** Chance a run is hit by contention, and how much slower its wall-clock metrics are then. */
   outlierRate?: number;
   outlierFactor?: number;
+  /**
+   * Noise that outlasts a pair: a CV per pair shared by both runs of the pair and all their metrics (a
+   * machine that drifts over minutes, a neighbour busy for a while).
+   */
+  pairCv?: number;
 }
 
 const CONNECTIONS = 10;
@@ -84,11 +89,14 @@ export interface SyntheticJob {
 /** Every sample of a job: for each pair, both sides of every scenario, each with fresh noise. */
 export function syntheticSamples(job: SyntheticJob): RunSample[] {
   const draw = noiseSource(job.seed, job.noise);
+  const pairNoise = noiseSource(job.seed + 7919, { cv: job.noise.pairCv ?? 0, cpuCv: job.noise.pairCv ?? 0, tailCv: 0 });
   const samples: RunSample[] = [];
   for (let pair = 0; pair < job.pairs; pair++) {
+    const shared = job.noise.pairCv ? pairNoise() : { wall: 1, cpu: 1, tail: 1 };
+    const withShared = (n: { wall: number; cpu: number; tail: number }) => ({ wall: n.wall * shared.wall, cpu: n.cpu * shared.cpu, tail: n.tail });
     for (const [name, sides] of Object.entries(job.scenarios)) {
       const { base, head } = sides(pair);
-      samples.push(sample('base', pair, name, base, draw()), sample('head', pair, name, head, draw()));
+      samples.push(sample('base', pair, name, base, withShared(draw())), sample('head', pair, name, head, withShared(draw())));
     }
   }
   return samples;

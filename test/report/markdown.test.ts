@@ -85,6 +85,17 @@ describe('renderMarkdown', () => {
     expect(text).toMatch(/Smallest change called a regression 4 times in 5 here: throughput \d+\.\d%/);
   });
 
+  it('metrics judged on the per-pair ratios say so: "paired" on the interval, the noise "within pairs"', () => {
+    // A machine drifting 8% from pair to pair, 1.5% between the two runs of a pair.
+    const result = jobResult({ pairs: 12, seed: 5, noise: { cv: 0.015, cpuCv: 0.015, pairCv: 0.08 }, scenarios: { items: same(2000) } });
+    const cpu = result.scenarios[0].metrics.cpu_per_request!;
+    expect(cpu.paired).toBe(12);
+    const text = renderMarkdown(result);
+    expect(row(text, 'items', 'CPU per request')).toMatch(/ \(90%, paired\) \|/);
+    expect(text).toMatch(/cpu per request \d+\.\d% within pairs/);
+    expect(text).toContain('an interval marked paired comes from the per-pair head/base ratios (Wilcoxon signed-rank)');
+  });
+
   it('the changed packages say where a change sits and what kind it is, runtime and direct ones first', () => {
     const commit = (c: string) => c.repeat(40);
     const changes: Change[] = [

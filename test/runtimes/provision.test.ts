@@ -24,6 +24,9 @@ describe('Node from the npm registry', () => {
     expect(node.label).toBe(`Node.js ${node.version}`);
     expect(run(node.executable, ['--version'])).toBe(`v${node.version}`);
     expect(node.binDir).toBe(path.dirname(node.executable));
+    // Its headers come with it: a native addon compiling in the install (node-gyp) builds against this Node, offline.
+    expect(existsSync(path.join(node.env!.npm_config_nodedir!, 'include', 'node', 'node_api.h'))).toBe(true);
+    expect(node.env!.npm_config_nodedir).toBe(path.dirname(node.binDir!));
     expect(node.mounts).toEqual([path.join(shared, 'node', `${node.version}-${nodePackageName()!.replace(/^node-/, '')}`)]);
     // The exact version is then served from the cache: no second download.
     const again: string[] = [];

@@ -8,6 +8,9 @@ import {
   gateEvidence,
   mannWhitneyU,
   oneSidedShiftP,
+  oneSidedSignedRankP,
+  pairedGateEvidence,
+  pairedRatio,
   pairsToSettle,
   type GateDirection,
   type GateVerdict,
@@ -129,6 +132,46 @@ describe('gateEvidence', () => {
     const quiet = gateEvidence(base, head, d, 'lower-is-better', GATE_RULE, { cv: 0.0001 });
     expect(quiet.floored).toBe(false);
     expect([quiet.lo, quiet.hi]).toEqual([plain.lo, plain.hi]);
+  });
+});
+
+describe('pairedGateEvidence', () => {
+  it('one-sided signed-rank p-values point the right way', () => {
+    const diffs = [3, -1, 4, 1, 5, 9, 2, 6, 5, 3].map((v) => v / 100);
+    expect(oneSidedSignedRankP(diffs, 0, 1)).toBeLessThan(0.01);
+    expect(oneSidedSignedRankP(diffs, 0, -1)).toBeGreaterThan(0.5);
+    expect(oneSidedSignedRankP(diffs, 0.2, 1)).toBeGreaterThan(0.5);
+    expect(oneSidedSignedRankP(diffs, 0.2, -1)).toBeLessThan(0.01);
+    expect(oneSidedSignedRankP([0, 0, 0], 0, 1)).toBe(1);
+  });
+
+  it('reads the per-pair ratios: a drift shared by both runs of a pair does not widen it', () => {
+    const normal = normalSource(seededRandom(21));
+    // Each pair sits somewhere in ±15% (a machine drifting), head 3% above base within the pair, 1% noise.
+    const level = Array.from({ length: 12 }, (_, i) => 1000 * (1 + 0.15 * Math.sin(i)));
+    const base = level.map((l) => l * Math.exp(0.01 * normal()));
+    const head = level.map((l) => l * 1.03 * Math.exp(0.01 * normal()));
+    const paired = pairedGateEvidence(base, head, d, 'lower-is-better');
+    const unpaired = gateEvidence(base, head, d, 'lower-is-better');
+    expect(paired).toMatchObject({ paired: true, pairs: 12, floored: false });
+    expect(paired.ratio).toBeCloseTo(pairedRatio(base, head, 0.9).ratio, 12);
+    expect([paired.lo, paired.hi]).toEqual([pairedRatio(base, head, 0.9).lo, pairedRatio(base, head, 0.9).hi]);
+    expect(paired.hi).toBeLessThan(1.05);
+    expect(paired.lo).toBeGreaterThan(1);
+    expect(paired.spread).toBeLessThan(unpaired.spread / 4);
+    // Clearly past the harmless edge (2.5%)? Not with a 3% change and 1% noise over 12 pairs; but clearly not 5% worse.
+    expect(decideGate({ ratio: paired.ratio, lo: paired.lo, hi: paired.hi, pWorseAdjusted: paired.pWorse, pBetterAdjusted: 1, pChangeAdjusted: paired.pChange }, d, 'lower-is-better')).toBe('below-threshold');
+    expect(decideGate({ ratio: unpaired.ratio, lo: unpaired.lo, hi: unpaired.hi, pWorseAdjusted: unpaired.pWorse, pBetterAdjusted: 1, pChangeAdjusted: unpaired.pChange }, d, 'lower-is-better')).toBe('inconclusive');
+  });
+
+  it('a calibrated floor holds for pairs too, and mismatched sides throw', () => {
+    const base = [100, 101, 99, 100, 102, 98, 100, 101];
+    const head = base.map((v) => v * 1.04);
+    const floored = pairedGateEvidence(base, head, d, 'lower-is-better', GATE_RULE, { cv: 0.05 });
+    expect(floored.floored).toBe(true);
+    // 5% per run: a per-pair ratio carries √2 · 5%, over 8 pairs a standard error of 2.5%.
+    expect(Math.log(floored.hi / floored.lo)).toBeGreaterThanOrEqual(2 * 1.6448 * 0.05 * Math.sqrt(2 / 8) - 1e-12);
+    expect(() => pairedGateEvidence(base, head.slice(1), d, 'lower-is-better')).toThrow(RangeError);
   });
 });
 

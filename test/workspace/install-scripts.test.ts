@@ -10,6 +10,7 @@ import { UserFacingError } from '../../src/pipeline/errors.ts';
 import { prepareSide, releaseSide, type PreparedSide } from '../../src/pipeline/prepare-side.ts';
 import { DEFAULT_LIMITS, Sandbox } from '../../src/sandbox/sandbox.ts';
 import { sandboxSupport } from '../../src/sandbox/support.ts';
+import { machineRuntime } from '../../src/runtimes/index.ts';
 import { describeFailedScript, findFailedScript } from '../../src/workspace/install-failure.ts';
 import { removeWorktree } from '../../src/workspace/git.ts';
 import { createRepo, git, tempDir } from '../helpers/git-repo.ts';
@@ -27,6 +28,30 @@ function packTarball(dir: string, manifest: Record<string, unknown>): string {
   writeFileSync(path.join(src, 'package.json'), JSON.stringify(manifest));
   const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: src, encoding: 'utf8' }).trim();
   return name;
+}
+
+/**
+ * A Node-API addon in C with no install script: npm compiles a package with a binding.gyp by running
+ * `node-gyp rebuild`, as it does bcrypt or sqlite3 when their prebuilt binary cannot be downloaded.
+ */
+function packNativeAddon(dir: string): string {
+  const src = path.join(root, 'src-native-answer');
+  mkdirSync(src, { recursive: true });
+  writeFileSync(path.join(src, 'package.json'), JSON.stringify({ name: 'native-answer', version: '1.0.0', main: 'index.js', gypfile: true }));
+  writeFileSync(path.join(src, 'binding.gyp'), JSON.stringify({ targets: [{ target_name: 'answer', sources: ['answer.c'] }] }));
+  writeFileSync(path.join(src, 'index.js'), "module.exports = require('./build/Release/answer.node');\n");
+  writeFileSync(path.join(src, 'answer.c'), [
+    '#include <node_api.h>',
+    'static napi_value Answer(napi_env env, napi_callback_info info) { napi_value v; napi_create_int32(env, 42, &v); return v; }',
+    'NAPI_MODULE_INIT() {',
+    '  napi_value fn;',
+    '  napi_create_function(env, "answer", NAPI_AUTO_LENGTH, Answer, NULL, &fn);',
+    '  napi_set_named_property(env, exports, "answer", fn);',
+    '  return exports;',
+    '}',
+    '',
+  ].join('\n'));
+  return execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: src, encoding: 'utf8' }).trim();
 }
 
 const OWN_SCRIPTS = {
@@ -71,6 +96,17 @@ beforeAll(() => {
   rmSync(path.join(repo, 'node_modules'), { recursive: true, force: true });
   git(repo, 'add', '-A');
   git(repo, 'commit', '-q', '-m', 'depend on a package whose postinstall fails');
+  // A branch whose dependency is a native addon without a prebuilt binary: npm compiles it with node-gyp.
+  git(repo, 'checkout', '-q', 'main');
+  git(repo, 'checkout', '-q', '-b', 'native-addon');
+  const addon = packNativeAddon(vendor);
+  writeFileSync(path.join(repo, 'vendor', addon), readFileSync(path.join(vendor, addon)));
+  manifest.dependencies = { 'native-answer': `file:vendor/${addon}` };
+  writeFileSync(path.join(repo, 'package.json'), JSON.stringify(manifest, null, 2));
+  execFileSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: repo, stdio: 'ignore' });
+  rmSync(path.join(repo, 'node_modules'), { recursive: true, force: true });
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'depend on a native addon');
   git(repo, 'checkout', '-q', 'main');
   sandbox = new Sandbox({ enabled: sandboxSupport().ok, scratchDir: path.join(root, 'scratch'), network: 'loopback', allowHosts: [], readOnly: [], limits: DEFAULT_LIMITS });
 });
@@ -85,9 +121,11 @@ afterAll(async () => {
 
 async function prepare(install: unknown, ref = 'main'): Promise<PreparedSide> {
   const config = validateConfig({ start: 'node server.js', scenarios: [{ name: 'a', path: '/' }], ...(install === undefined ? {} : { install }) });
+  // The side runs on this machine's Node, found on PATH as a job finds it when the repo pins none.
+  const node = await machineRuntime('node', process.env.PATH ?? '', repo);
   const side = await prepareSide({
     label: 'base', repoDir: repo, sha: git(repo, 'rev-parse', ref), worktreeDir: path.join(root, 'work', `side-${++step}`),
-    cacheDir: path.join(root, 'cache'), config, sandbox, cacheScope: repo,
+    cacheDir: path.join(root, 'cache'), config, sandbox, cacheScope: repo, runtimes: node ? [node] : [],
   });
   prepared.push(side);
   return side;
@@ -114,6 +152,14 @@ describe('installs that behave', () => {
     const side = await prepare({ scripts: 'none' });
     expect(existsSync(path.join(side.projectDir, 'node_modules', 'native-ish', 'built.txt'))).toBe(false);
     expect(existsSync(path.join(side.projectDir, 'prepare-ran'))).toBe(false);
+  });
+
+  it('a native addon without a prebuilt binary compiles against the side\'s Node headers, with no download', async () => {
+    // The sandbox's network reaches no nodejs.org: node-gyp must find the running Node's headers on the machine.
+    const side = await prepare(undefined, 'native-addon');
+    const addon = path.join(side.projectDir, 'node_modules', 'native-answer');
+    const answer = execFileSync(process.execPath, ['-p', `require(${JSON.stringify(addon)}).answer()`], { encoding: 'utf8' }).trim();
+    expect(answer).toBe('42');
   });
 
   it('a dependency whose install script fails is named, with its command', async () => {
