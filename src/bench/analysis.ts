@@ -94,10 +94,9 @@ function measureMetric(
   // Two readings of the same runs: all runs of each side (two-sample), and, from PAIRED_MIN_PAIRS complete
   // pairs on, the per-pair ratios, where drift and a neighbour busy for minutes cancel. The evidence is the
   // paired one when its interval is clearly narrower (PAIRED_GAIN; chosen by width, never by where the
-  // interval lies): pairing
-  // wins where noise outlasts a pair (CPU per request and medians on a drifting machine), the two-sample
-  // reading where it does not (tail latency, whose noise is each run's own, and which the coarser
-  // signed-rank interval of ~10 pairs would only widen).
+  // interval lies): pairing wins where noise outlasts a pair (CPU per request and medians on a drifting
+  // machine), the two-sample reading where it does not (tail latency, whose noise is each run's own, and
+  // which the coarser signed-rank interval of ~10 pairs would only widen).
   const pairs = completePairs(base, head, spec);
   const unpaired = gateEvidence(b, h, threshold, spec.direction, rule, floor);
   const paired = pairs.base.length >= PAIRED_MIN_PAIRS ? pairedGateEvidence(pairs.base, pairs.head, threshold, spec.direction, rule, floor) : null;
