@@ -225,7 +225,11 @@ function processCpuSeconds(member: TreeMember, ticks: number, threads: Map<strin
     ns += t;
     threads.set(`${stat.pid}/${tid}`, t / 1e9);
   }
-  return ns / 1e9 + reaped;
+  // Threads that already exited (a thread per connection that closed, a JIT's compiler thread that ended)
+  // are in the process's utime + stime but no longer in any thread's schedstat. Those ticks are truncated
+  // from the exact run time and read before the threads, so the difference never exceeds what exited.
+  const exited = Math.max(0, (stat.utime + stat.stime) / ticks - ns / 1e9);
+  return ns / 1e9 + exited + reaped;
 }
 
 /** Live (non-zombie) members of a process group. A zombie holds no memory or CPU, only a pid entry. */
@@ -258,8 +262,8 @@ function readMemory(pid: number): { rss: number; rssAnon: number } | null {
 /**
  * One sample of the tree under rootPid. RSS is summed over processes, so pages shared between them are
  * counted once per process (fine for comparing base with head, which share the same shape).
- * CPU is nanosecond run time of every live thread, plus cutime/cstime so a worker that exits and is
- * reaped by its parent keeps its CPU in the sum.
+ * CPU is nanosecond run time of every live thread, plus what its process's threads that exited used, plus
+ * cutime/cstime so a worker that exits and is reaped by its parent keeps its CPU in the sum.
  */
 export function sampleTree(rootPid: number): TreeSample {
   const ticks = clockTicksPerSecond();

@@ -5,7 +5,7 @@
 import type { RepoConfig, Scenario } from '../config/schema.ts';
 import type { RunSample } from '../model.ts';
 import os from 'node:os';
-import { LoginError, monitorTree, ServerStartError, startServer, type LoadGenerator, type LoadRun, type ServerHandle, type Session } from '../bench/index.ts';
+import { LoginError, monitorTree, sampleTree, ServerStartError, startServer, type LoadGenerator, type LoadRun, type ServerHandle, type Session } from '../bench/index.ts';
 import { cpuCount, isLoadGenBound } from '../bench/load-bound.ts';
 import { traceMemory, type MemorySeries } from '../bench/memory-trace.ts';
 import { warmUp } from '../bench/warmup.ts';
@@ -36,7 +36,7 @@ export interface RunContext {
 
 async function measureOnce(ctx: RunContext, side: 'base' | 'head', pair: number, scenario: Scenario, load: LoadGenerator): Promise<RunSample> {
   const { url, serverPid, services, warmupRequests, session } = ctx;
-  const warm = await warmUp(load, url, scenario, { minRequests: warmupRequests, session });
+  const warm = await warmUp(load, url, scenario, { minRequests: warmupRequests, session, cpuSeconds: () => sampleTree(serverPid).cpuSeconds });
   const monitor = monitorTree(serverPid, 100);
   const serviceMonitor = services?.monitor();
   let run: LoadRun;

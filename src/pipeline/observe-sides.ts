@@ -5,7 +5,7 @@
 // base, and each side's profile saved beside the result. An observe run that fails costs its hints,
 // never the job.
 import path from 'node:path';
-import type { LoadGenerator } from '../bench/index.ts';
+import { sampleTree, type LoadGenerator } from '../bench/index.ts';
 import { warmUp } from '../bench/warmup.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import {
@@ -69,9 +69,9 @@ export async function observeSide(
         notes.push(`${side}'s observe server exited before \`${scenario.name}\`: ${server.outputTail().split('\n').slice(-1)[0]}`);
         break;
       }
-      // Warmed up as the measured runs are (until the throughput stops trending), so the observed run
-      // sees the server in the state the measurements did.
-      await warmUp(opts.load, server.url, scenario, { minRequests: warmupRequests, session });
+      // Warmed up as the measured runs are (until throughput and CPU per request stop trending), so the
+      // observed run sees the server in the state the measurements did.
+      await warmUp(opts.load, server.url, scenario, { minRequests: warmupRequests, session, cpuSeconds: () => sampleTree(server.pid).cpuSeconds });
       const run = await opts.load.run(server.url, { ...scenario, warmup: 0, duration: Math.max(scenario.duration, MIN_OBSERVED_MS) }, { bucketMs: BUCKET_MS, session });
       scenarios.push({ scenario: scenario.name, bucketMs: BUCKET_MS, completions: new Map(run.completions ?? []) });
     }

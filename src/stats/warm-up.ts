@@ -37,9 +37,12 @@ export function windowChange(values: readonly number[], window = WARMUP_WINDOW):
   return { change: ml / mb - 1, noise: Math.sqrt((quiet * 2) / window) / mb };
 }
 
-/** True once the last window no longer differs from the one before by more than tolerance or noise. */
-export function warmedUp(throughputs: readonly number[], tolerance = WARMUP_TOLERANCE, window = WARMUP_WINDOW): boolean {
-  const c = windowChange(throughputs, window);
+/**
+ * True once the last window of a per-slice series (throughput; CPU per request) no longer differs from the
+ * one before by more than tolerance or noise.
+ */
+export function warmedUp(series: readonly number[], tolerance = WARMUP_TOLERANCE, window = WARMUP_WINDOW): boolean {
+  const c = windowChange(series, window);
   if (!c) return false;
   return Math.abs(c.change) < Math.max(tolerance, (window === WARMUP_WINDOW ? T_95_4DF : 2) * c.noise);
 }

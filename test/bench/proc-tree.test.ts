@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   baseChildEnv,
@@ -10,7 +11,7 @@ import {
   startServer,
 } from '../../src/bench/index.ts';
 import type { ServerHandle } from '../../src/bench/index.ts';
-import { liveGroupMembers, makeAppDir, removeDir, sleep } from './fixtures.ts';
+import { httpServerScript, liveGroupMembers, makeAppDir, removeDir, sleep } from './fixtures.ts';
 
 let dir: string;
 const started: ServerHandle[] = [];
@@ -93,6 +94,22 @@ describe('proc-tree', () => {
     expect(idleUsage.cpuSeconds).toBeLessThan(busyUsage.cpuSeconds / 3);
     // stop() is idempotent.
     expect(busyMonitor.stop()).toEqual(busyUsage);
+  });
+
+  it('a thread that burns CPU and exits inside the window still counts (a thread per connection, a compiler thread)', async () => {
+    // GET /burn starts a thread that burns 400 ms of CPU and ends; the server itself stays idle.
+    const script = httpServerScript(
+      `if (req.url === '/burn') new Worker("const e = Date.now() + 400; while (Date.now() < e);", { eval: true }).on('exit', () => res.end('done'));
+       else res.end('ok');`,
+      "import { Worker } from 'node:worker_threads';",
+    );
+    writeFileSync(path.join(dir, 'burn.mjs'), script);
+    const server = await start('node burn.mjs');
+    const monitor = monitorTree(server.pid, 100);
+    expect(await (await fetch(server.url + '/burn')).text()).toBe('done');
+    await sleep(300);
+    const usage = monitor.stop();
+    expect(usage.cpuSeconds).toBeGreaterThan(0.3);
   });
 
   it('CPU time is nanoseconds of every thread (schedstat), not 10 ms ticks', async () => {
