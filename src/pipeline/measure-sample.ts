@@ -22,6 +22,15 @@ function failedSample(side: 'base' | 'head', pair: number, scenario: Scenario, f
   };
 }
 
+/**
+ * The first scenario on a fresh server warms it for all of them: a runtime's floor (Node: NODE_FIRST_WARMUP_MS)
+ * raises its minimum warm-up (never a configured `warmup: 0`, which asks for none, nor past `warmupMax`'s room).
+ */
+export function firstScenarioWarmup(scenario: Scenario, floorMs: number): Scenario {
+  if (scenario.warmup <= 0 || floorMs <= scenario.warmup) return scenario;
+  return { ...scenario, warmup: floorMs, warmupMax: Math.max(scenario.warmupMax, floorMs) };
+}
+
 /** What a measured run needs besides the scenario: its server, where the server runs, and what warms it. */
 export interface RunContext {
   url: string;
@@ -169,8 +178,9 @@ export async function measureSample(opts: {
   const { prepared, config, side, pair } = opts;
   const scenarios = opts.scenarios ? config.scenarios.filter((s) => opts.scenarios!.includes(s.name)) : config.scenarios;
   const samples: RunSample[] = [];
-  // A JIT runtime's own floor (PyPy), when the side runs on one.
+  // A JIT runtime's own floors (PyPy: requests per scenario; Node: the first scenario's time), when the side runs on one.
   const warmupRequests = Math.max(0, ...prepared.runtimes.map((r) => r.warmupRequests ?? 0));
+  const firstWarmupMs = Math.max(0, ...prepared.runtimes.map((r) => r.firstWarmupMs ?? 0));
   try {
     await startServicesForSample(prepared, prepared.env, config);
     const server = await startSideServer(prepared, config, `${side} server`, opts.serverCpus);
@@ -178,13 +188,13 @@ export async function measureSample(opts: {
     try {
       const session = await logInToServer(prepared, config, opts.load, server);
       const ctx: RunContext = { url: server.url, serverPid: server.pid, serverCpus: opts.serverCpus, services: prepared.services, warmupRequests, session };
-      for (const scenario of scenarios) {
+      for (const [index, scenario] of scenarios.entries()) {
         if (server.exited) {
           samples.push(failedSample(side, pair, scenario, `the server exited:\n${server.outputTail()}`));
           continue;
         }
         try {
-          samples.push(await measureScenario(ctx, side, pair, scenario, opts.load));
+          samples.push(await measureScenario(ctx, side, pair, index === 0 ? firstScenarioWarmup(scenario, firstWarmupMs) : scenario, opts.load));
         } catch (err) {
           samples.push(failedSample(side, pair, scenario, (err as Error).message));
         }

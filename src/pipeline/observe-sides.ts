@@ -13,7 +13,7 @@ import {
   samplesFromV8, saveProfiles, countedBuckets, type AttributedSample, type ObservedScenario, type ProcessObservation,
 } from '../hints/index.ts';
 import type { Change, Hint, Observation, ProfileFiles, ProgressFn, ScenarioResult } from '../model.ts';
-import { logInToServer, startSideServer } from './measure-sample.ts';
+import { firstScenarioWarmup, logInToServer, startSideServer } from './measure-sample.ts';
 import { observeDir, observeExtras, orderHooks, waitForHooks } from './observe-run.ts';
 import type { PreparedSide } from './prepare-side.ts';
 
@@ -60,10 +60,12 @@ export async function observeSide(
   const scenarios: ObservedScenario[] = [];
   const server = await startSideServer(prepared, opts.config, `${prepared.label} observe server`, opts.serverCpus, observeExtras(prepared, dir, ['outbound', 'cpu']));
   const warmupRequests = Math.max(0, ...prepared.runtimes.map((r) => r.warmupRequests ?? 0));
+  const firstWarmupMs = Math.max(0, ...prepared.runtimes.map((r) => r.firstWarmupMs ?? 0));
   try {
     // Logged in as the measured servers are, so the observed requests are the ones that were measured.
     const session = await logInToServer(prepared, opts.config, opts.load, server);
-    for (const scenario of opts.config.scenarios) {
+    for (const [index, configured] of opts.config.scenarios.entries()) {
+      const scenario = index === 0 ? firstScenarioWarmup(configured, firstWarmupMs) : configured;
       opts.signal?.throwIfAborted();
       if (server.exited) {
         notes.push(`${side}'s observe server exited before \`${scenario.name}\`: ${server.outputTail().split('\n').slice(-1)[0]}`);

@@ -15,6 +15,14 @@ import { RuntimeUnavailableError, type ResolvedRuntime, type RuntimeRequest } fr
 
 const run = promisify(execFile);
 
+/**
+ * V8 compiles a request path's hot code in tiers over the first few thousand requests, after a flat
+ * stretch that looks warm: on json-server's first endpoint after a start (about 2,000 requests per second),
+ * measured runs after a 1.2–1.8 s warm-up cost 300–340 µs of CPU per request and had a p99 of 10–13 ms,
+ * after 2.9–3.1 s 275–290 µs and 8–9 ms; the later endpoints on the same server did not show it.
+ */
+export const NODE_FIRST_WARMUP_MS = 3_000;
+
 export interface NodeProvisionOptions {
   /** The runtime cache (`<dataDir>/cache/runtimes`, or BUMPBENCH_RUNTIME_CACHE): Node builds go under `node/`. */
   cacheDir: string;
@@ -203,5 +211,6 @@ export async function provisionNode(request: RuntimeRequest, opts: NodeProvision
     binDir: path.dirname(executable),
     mounts: [dir],
     env: nodeHeadersEnv(executable),
+    firstWarmupMs: NODE_FIRST_WARMUP_MS,
   };
 }

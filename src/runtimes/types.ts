@@ -76,6 +76,12 @@ export interface ResolvedRuntime {
    * flat. Unset: none (the time-based rule alone).
    */
   warmupRequests?: number;
+  /**
+   * The least warm-up of a fresh server's first scenario (ms): the code every request shares (framework,
+   * router, serializer) gets compiled by then, which no trend rule can wait for, because it arrives after a
+   * flat stretch. Unset: the scenario's own `warmup`.
+   */
+  firstWarmupMs?: number;
 }
 
 /** A runtime that cannot be had: names what is missing and how to get it. */

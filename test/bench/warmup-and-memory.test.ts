@@ -2,12 +2,27 @@
 import { describe, expect, it } from 'vitest';
 import { combineTraces } from '../../src/bench/memory-trace.ts';
 import { warmupPlan } from '../../src/bench/warmup.ts';
+import { scenarioSchema } from '../../src/config/schema.ts';
+import { firstScenarioWarmup } from '../../src/pipeline/measure-sample.ts';
 
 describe('warm-up plan', () => {
   it('splits the minimum into two windows of slices, and allows as many more as warmupMax', () => {
     expect(warmupPlan({ warmup: 1_000, warmupMax: 10_000 })).toEqual({ sliceMs: 167, minSlices: 6, maxSlices: 59 });
     expect(warmupPlan({ warmup: 300, warmupMax: 10_000 })).toEqual({ sliceMs: 150, minSlices: 6, maxSlices: 66 });
     expect(warmupPlan({ warmup: 12_000, warmupMax: 10_000 })).toEqual({ sliceMs: 1_000, minSlices: 12, maxSlices: 12 });
+  });
+});
+
+describe('the first scenario on a fresh server', () => {
+  const scenario = scenarioSchema.parse({ name: 'a', path: '/' });
+  it('warms up at least the runtime\'s floor, with room for it under warmupMax', () => {
+    expect(scenario.warmup).toBe(1_000);
+    expect(firstScenarioWarmup(scenario, 3_000)).toMatchObject({ warmup: 3_000, warmupMax: 10_000 });
+    expect(firstScenarioWarmup({ ...scenario, warmupMax: 2_000 }, 3_000)).toMatchObject({ warmup: 3_000, warmupMax: 3_000 });
+    // A longer configured warm-up stays; `warmup: 0` asks for none and gets none; no floor, no change.
+    expect(firstScenarioWarmup({ ...scenario, warmup: 5_000 }, 3_000).warmup).toBe(5_000);
+    expect(firstScenarioWarmup({ ...scenario, warmup: 0 }, 3_000).warmup).toBe(0);
+    expect(firstScenarioWarmup(scenario, 0)).toBe(scenario);
   });
 });
 
