@@ -103,6 +103,9 @@ const mixRequestSchema = z
   .strictObject({ weight: z.number().positive('a weight above 0, e.g. 3').default(1), ...requestFields })
   .superRefine((r, ctx) => checkSyntax(r, ctx));
 
+/** A scenario's warm-up when the config gives none. */
+export const DEFAULT_WARMUP_MS = 1_000;
+
 export const scenarioSchema = z
   .strictObject({
     name: z.string().min(1).regex(/^[\w.-]+$/, 'use letters, digits, "-", "_" or "." (it names the scenario in reports)'),
@@ -122,10 +125,11 @@ export const scenarioSchema = z
     pipelining: positiveInt.max(100).default(1),
     duration: duration.default(3_000),
     /**
-     * The least warm-up before each measured run (0: none). It goes on, slice by slice, while the throughput
-     * of successive slices still trends (a JIT such as PyPy's still compiling), up to `warmupMax`.
+     * The least warm-up before each measured run (0: none; default 1 s). It goes on, slice by slice, while
+     * the throughput or CPU per request of successive slices still trends (a JIT still compiling), up to
+     * `warmupMax`. Left out, a runtime may raise it for a fresh server's first scenario (Node: 3 s).
      */
-    warmup: nonNegativeDuration.default(1_000),
+    warmup: nonNegativeDuration.optional(),
     warmupMax: duration.default(10_000),
     /** Status codes counted as success besides 2xx (e.g. 304). */
     expectStatus: z.array(z.number().int().min(100).max(599)).default([]),
@@ -141,8 +145,11 @@ export const scenarioSchema = z
     }
     checkSyntax({ path: s.path, headers: s.headers, body: s.body }, ctx);
   })
-  .transform(({ method, path, headers, body, requests, ...rest }) => ({
+  .transform(({ method, path, headers, body, requests, warmup, ...rest }) => ({
     ...rest,
+    warmup: warmup ?? DEFAULT_WARMUP_MS,
+    /** Whether `warmup` was written in the config (then it is kept as written). */
+    warmupConfigured: warmup !== undefined,
     requests: requests
       ? requests.map(({ weight, ...r }): WeightedRequest => ({ weight, ...requestOf(r, headers) }))
       : [{ weight: 1, ...requestOf({ method: method ?? 'GET', path: path!, headers, body }) }],

@@ -24,10 +24,11 @@ function failedSample(side: 'base' | 'head', pair: number, scenario: Scenario, f
 
 /**
  * The first scenario on a fresh server warms it for all of them: a runtime's floor (Node: NODE_FIRST_WARMUP_MS)
- * raises its minimum warm-up (never a configured `warmup: 0`, which asks for none, nor past `warmupMax`'s room).
+ * raises its minimum warm-up, with room for it under `warmupMax`. A `warmup` written in the config is the
+ * user's word for their app and stays as written.
  */
 export function firstScenarioWarmup(scenario: Scenario, floorMs: number): Scenario {
-  if (scenario.warmup <= 0 || floorMs <= scenario.warmup) return scenario;
+  if (scenario.warmupConfigured || floorMs <= scenario.warmup) return scenario;
   return { ...scenario, warmup: floorMs, warmupMax: Math.max(scenario.warmupMax, floorMs) };
 }
 

@@ -19,9 +19,11 @@ describe('the first scenario on a fresh server', () => {
     expect(scenario.warmup).toBe(1_000);
     expect(firstScenarioWarmup(scenario, 3_000)).toMatchObject({ warmup: 3_000, warmupMax: 10_000 });
     expect(firstScenarioWarmup({ ...scenario, warmupMax: 2_000 }, 3_000)).toMatchObject({ warmup: 3_000, warmupMax: 3_000 });
-    // A longer configured warm-up stays; `warmup: 0` asks for none and gets none; no floor, no change.
-    expect(firstScenarioWarmup({ ...scenario, warmup: 5_000 }, 3_000).warmup).toBe(5_000);
-    expect(firstScenarioWarmup({ ...scenario, warmup: 0 }, 3_000).warmup).toBe(0);
+    // A warm-up written in the config stays as written, shorter or longer; no floor, no change.
+    const written = (warmup: string) => scenarioSchema.parse({ name: 'a', path: '/', warmup });
+    expect(firstScenarioWarmup(written('300ms'), 3_000).warmup).toBe(300);
+    expect(firstScenarioWarmup(written('5s'), 3_000).warmup).toBe(5_000);
+    expect(firstScenarioWarmup(written('0'), 3_000).warmup).toBe(0);
     expect(firstScenarioWarmup(scenario, 0)).toBe(scenario);
   });
 });
