@@ -58,8 +58,8 @@ describe('warm-up', () => {
     const server = await coldServer();
     const warm = await warmUp(generator, server.url, scenario, { cpuSeconds: () => sampleTree(server.pid).cpuSeconds });
     expect(warm.settled).toBe(true);
-    // Most of the compiler's 3 s, at least.
-    expect(warm.seconds).toBeGreaterThan(2.5);
+    // Well past the 1 s minimum (the rule reads a steady decline against its own noise, so not to the end).
+    expect(warm.seconds).toBeGreaterThan(1.8);
     expect(warm.cpuPerRequest).toHaveLength(warm.throughputs.length);
     const first = warm.cpuPerRequest[0];
     const last = warm.cpuPerRequest.at(-1)!;
@@ -70,7 +70,7 @@ describe('warm-up', () => {
     const server = await coldServer();
     const warm = await warmUp(generator, server.url, scenario);
     expect(warm.settled).toBe(true);
-    expect(warm.seconds).toBeLessThan(2.4);
+    expect(warm.seconds).toBeLessThan(1.6);
     expect(warm.cpuPerRequest).toEqual([]);
   });
 });
