@@ -166,6 +166,21 @@ function zoneEdges(threshold: number, direction: GateDirection, rule: GateRule):
 }
 
 /**
+ * Evidence from an interval on the log of head/base (estimate, ends) over `pairs`, and the tests' p-values:
+ * the spread is the interval's half-width in standard errors × √pairs, for pair estimates.
+ */
+function evidenceFrom(
+  interval: { estimate: number; lo: number; hi: number }, pairs: number, zBeta: number,
+  tests: Pick<GateEvidence, 'pWorse' | 'pBetter' | 'pChange' | 'paired'>,
+): GateEvidence {
+  const { estimate, lo, hi } = interval;
+  return {
+    ratio: Math.exp(estimate), lo: Math.exp(lo), hi: Math.exp(hi), ...tests, pairs, floored: false,
+    spread: Number.isFinite(lo) && Number.isFinite(hi) ? ((hi - lo) / (2 * zBeta)) * Math.sqrt(pairs) : Infinity,
+  };
+}
+
+/**
  * The paired runs a metric needs before its evidence comes from the per-pair ratios. Below it the
  * two-sample tests are kept: with 8 pairs the smallest exact two-sided signed-rank p is 2/2⁸ ≈ 0.008,
  * just under Holm's first step for 12 gated tests at α = 10% (0.0083); with fewer, a paired test could
@@ -200,18 +215,12 @@ export function pairedGateEvidence(
   const zBeta = normalQuantile(1 - rule.beta);
   const edges = zoneEdges(threshold, direction, rule);
   const up: 1 | -1 = direction === 'lower-is-better' ? 1 : -1;
-  const evidence: GateEvidence = {
-    ratio: Math.exp(hl.estimate),
-    lo: Math.exp(hl.lo),
-    hi: Math.exp(hl.hi),
+  const evidence = evidenceFrom(hl, n, zBeta, {
     pWorse: oneSidedSignedRankP(d, edges.worse, up),
     pBetter: oneSidedSignedRankP(d, edges.better, up === 1 ? -1 : 1),
-    spread: Number.isFinite(hl.lo) && Number.isFinite(hl.hi) ? ((hl.hi - hl.lo) / (2 * zBeta)) * Math.sqrt(n) : Infinity,
-    pairs: n,
-    floored: false,
     pChange: d.every((v) => v === 0) ? 1 : wilcoxonSignedRank(d).p,
     paired: true,
-  };
+  });
   if (!floor || !(floor.cv > 0) || !Number.isFinite(floor.cv)) return evidence;
   // A per-pair log-ratio is the difference of two runs' logs: its noise is √2 · CV.
   return applyFloor(evidence, hl.estimate, hl.lo, hl.hi, floor.cv * Math.sqrt(2 / n), floor, edges, direction, zBeta);
@@ -240,18 +249,12 @@ export function gateEvidence(
   const edges = zoneEdges(threshold, direction, rule);
   // Up in the ratio is worse for costs, better for throughput.
   const up: 1 | -1 = direction === 'lower-is-better' ? 1 : -1;
-  const evidence: GateEvidence = {
-    ratio: Math.exp(hl.shift),
-    lo: Math.exp(hl.lo),
-    hi: Math.exp(hl.hi),
+  const evidence = evidenceFrom({ estimate: hl.shift, lo: hl.lo, hi: hl.hi }, pairs, zBeta, {
     pWorse: oneSidedShiftP(x, y, edges.worse, up),
     pBetter: oneSidedShiftP(x, y, edges.better, up === 1 ? -1 : 1),
-    spread: Number.isFinite(hl.lo) && Number.isFinite(hl.hi) ? ((hl.hi - hl.lo) / (2 * zBeta)) * Math.sqrt(pairs) : Infinity,
-    pairs,
-    floored: false,
     pChange: mannWhitneyU(y, x).p,
     paired: false,
-  };
+  });
   if (!floor || !(floor.cv > 0) || !Number.isFinite(floor.cv)) return evidence;
   // CV of the raw values ≈ standard deviation of their logs, for the few percent we deal with.
   return applyFloor(evidence, hl.shift, hl.lo, hl.hi, floor.cv * Math.sqrt(1 / x.length + 1 / y.length), floor, edges, direction, zBeta);
