@@ -49,9 +49,11 @@ interface Measured {
   spec: MetricSpec;
 }
 
+/** A metric value a test can take: finite and positive (its log exists). */
+const usable = (v: number): boolean => Number.isFinite(v) && v > 0;
+
 /** The values of one metric in pairs where both sides' runs succeeded and measured it, in pair order. */
-function completePairs(base: readonly RunSample[], head: readonly RunSample[], spec: MetricSpec): { base: number[]; head: number[] } {
-  const usable = (v: number) => Number.isFinite(v) && v > 0;
+export function completePairs(base: readonly RunSample[], head: readonly RunSample[], spec: Pick<MetricSpec, 'read'>): { base: number[]; head: number[] } {
   const headOf = new Map<number, number>();
   for (const run of head) {
     const v = spec.read(run);
@@ -83,7 +85,6 @@ const PAIRED_GAIN = 0.8;
 function measureMetric(
   scenario: string, spec: MetricSpec, base: RunSample[], head: RunSample[], options: AnalysisOptions, boundRuns: number,
 ): Measured | undefined {
-  const usable = (v: number) => Number.isFinite(v) && v > 0;
   const b = base.map(spec.read).filter(usable);
   const h = head.map(spec.read).filter(usable);
   if (b.length < 2 || h.length < 2) return undefined;

@@ -3,6 +3,7 @@
 // smallest change this runner can see.
 import path from 'node:path';
 import type { MetricName, RunSample } from '../model.ts';
+import { completePairs } from '../bench/analysis.ts';
 import { METRICS } from '../bench/metrics.ts';
 import type { Thresholds } from '../config/schema.ts';
 import { coefficientOfVariation, detectableChange, PAIRED_MIN_PAIRS } from '../stats/index.ts';
@@ -21,14 +22,6 @@ export interface CalibrationRow {
   minDetectable: number;
 }
 
-/** head/base of each pair whose two runs both measured the metric. */
-function pairRatios(runs: readonly RunSample[], read: (run: RunSample) => number): number[] {
-  const usable = (v: number) => Number.isFinite(v) && v > 0;
-  const baseOf = new Map<number, number>();
-  for (const run of runs) if (run.side === 'base' && usable(read(run))) baseOf.set(run.pair, read(run));
-  return runs.filter((run) => run.side === 'head' && usable(read(run)) && baseOf.has(run.pair)).map((run) => read(run) / baseOf.get(run.pair)!);
-}
-
 export function calibrationFromSamples(samples: RunSample[], pairsForCompare: number, thresholds: Thresholds, gatedMetrics: readonly MetricName[]): CalibrationRow[] {
   const rows: CalibrationRow[] = [];
   const scenarios = [...new Set(samples.map((s) => s.scenario))];
@@ -43,7 +36,8 @@ export function calibrationFromSamples(samples: RunSample[], pairsForCompare: nu
       // The noise a compare is judged against: within pairs once there are enough of them (a compare reads
       // its pairs as pairs from PAIRED_MIN_PAIRS on, and drift over the calibration is no part of that
       // noise), else run to run.
-      const ratios = pairRatios(ok, metric.read);
+      const pairs = completePairs(ok.filter((s) => s.side === 'base'), ok.filter((s) => s.side === 'head'), metric);
+      const ratios = pairs.head.map((v, i) => v / pairs.base[i]);
       const cv = ratios.length >= PAIRED_MIN_PAIRS ? coefficientOfVariation(ratios) / Math.SQRT2 : coefficientOfVariation(values);
       // The spread of a log-ratio per pair is about √2 · CV (two runs, one a side).
       const minDetectable = detectableChange(cv * Math.SQRT2, pairsForCompare, thresholds[metric.name], metric.direction, gatedFamily);
