@@ -22,6 +22,14 @@ function failedSample(side: 'base' | 'head', pair: number, scenario: Scenario, f
   };
 }
 
+/** The side's runtimes' warm-up floors: requests per scenario (PyPy), and the first scenario's time (Node). */
+export function warmupFloors(runtimes: readonly { warmupRequests?: number; firstWarmupMs?: number }[]): { requests: number; firstMs: number } {
+  return {
+    requests: Math.max(0, ...runtimes.map((r) => r.warmupRequests ?? 0)),
+    firstMs: Math.max(0, ...runtimes.map((r) => r.firstWarmupMs ?? 0)),
+  };
+}
+
 /**
  * The first scenario on a fresh server warms it for all of them: a runtime's floor (Node: NODE_FIRST_WARMUP_MS)
  * raises its minimum warm-up, with room for it under `warmupMax`. A `warmup` written in the config is the
@@ -180,8 +188,7 @@ export async function measureSample(opts: {
   const scenarios = opts.scenarios ? config.scenarios.filter((s) => opts.scenarios!.includes(s.name)) : config.scenarios;
   const samples: RunSample[] = [];
   // A JIT runtime's own floors (PyPy: requests per scenario; Node: the first scenario's time), when the side runs on one.
-  const warmupRequests = Math.max(0, ...prepared.runtimes.map((r) => r.warmupRequests ?? 0));
-  const firstWarmupMs = Math.max(0, ...prepared.runtimes.map((r) => r.firstWarmupMs ?? 0));
+  const { requests: warmupRequests, firstMs: firstWarmupMs } = warmupFloors(prepared.runtimes);
   try {
     await startServicesForSample(prepared, prepared.env, config);
     const server = await startSideServer(prepared, config, `${side} server`, opts.serverCpus);

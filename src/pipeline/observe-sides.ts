@@ -13,7 +13,7 @@ import {
   samplesFromV8, saveProfiles, countedBuckets, type AttributedSample, type ObservedScenario, type ProcessObservation,
 } from '../hints/index.ts';
 import type { Change, Hint, Observation, ProfileFiles, ProgressFn, ScenarioResult } from '../model.ts';
-import { firstScenarioWarmup, logInToServer, startSideServer } from './measure-sample.ts';
+import { firstScenarioWarmup, logInToServer, startSideServer, warmupFloors } from './measure-sample.ts';
 import { observeDir, observeExtras, orderHooks, waitForHooks } from './observe-run.ts';
 import type { PreparedSide } from './prepare-side.ts';
 
@@ -59,8 +59,7 @@ export async function observeSide(
   const notes: string[] = [];
   const scenarios: ObservedScenario[] = [];
   const server = await startSideServer(prepared, opts.config, `${prepared.label} observe server`, opts.serverCpus, observeExtras(prepared, dir, ['outbound', 'cpu']));
-  const warmupRequests = Math.max(0, ...prepared.runtimes.map((r) => r.warmupRequests ?? 0));
-  const firstWarmupMs = Math.max(0, ...prepared.runtimes.map((r) => r.firstWarmupMs ?? 0));
+  const { requests: warmupRequests, firstMs: firstWarmupMs } = warmupFloors(prepared.runtimes);
   try {
     // Logged in as the measured servers are, so the observed requests are the ones that were measured.
     const session = await logInToServer(prepared, opts.config, opts.load, server);
