@@ -180,10 +180,11 @@ export async function stopServe(serve: ServeProcess, signal: NodeJS.Signals): Pr
   await exited;
 }
 
-export async function until(check: () => boolean | Promise<boolean>, what: string, ms: number): Promise<void> {
+/** Polls `check` until it holds; `what` may be a function, so the message can describe the state at the timeout. */
+export async function until(check: () => boolean | Promise<boolean>, what: string | (() => string), ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

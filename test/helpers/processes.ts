@@ -27,3 +27,20 @@ export function processesUnder(dir: string): { pid: number; cmdline: string }[] 
     }
   });
 }
+
+/** One line per process: pid, parent pid, state and command line (for a test's failure message). */
+export function describeProcesses(processes: { pid: number; cmdline: string }[]): string {
+  return processes
+    .map(({ pid, cmdline }) => {
+      let parent = '?';
+      let state = '?';
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+        [state = '?', parent = '?'] = fields;
+      } catch {
+        // gone meanwhile
+      }
+      return `  pid ${pid} ppid ${parent} state ${state}: ${cmdline}`;
+    })
+    .join('\n');
+}

@@ -11,7 +11,7 @@ import { appHarness, logLines, TOKEN, WEBHOOK_SECRET, type Harness } from '../he
 import { cpuAppConfig, cpuAppFiles } from '../helpers/cpu-app.ts';
 import { BIN, labeledEvent, sendWebhook, startFakeGitHub, until, type FakeGitHub } from '../helpers/fake-github.ts';
 import { commitOnBranch, createRepo, git, tempDir } from '../helpers/git-repo.ts';
-import { serverPidsUnder } from '../helpers/processes.ts';
+import { describeProcesses, processesUnder, serverPidsUnder } from '../helpers/processes.ts';
 import { startRedis, type LocalRedis } from '../helpers/redis.ts';
 
 let github: FakeGitHub;
@@ -84,7 +84,12 @@ describe('a fleet runner killed mid-run', () => {
     const killedAt = Date.now();
     // Its sandboxed servers die with it (each sandbox is bound to its starter: boundToParent), its load
     // generator on disconnect.
-    await until(() => serverPidsUnder(victim.dataDir).length === 0, 'the dead runner\'s processes to be gone', 10_000);
+    await until(
+      () => serverPidsUnder(victim.dataDir).length === 0,
+      () => `the dead runner's processes to be gone; still there:\n${describeProcesses(processesUnder(victim.dataDir))}\nIts log:\n${victim.output().slice(-4000)}`,
+      // Generous for a machine at the end of a long suite; a process bound to nothing never goes at all.
+      20_000,
+    );
 
     await until(() => github.completedFor(checkId) !== undefined, `the survivor to finish the run\n${survivor.output()}\n${serve.output()}`, 240_000);
     await until(() => github.comments.length === 1, 'the sticky comment', 30_000);
