@@ -35,6 +35,8 @@ interface RunRecord {
   seconds: number;
   verdict: Verdict;
   scenarios: { name: string; verdict: Verdict; pairs: number; failedRuns: number; loadGenBoundRuns: number;
+    /** Each side's warm-up before the measured runs (seconds), to account for the wall time. */
+    warmup?: ScenarioResult['warmup'];
     metrics: Partial<Record<MetricName, MetricResult & { cvBase: number; cvHead: number }>> }[];
   error?: string;
   /** The raw runs, compact, so a record can be re-analysed later: [side, pair, scenario, ok, req/s, p50 µs, p99 µs, CPU µs/req]. */
@@ -96,6 +98,7 @@ function record(caseName: CaseName, run: number, seconds: number, result: JobRes
       pairs: s.pairs,
       failedRuns: s.failedRuns,
       loadGenBoundRuns: s.loadGenBoundRuns,
+      ...(s.warmup ? { warmup: s.warmup } : {}),
       metrics: Object.fromEntries(
         METRICS.filter((m) => s.metrics[m.name]).map((m) => [m.name, { ...s.metrics[m.name]!, ...cvs(samples, s.name, m) }]),
       ),
@@ -115,7 +118,8 @@ function describeRun(r: RunRecord): string {
   if (r.error) return `  run ${r.run}: failed after ${r.seconds.toFixed(0)} s: ${r.error}`;
   const lines = [`  run ${r.run}: ${r.verdict} in ${r.seconds.toFixed(0)} s`];
   for (const s of r.scenarios) {
-    lines.push(`    ${s.name}: ${s.verdict}, ${s.pairs} pairs${s.failedRuns ? `, ${s.failedRuns} failed runs` : ''}${s.loadGenBoundRuns ? `, ${s.loadGenBoundRuns} load-generator bound` : ''}`);
+    const warm = s.warmup ? `, warm-up ${s.warmup.base.medianSec.toFixed(1)}/${s.warmup.head.medianSec.toFixed(1)} s` : '';
+    lines.push(`    ${s.name}: ${s.verdict}, ${s.pairs} pairs${warm}${s.failedRuns ? `, ${s.failedRuns} failed runs` : ''}${s.loadGenBoundRuns ? `, ${s.loadGenBoundRuns} load-generator bound` : ''}`);
     for (const [name, m] of Object.entries(s.metrics) as [MetricName, RunRecord['scenarios'][number]['metrics'][MetricName] & object][]) {
       lines.push(
         `      ${name.padEnd(16)} ${pct(m.ratio).padStart(7)} [${pct(m.ci[0])} … ${pct(m.ci[1])}] p=${m.p.toExponential(1)}` +
