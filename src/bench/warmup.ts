@@ -16,18 +16,6 @@ export interface WarmupPlan {
   maxSlices: number;
 }
 
-/**
- * A fresh server's first scenario warms up until the server has spent `cpuSeconds` of CPU on it, or for
- * `ms`, whichever comes first (a runtime's floor: src/runtimes/). CPU time, not requests or wall time, is
- * what a JIT's tiering follows: V8 promotes a function once it has run enough of its bytecode, so a heavy
- * request path is compiled after few requests and a light one after thousands, but both after about as
- * much work.
- */
-export interface WarmupFloor {
-  ms: number;
-  cpuSeconds: number;
-}
-
 export interface WarmupOutcome {
   /** Wall time of all slices, seconds. */
   seconds: number;
@@ -53,35 +41,29 @@ export function warmupPlan(scenario: Pick<Scenario, 'warmup' | 'warmupMax'>): Wa
 /**
  * Warm the server at `url` up for `scenario`; nothing when its warm-up is 0. `minRequests`: a count the
  * warm-up must reach before it may settle (a JIT that compiles a request path only after so many runs of
- * it; src/runtimes/ knows which runtimes need one), still within `warmupMax`. `floor`: the first scenario
- * of a fresh server (WarmupFloor), with room for it above `warmupMax`.
+ * it; src/runtimes/ knows which runtimes need one), still within `warmupMax`.
  */
 export async function warmUp(
   load: LoadGenerator, url: string, scenario: Scenario,
-  opts: { minRequests?: number; floor?: WarmupFloor; session?: Session; /** The server tree's CPU seconds so far. */ cpuSeconds?: () => number } = {},
+  opts: { minRequests?: number; session?: Session; /** The server tree's CPU seconds so far. */ cpuSeconds?: () => number } = {},
 ): Promise<WarmupOutcome> {
   if (scenario.warmup <= 0) return { seconds: 0, throughputs: [], cpuPerRequest: [], settled: true };
-  const plan = warmupPlan({ warmup: scenario.warmup, warmupMax: Math.max(scenario.warmupMax, opts.floor?.ms ?? 0) });
+  const plan = warmupPlan(scenario);
   const throughputs: number[] = [];
   const cpuPerRequest: number[] = [];
   const started = performance.now();
   let requests = 0;
-  let cpuSpent = 0;
   let settled = false;
   while (throughputs.length < plan.maxSlices) {
     const cpuBefore = opts.cpuSeconds?.();
     const run = await load.run(url, { ...scenario, duration: plan.sliceMs, warmup: 0 }, { session: opts.session });
     const cpuAfter = opts.cpuSeconds?.();
     throughputs.push(run.throughput);
-    if (cpuBefore !== undefined && cpuAfter !== undefined) {
-      cpuSpent += Math.max(0, cpuAfter - cpuBefore);
-      if (run.requests > 0) cpuPerRequest.push(Math.max(0, cpuAfter - cpuBefore) / run.requests);
-    }
+    if (cpuBefore !== undefined && cpuAfter !== undefined && run.requests > 0) cpuPerRequest.push(Math.max(0, cpuAfter - cpuBefore) / run.requests);
     requests += run.requests;
-    const floorMet = !opts.floor || performance.now() - started >= opts.floor.ms || cpuSpent >= opts.floor.cpuSeconds;
     // CPU per request counts once every slice has it (a server whose CPU cannot be read is judged on throughput).
     const cpuFlat = cpuPerRequest.length !== throughputs.length || warmedUp(cpuPerRequest);
-    if (throughputs.length >= plan.minSlices && requests >= (opts.minRequests ?? 0) && floorMet && warmedUp(throughputs) && cpuFlat) {
+    if (throughputs.length >= plan.minSlices && requests >= (opts.minRequests ?? 0) && warmedUp(throughputs) && cpuFlat) {
       settled = true;
       break;
     }

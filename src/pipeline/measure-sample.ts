@@ -8,7 +8,7 @@ import os from 'node:os';
 import { LoginError, monitorTree, sampleTree, ServerStartError, startServer, type LoadGenerator, type LoadRun, type ServerHandle, type Session } from '../bench/index.ts';
 import { cpuCount, isLoadGenBound } from '../bench/load-bound.ts';
 import { traceMemory, type MemorySeries } from '../bench/memory-trace.ts';
-import { warmUp, type WarmupFloor } from '../bench/warmup.ts';
+import { warmUp } from '../bench/warmup.ts';
 import type { SideServices } from '../services/index.ts';
 import { UserFacingError } from './errors.ts';
 import type { PreparedSide } from './prepare-side.ts';
@@ -22,21 +22,22 @@ function failedSample(side: 'base' | 'head', pair: number, scenario: Scenario, f
   };
 }
 
-/** The side's runtimes' warm-up floors: requests per scenario (PyPy), and the first scenario's (Node). */
-export function warmupFloors(runtimes: readonly { warmupRequests?: number; firstWarmup?: WarmupFloor }[]): { requests: number; first: WarmupFloor | undefined } {
-  const firsts = runtimes.flatMap((r) => (r.firstWarmup ? [r.firstWarmup] : []));
+/** The side's runtimes' warm-up floors: requests per scenario (PyPy), and the first scenario's time (Node). */
+export function warmupFloors(runtimes: readonly { warmupRequests?: number; firstWarmupMs?: number }[]): { requests: number; firstMs: number } {
   return {
     requests: Math.max(0, ...runtimes.map((r) => r.warmupRequests ?? 0)),
-    first: firsts.length > 0 ? { ms: Math.max(...firsts.map((f) => f.ms)), cpuSeconds: Math.max(...firsts.map((f) => f.cpuSeconds)) } : undefined,
+    firstMs: Math.max(0, ...runtimes.map((r) => r.firstWarmupMs ?? 0)),
   };
 }
 
 /**
- * The first scenario on a fresh server warms it for all of them, at least to a runtime's floor (Node:
- * NODE_FIRST_WARMUP). A `warmup` written in the config is the user's word for their app: no floor then.
+ * The first scenario on a fresh server warms it for all of them: a runtime's floor (Node: NODE_FIRST_WARMUP_MS)
+ * raises its minimum warm-up, with room for it under `warmupMax`. A `warmup` written in the config is the
+ * user's word for their app and stays as written.
  */
-export function firstScenarioFloor(scenario: Scenario, floor: WarmupFloor | undefined): WarmupFloor | undefined {
-  return scenario.warmupConfigured || scenario.warmup <= 0 ? undefined : floor;
+export function firstScenarioWarmup(scenario: Scenario, floorMs: number): Scenario {
+  if (scenario.warmupConfigured || floorMs <= scenario.warmup) return scenario;
+  return { ...scenario, warmup: floorMs, warmupMax: Math.max(scenario.warmupMax, floorMs) };
 }
 
 /** What a measured run needs besides the scenario: its server, where the server runs, and what warms it. */
@@ -47,15 +48,13 @@ export interface RunContext {
   services: SideServices | null;
   /** A JIT runtime's warm-up floor (requests). */
   warmupRequests: number;
-  /** Set when this scenario is the fresh server's first: the floor under its warm-up (firstScenarioFloor). */
-  firstWarmup?: WarmupFloor;
   /** What this server's login captured (config `login`), for `{{name}}` in the requests. */
   session?: Session;
 }
 
 async function measureOnce(ctx: RunContext, side: 'base' | 'head', pair: number, scenario: Scenario, load: LoadGenerator): Promise<RunSample> {
-  const { url, serverPid, services, warmupRequests, firstWarmup, session } = ctx;
-  const warm = await warmUp(load, url, scenario, { minRequests: warmupRequests, floor: firstWarmup, session, cpuSeconds: () => sampleTree(serverPid).cpuSeconds });
+  const { url, serverPid, services, warmupRequests, session } = ctx;
+  const warm = await warmUp(load, url, scenario, { minRequests: warmupRequests, session, cpuSeconds: () => sampleTree(serverPid).cpuSeconds });
   const monitor = monitorTree(serverPid, 100);
   const serviceMonitor = services?.monitor();
   let run: LoadRun;
@@ -189,7 +188,7 @@ export async function measureSample(opts: {
   const scenarios = opts.scenarios ? config.scenarios.filter((s) => opts.scenarios!.includes(s.name)) : config.scenarios;
   const samples: RunSample[] = [];
   // A JIT runtime's own floors (PyPy: requests per scenario; Node: the first scenario's time), when the side runs on one.
-  const { requests: warmupRequests, first } = warmupFloors(prepared.runtimes);
+  const { requests: warmupRequests, firstMs: firstWarmupMs } = warmupFloors(prepared.runtimes);
   try {
     await startServicesForSample(prepared, prepared.env, config);
     const server = await startSideServer(prepared, config, `${side} server`, opts.serverCpus);
@@ -203,8 +202,7 @@ export async function measureSample(opts: {
           continue;
         }
         try {
-          const scenarioCtx = index === 0 ? { ...ctx, firstWarmup: firstScenarioFloor(scenario, first) } : ctx;
-          samples.push(await measureScenario(scenarioCtx, side, pair, scenario, opts.load));
+          samples.push(await measureScenario(ctx, side, pair, index === 0 ? firstScenarioWarmup(scenario, firstWarmupMs) : scenario, opts.load));
         } catch (err) {
           samples.push(failedSample(side, pair, scenario, (err as Error).message));
         }

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { nodeHeadersEnv } from './node-headers.ts';
-import { NODE_FIRST_WARMUP } from './node-provision.ts';
+import { NODE_FIRST_WARMUP_MS } from './node-provision.ts';
 import { interpreterLabel, interpreterVersion, PYPY_WARMUP_REQUESTS } from './python-provision.ts';
 import type { ResolvedRuntime, RuntimeKind } from './types.ts';
 
@@ -34,7 +34,7 @@ export async function machineRuntime(kind: RuntimeKind, pathVar: string, cwd: st
       const version = stdout.trim().replace(/^v/, '');
       return {
         kind, implementation: 'node', version, label: `Node.js ${version}`, requested: null, origin: 'PATH', executable, binDir: null, mounts: [],
-        env: nodeHeadersEnv(executable), firstWarmup: NODE_FIRST_WARMUP,
+        env: nodeHeadersEnv(executable), firstWarmupMs: NODE_FIRST_WARMUP_MS,
       };
     }
     const { stdout } = await run(

@@ -11,20 +11,17 @@ import { promisify } from 'node:util';
 import semver from 'semver';
 import { pickNodeVersion } from './node-spec.ts';
 import { nodeHeadersEnv } from './node-headers.ts';
-import type { WarmupFloor } from '../bench/warmup.ts';
 import { RuntimeUnavailableError, type ResolvedRuntime, type RuntimeRequest } from './types.ts';
 
 const run = promisify(execFile);
 
 /**
  * V8 compiles a request path's hot code in tiers over the first few thousand requests, after a flat
- * stretch that looks warm: on json-server's first endpoint after a start (about 1,800 requests per second,
- * the server busy about 55% of a core), measured runs after a 1.2–1.8 s warm-up (0.7–1.0 s of the server's
- * CPU) cost 300–340 µs of CPU per request and had a p99 of 10–13 ms, after 2.9–3.1 s (1.6–1.7 s of CPU)
- * 275–290 µs and 8–9 ms; the later endpoints on the same server did not show it. A server that is busy all
- * the time reaches the CPU sooner, and pays no more wall time than it needs.
+ * stretch that looks warm: on json-server's first endpoint after a start (about 2,000 requests per second),
+ * measured runs after a 1.2–1.8 s warm-up cost 300–340 µs of CPU per request and had a p99 of 10–13 ms,
+ * after 2.9–3.1 s 275–290 µs and 8–9 ms; the later endpoints on the same server did not show it.
  */
-export const NODE_FIRST_WARMUP: WarmupFloor = { ms: 3_000, cpuSeconds: 1.5 };
+export const NODE_FIRST_WARMUP_MS = 3_000;
 
 export interface NodeProvisionOptions {
   /** The runtime cache (`<dataDir>/cache/runtimes`, or BUMPBENCH_RUNTIME_CACHE): Node builds go under `node/`. */
@@ -214,6 +211,6 @@ export async function provisionNode(request: RuntimeRequest, opts: NodeProvision
     binDir: path.dirname(executable),
     mounts: [dir],
     env: nodeHeadersEnv(executable),
-    firstWarmup: NODE_FIRST_WARMUP,
+    firstWarmupMs: NODE_FIRST_WARMUP_MS,
   };
 }

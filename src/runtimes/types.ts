@@ -2,8 +2,6 @@
 // declaration that wins, a CLI flag, the config), and what bumpbench runs it on (an exact interpreter or
 // binary, with the paths its sandbox must see).
 
-import type { WarmupFloor } from '../bench/warmup.ts';
-
 export type RuntimeKind = 'node' | 'python';
 
 /** Which file (and part of it) a declaration comes from; the order of RUNTIME_SOURCES is their precedence. */
@@ -79,11 +77,11 @@ export interface ResolvedRuntime {
    */
   warmupRequests?: number;
   /**
-   * The least warm-up of a fresh server's first scenario (CPU seconds spent on it, or ms, whichever comes
-   * first): the code every request shares (framework, router, serializer) gets compiled by then, which no
-   * trend rule can wait for, because it arrives after a flat stretch. Unset: the scenario's own `warmup`.
+   * The least warm-up of a fresh server's first scenario (ms): the code every request shares (framework,
+   * router, serializer) gets compiled by then, which no trend rule can wait for, because it arrives after a
+   * flat stretch. Unset: the scenario's own `warmup`.
    */
-  firstWarmup?: WarmupFloor;
+  firstWarmupMs?: number;
 }
 
 /** A runtime that cannot be had: names what is missing and how to get it. */

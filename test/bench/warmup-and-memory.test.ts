@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { combineTraces } from '../../src/bench/memory-trace.ts';
 import { warmupPlan } from '../../src/bench/warmup.ts';
 import { scenarioSchema } from '../../src/config/schema.ts';
-import { firstScenarioFloor, warmupFloors } from '../../src/pipeline/measure-sample.ts';
+import { firstScenarioWarmup } from '../../src/pipeline/measure-sample.ts';
 
 describe('warm-up plan', () => {
   it('splits the minimum into two windows of slices, and allows as many more as warmupMax', () => {
@@ -15,21 +15,16 @@ describe('warm-up plan', () => {
 
 describe('the first scenario on a fresh server', () => {
   const scenario = scenarioSchema.parse({ name: 'a', path: '/' });
-  const node = { ms: 3_000, cpuSeconds: 1.5 };
-  it('warms up to the runtime\'s floor, unless the config wrote its warm-up', () => {
+  it('warms up at least the runtime\'s floor, with room for it under warmupMax', () => {
     expect(scenario.warmup).toBe(1_000);
-    expect(firstScenarioFloor(scenario, node)).toEqual(node);
-    expect(firstScenarioFloor(scenario, undefined)).toBeUndefined();
-    // A warm-up written in the config is kept as written, shorter or longer: no floor.
+    expect(firstScenarioWarmup(scenario, 3_000)).toMatchObject({ warmup: 3_000, warmupMax: 10_000 });
+    expect(firstScenarioWarmup({ ...scenario, warmupMax: 2_000 }, 3_000)).toMatchObject({ warmup: 3_000, warmupMax: 3_000 });
+    // A warm-up written in the config stays as written, shorter or longer; no floor, no change.
     const written = (warmup: string) => scenarioSchema.parse({ name: 'a', path: '/', warmup });
-    expect(firstScenarioFloor(written('300ms'), node)).toBeUndefined();
-    expect(firstScenarioFloor(written('5s'), node)).toBeUndefined();
-    expect(firstScenarioFloor(written('0'), node)).toBeUndefined();
-  });
-  it('takes the largest floor of a side\'s runtimes, and none when no runtime has one', () => {
-    expect(warmupFloors([{ warmupRequests: 2_000 }, { firstWarmup: node }])).toEqual({ requests: 2_000, first: node });
-    expect(warmupFloors([{ firstWarmup: { ms: 2_000, cpuSeconds: 2 } }, { firstWarmup: node }])).toEqual({ requests: 0, first: { ms: 3_000, cpuSeconds: 2 } });
-    expect(warmupFloors([{}, {}])).toEqual({ requests: 0, first: undefined });
+    expect(firstScenarioWarmup(written('300ms'), 3_000).warmup).toBe(300);
+    expect(firstScenarioWarmup(written('5s'), 3_000).warmup).toBe(5_000);
+    expect(firstScenarioWarmup(written('0'), 3_000).warmup).toBe(0);
+    expect(firstScenarioWarmup(scenario, 0)).toBe(scenario);
   });
 });
 
