@@ -26,6 +26,32 @@ export interface MeasurePairOptions {
   signal?: AbortSignal;
 }
 
+/** Longest line of a failed run's output a note shows; longer ones keep their start and end (where the cause often is). */
+const NOTE_LINE_CHARS = 240;
+/** Output lines a note shows per failed run. */
+const NOTE_OUTPUT_LINES = 3;
+
+function clipMiddle(line: string, max = NOTE_LINE_CHARS): string {
+  if (line.length <= max) return line;
+  const half = Math.floor((max - 3) / 2);
+  return `${line.slice(0, half)} … ${line.slice(-half)}`;
+}
+
+/**
+ * A failed run's reason, short enough for the report's notes: its first line (what failed), then the
+ * output's first few error lines (else its last lines), each cut in the middle. A server's output can be
+ * one 2,000-character SQL statement per line (a seed script's failure), and five of those would bury the
+ * report; the whole output stays in the result JSON's samples.
+ */
+export function briefFailure(failure: string): string {
+  const [what, ...output] = failure.split('\n');
+  const lines = [...new Set(output.map((l) => l.trim()).filter(Boolean))];
+  const errors = lines.filter((l) => /\b(error|exception|fatal|traceback|panic)\b/i.test(l));
+  const shown = errors.length > 0 ? errors.slice(0, NOTE_OUTPUT_LINES) : lines.slice(-NOTE_OUTPUT_LINES);
+  const more = lines.length - shown.length;
+  return [clipMiddle(what), ...shown.map((l) => clipMiddle(l)), ...(more > 0 ? [`(${more} more line(s) in the result JSON)`] : [])].join('\n');
+}
+
 export function describeProblems(samples: RunSample[]): string[] {
   const notes: string[] = [];
   const bound = samples.filter((s) => s.loadGenBound).length;
@@ -39,7 +65,7 @@ export function describeProblems(samples: RunSample[]): string[] {
   }
   const failed = samples.filter((s) => !s.ok);
   if (failed.length > 0) {
-    const reasons = [...new Set(failed.map((s) => `${s.side} ${s.scenario}: ${s.failure}`))].slice(0, 5);
+    const reasons = [...new Set(failed.map((s) => `${s.side} ${s.scenario}: ${briefFailure(s.failure ?? 'no reason recorded')}`))].slice(0, 5);
     notes.push(`${failed.length} runs failed and were left out of the statistics: ${reasons.join('; ')}`);
   }
   return notes;
