@@ -12,13 +12,13 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 // Every answer waits 10 ms (a server that is not the bottleneck); meanwhile a background thread burns CPU
-// that falls from half a core to nothing over the first 3 s, as a JIT's compiler threads do. Throughput
+// that falls from 80% of a core to nothing over the first 3 s, as a JIT's compiler threads do. Throughput
 // stays put (the timer decides it); CPU per request starts several times higher than where it ends.
 const COMPILER = `const { performance } = require('node:perf_hooks');
 const started = Date.now();
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 for (let t = 0; t < 3000; t = Date.now() - started) {
-  const duty = 0.5 * (1 - t / 3000);
+  const duty = 0.8 * (1 - t / 3000);
   const end = performance.now() + 10 * duty;
   while (performance.now() < end);
   Atomics.wait(sleeper, 0, 0, 10 * (1 - duty));
