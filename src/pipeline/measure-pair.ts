@@ -41,7 +41,7 @@ function clipMiddle(line: string, max = NOTE_LINE_CHARS): string {
  * A failed run's reason, short enough for the report's notes: its first line (what failed), then the
  * output's first few error lines (else its last lines), each cut in the middle. A server's output can be
  * one 2,000-character SQL statement per line (a seed script's failure), and five of those would bury the
- * report; the whole output stays in the result JSON's samples.
+ * report; the whole output stays with the run in the store (the samples table).
  */
 export function briefFailure(failure: string): string {
   const [what, ...output] = failure.split('\n');
@@ -49,7 +49,7 @@ export function briefFailure(failure: string): string {
   const errors = lines.filter((l) => /\b(error|exception|fatal|traceback|panic)\b/i.test(l));
   const shown = errors.length > 0 ? errors.slice(0, NOTE_OUTPUT_LINES) : lines.slice(-NOTE_OUTPUT_LINES);
   const more = lines.length - shown.length;
-  return [clipMiddle(what), ...shown.map((l) => clipMiddle(l)), ...(more > 0 ? [`(${more} more line(s) in the result JSON)`] : [])].join('\n');
+  return [clipMiddle(what), ...shown.map((l) => clipMiddle(l)), ...(more > 0 ? [`(${more} more line(s) kept with the run in the store)`] : [])].join('\n');
 }
 
 export function describeProblems(samples: RunSample[]): string[] {

@@ -34,7 +34,7 @@ describe('notes on failed runs', () => {
     expect(lines[1]).toMatch(/^Error: Error while executing "\/work\/head\/knex\/seeds\/users\.js" seed: insert into/);
     expect(lines[1]).toMatch(/SQLITE_CONSTRAINT: UNIQUE constraint failed: users\.username$/);
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(240);
-    expect(lines.at(-1)).toMatch(/^\(\d+ more line\(s\) in the result JSON\)$/);
+    expect(lines.at(-1)).toMatch(/^\(\d+ more line\(s\) kept with the run in the store\)$/);
     expect(brief.length).toBeLessThan(1_200);
   });
 
@@ -42,7 +42,7 @@ describe('notes on failed runs', () => {
     expect(briefFailure('the server exited:\nlistening on 3000\nshutting down\nbye')).toBe('the server exited:\nlistening on 3000\nshutting down\nbye');
     expect(briefFailure('52150 connection errors, no response at all')).toBe('52150 connection errors, no response at all');
     const chatty = ['the server exited:', ...Array.from({ length: 30 }, (_, i) => `step ${i}`)].join('\n');
-    expect(briefFailure(chatty).split('\n')).toEqual(['the server exited:', 'step 27', 'step 28', 'step 29', '(27 more line(s) in the result JSON)']);
+    expect(briefFailure(chatty).split('\n')).toEqual(['the server exited:', 'step 27', 'step 28', 'step 29', '(27 more line(s) kept with the run in the store)']);
   });
 
   it('a report note names each side and scenario with its brief reason', () => {
