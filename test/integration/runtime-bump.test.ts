@@ -35,7 +35,7 @@ describe('a PR that bumps .nvmrc from 20 to 22', () => {
 
     // Every scenario measured on both sides and judged.
     for (const s of result.scenarios) {
-      expect(['regression', 'improvement', 'unchanged', 'inconclusive'], s.name).toContain(s.verdict);
+      expect(['regression', 'improvement', 'below-threshold', 'unchanged', 'inconclusive'], s.name).toContain(s.verdict);
       expect(s.failedRuns, s.name).toBe(0);
       expect(s.metrics.cpu_per_request, s.name).toBeDefined();
       expect(s.warmup?.base.runs, s.name).toBeGreaterThan(0);
