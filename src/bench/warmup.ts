@@ -41,14 +41,19 @@ export function warmupPlan(scenario: Pick<Scenario, 'warmup' | 'warmupMax'>): Wa
 /**
  * Warm the server at `url` up for `scenario`; nothing when its warm-up is 0. `minRequests`: a count the
  * warm-up must reach before it may settle (a JIT that compiles a request path only after so many runs of
- * it; src/runtimes/ knows which runtimes need one), still within `warmupMax`.
+ * it; src/runtimes/ knows which runtimes need one), still within `warmupMax`. `minMs`: wall time it must
+ * last before it may settle (a fresh server's first scenario on Node), with room for it above `warmupMax`.
+ * The slices stay the scenario's own: longer slices would make the trend rule judge the last seconds
+ * rather than the last second, and hold a server that is warm by then for seconds more (Fastify's first
+ * endpoint: 5.8–6.6 s with 500 ms slices).
  */
 export async function warmUp(
   load: LoadGenerator, url: string, scenario: Scenario,
-  opts: { minRequests?: number; session?: Session; /** The server tree's CPU seconds so far. */ cpuSeconds?: () => number } = {},
+  opts: { minRequests?: number; minMs?: number; session?: Session; /** The server tree's CPU seconds so far. */ cpuSeconds?: () => number } = {},
 ): Promise<WarmupOutcome> {
   if (scenario.warmup <= 0) return { seconds: 0, throughputs: [], cpuPerRequest: [], settled: true };
-  const plan = warmupPlan(scenario);
+  const minMs = opts.minMs ?? 0;
+  const plan = warmupPlan({ warmup: scenario.warmup, warmupMax: Math.max(scenario.warmupMax, minMs) });
   const throughputs: number[] = [];
   const cpuPerRequest: number[] = [];
   const started = performance.now();
@@ -63,7 +68,8 @@ export async function warmUp(
     requests += run.requests;
     // CPU per request counts once every slice has it (a server whose CPU cannot be read is judged on throughput).
     const cpuFlat = cpuPerRequest.length !== throughputs.length || warmedUp(cpuPerRequest);
-    if (throughputs.length >= plan.minSlices && requests >= (opts.minRequests ?? 0) && warmedUp(throughputs) && cpuFlat) {
+    const longEnough = performance.now() - started >= minMs;
+    if (throughputs.length >= plan.minSlices && requests >= (opts.minRequests ?? 0) && longEnough && warmedUp(throughputs) && cpuFlat) {
       settled = true;
       break;
     }

@@ -31,13 +31,12 @@ export function warmupFloors(runtimes: readonly { warmupRequests?: number; first
 }
 
 /**
- * The first scenario on a fresh server warms it for all of them: a runtime's floor (Node: NODE_FIRST_WARMUP_MS)
- * raises its minimum warm-up, with room for it under `warmupMax`. A `warmup` written in the config is the
- * user's word for their app and stays as written.
+ * The first scenario on a fresh server warms it for all of them: the least time its warm-up lasts is a
+ * runtime's floor (Node: NODE_FIRST_WARMUP_MS), when that is longer than the scenario's `warmup`. A
+ * `warmup` written in the config is the user's word for their app and stays as written: no floor then.
  */
-export function firstScenarioWarmup(scenario: Scenario, floorMs: number): Scenario {
-  if (scenario.warmupConfigured || floorMs <= scenario.warmup) return scenario;
-  return { ...scenario, warmup: floorMs, warmupMax: Math.max(scenario.warmupMax, floorMs) };
+export function firstScenarioMinMs(scenario: Scenario, floorMs: number): number {
+  return scenario.warmupConfigured || scenario.warmup <= 0 || floorMs <= scenario.warmup ? 0 : floorMs;
 }
 
 /** What a measured run needs besides the scenario: its server, where the server runs, and what warms it. */
@@ -48,13 +47,15 @@ export interface RunContext {
   services: SideServices | null;
   /** A JIT runtime's warm-up floor (requests). */
   warmupRequests: number;
+  /** Set when this scenario is the fresh server's first: the least its warm-up lasts (firstScenarioMinMs). */
+  warmupMinMs?: number;
   /** What this server's login captured (config `login`), for `{{name}}` in the requests. */
   session?: Session;
 }
 
 async function measureOnce(ctx: RunContext, side: 'base' | 'head', pair: number, scenario: Scenario, load: LoadGenerator): Promise<RunSample> {
-  const { url, serverPid, services, warmupRequests, session } = ctx;
-  const warm = await warmUp(load, url, scenario, { minRequests: warmupRequests, session, cpuSeconds: () => sampleTree(serverPid).cpuSeconds });
+  const { url, serverPid, services, warmupRequests, warmupMinMs, session } = ctx;
+  const warm = await warmUp(load, url, scenario, { minRequests: warmupRequests, minMs: warmupMinMs, session, cpuSeconds: () => sampleTree(serverPid).cpuSeconds });
   const monitor = monitorTree(serverPid, 100);
   const serviceMonitor = services?.monitor();
   let run: LoadRun;
@@ -202,7 +203,8 @@ export async function measureSample(opts: {
           continue;
         }
         try {
-          samples.push(await measureScenario(ctx, side, pair, index === 0 ? firstScenarioWarmup(scenario, firstWarmupMs) : scenario, opts.load));
+          const scenarioCtx = index === 0 ? { ...ctx, warmupMinMs: firstScenarioMinMs(scenario, firstWarmupMs) } : ctx;
+          samples.push(await measureScenario(scenarioCtx, side, pair, scenario, opts.load));
         } catch (err) {
           samples.push(failedSample(side, pair, scenario, (err as Error).message));
         }

@@ -13,7 +13,7 @@ import {
   samplesFromV8, saveProfiles, countedBuckets, type AttributedSample, type ObservedScenario, type ProcessObservation,
 } from '../hints/index.ts';
 import type { Change, Hint, Observation, ProfileFiles, ProgressFn, ScenarioResult } from '../model.ts';
-import { firstScenarioWarmup, logInToServer, startSideServer, warmupFloors } from './measure-sample.ts';
+import { firstScenarioMinMs, logInToServer, startSideServer, warmupFloors } from './measure-sample.ts';
 import { observeDir, observeExtras, orderHooks, waitForHooks } from './observe-run.ts';
 import type { PreparedSide } from './prepare-side.ts';
 
@@ -63,8 +63,8 @@ export async function observeSide(
   try {
     // Logged in as the measured servers are, so the observed requests are the ones that were measured.
     const session = await logInToServer(prepared, opts.config, opts.load, server);
-    for (const [index, configured] of opts.config.scenarios.entries()) {
-      const scenario = index === 0 ? firstScenarioWarmup(configured, firstWarmupMs) : configured;
+    for (const [index, scenario] of opts.config.scenarios.entries()) {
+      const minMs = index === 0 ? firstScenarioMinMs(scenario, firstWarmupMs) : 0;
       opts.signal?.throwIfAborted();
       if (server.exited) {
         notes.push(`${side}'s observe server exited before \`${scenario.name}\`: ${server.outputTail().split('\n').slice(-1)[0]}`);
@@ -72,7 +72,7 @@ export async function observeSide(
       }
       // Warmed up as the measured runs are (until throughput and CPU per request stop trending), so the
       // observed run sees the server in the state the measurements did.
-      await warmUp(opts.load, server.url, scenario, { minRequests: warmupRequests, session, cpuSeconds: () => sampleTree(server.pid).cpuSeconds });
+      await warmUp(opts.load, server.url, scenario, { minRequests: warmupRequests, minMs, session, cpuSeconds: () => sampleTree(server.pid).cpuSeconds });
       const run = await opts.load.run(server.url, { ...scenario, warmup: 0, duration: Math.max(scenario.duration, MIN_OBSERVED_MS) }, { bucketMs: BUCKET_MS, session });
       scenarios.push({ scenario: scenario.name, bucketMs: BUCKET_MS, completions: new Map(run.completions ?? []) });
     }

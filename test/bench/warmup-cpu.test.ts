@@ -28,6 +28,9 @@ const COLD_SERVER = httpServerScript(
   `import { Worker } from 'node:worker_threads';\nnew Worker(${JSON.stringify(COMPILER)}, { eval: true });`,
 );
 
+// The same wait on every answer, no background work: warm from the first request.
+const WARM_SERVER = httpServerScript(`setTimeout(() => res.end('ok'), 10);`);
+
 let dir: string;
 let generator: LoadGenerator;
 const servers: ServerHandle[] = [];
@@ -35,6 +38,7 @@ const servers: ServerHandle[] = [];
 beforeAll(async () => {
   dir = makeAppDir();
   writeFileSync(path.join(dir, 'cold.mjs'), COLD_SERVER);
+  writeFileSync(path.join(dir, 'warm.mjs'), WARM_SERVER);
   generator = await createLoadGenerator();
 });
 afterAll(async () => {
@@ -44,9 +48,9 @@ afterAll(async () => {
   removeDir(dir);
 });
 
-async function coldServer(): Promise<ServerHandle> {
+async function coldServer(script = 'cold.mjs'): Promise<ServerHandle> {
   // Readiness on a path the handler also answers; the clock starts at the first request, which is the readiness check.
-  const server = await startServer({ command: 'node cold.mjs', cwd: dir, env: baseChildEnv(), readyPath: '/', readyTimeoutMs: 15_000 });
+  const server = await startServer({ command: `node ${script}`, cwd: dir, env: baseChildEnv(), readyPath: '/', readyTimeoutMs: 15_000 });
   servers.push(server);
   return server;
 }
@@ -72,5 +76,16 @@ describe('warm-up', () => {
     expect(warm.settled).toBe(true);
     expect(warm.seconds).toBeLessThan(1.6);
     expect(warm.cpuPerRequest).toEqual([]);
+  });
+
+  it("a floor in time (Node's first scenario) lasts at least that long, in the scenario's own short slices", async () => {
+    const server = await coldServer('warm.mjs');
+    const warm = await warmUp(generator, server.url, scenario, { minMs: 2_500, cpuSeconds: () => sampleTree(server.pid).cpuSeconds });
+    expect(warm.settled).toBe(true);
+    expect(warm.seconds).toBeGreaterThanOrEqual(2.5);
+    // A steady server: the rule may stop it right at the floor, so it does not run to the 8 s bound.
+    expect(warm.seconds).toBeLessThan(5);
+    // 167 ms slices (1 s in six), not the floor in six: the trend rule judges the last second, not the last 1.5 s.
+    expect(warm.throughputs.length).toBeGreaterThanOrEqual(10);
   });
 });
