@@ -22,7 +22,7 @@ import { devOnlyFromGit } from './dev-only-skip.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { describeProblems, measurePair } from './measure-pair.ts';
 import { observeSides } from './observe-sides.ts';
-import { prepareSide, releaseSide, type PreparedSide } from './prepare-side.ts';
+import { prepareSides, releaseSide, type PreparedSide } from './prepare-side.ts';
 import { resolveSideRuntimes, runtimeSides } from './side-runtimes.ts';
 
 export interface RunJobOptions {
@@ -176,16 +176,15 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
       outcome = { samples: resumeFrom.samples, scenarios: extension.results };
       notes.push(`Result #${resumeFrom.id} already settles every scenario: no pairs were added.`);
     } else {
-      // 5. Both sides, installed, built, and their services set up.
-      for (const [label, sha] of [['base', baseSha], ['head', headSha]] as const) {
-        signal?.throwIfAborted();
-        sides.push(
-          await prepareSide({
+      // 5. Both sides at once, installed, built, and their services set up.
+      sides.push(
+        ...(await prepareSides(
+          ([['base', baseSha], ['head', headSha]] as const).map(([label, sha]) => ({
             label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, configName, sandbox, cacheScope: request.repo,
             extraEnv: options.childEnv, runtimes: runtimes[label], serverCpus: cpus.server, onProgress: progress, signal,
-          }),
-        );
-      }
+          })),
+        )),
+      );
       const [base, head] = sides;
 
       // 6. Measure (a resume: only the new pairs); on a runtime change, each server's memory over its life too.

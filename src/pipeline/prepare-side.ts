@@ -51,7 +51,7 @@ export function refusedHint(refused: readonly string[] | undefined, configName: 
   return ` The sandbox refused connections to ${refused.join(', ')}: installs and builds reach package registries only; list a host your install needs under \`allowHosts\` in ${configName}.`;
 }
 
-export async function prepareSide(opts: {
+export interface PrepareSideOptions {
   label: string;
   repoDir: string;
   sha: string;
@@ -77,7 +77,42 @@ export async function prepareSide(opts: {
   serverCpus?: string;
   onProgress?: ProgressFn;
   signal?: AbortSignal;
-}): Promise<PreparedSide> {
+}
+
+/**
+ * Several sides at once (base and head). An install or build is mostly one process (npm, pip, a native
+ * addon's compiler), so on a cold cache two sides take about the time of the slower one, not the sum (the
+ * Fastify RealWorld example compiles bcrypt and sqlite3 on each side: 61 s and 63 s one after the other).
+ * The first side to fail stops the others, whose prepared parts are released, and its error is the one
+ * thrown. Same-key installs (an A/A compare) do not race: installWithCache runs one and the other reuses it.
+ */
+export async function prepareSides(each: readonly PrepareSideOptions[]): Promise<PreparedSide[]> {
+  const outer = each.find((o) => o.signal)?.signal;
+  outer?.throwIfAborted();
+  const stop = new AbortController();
+  const forward = () => stop.abort(outer!.reason);
+  outer?.addEventListener('abort', forward, { once: true });
+  try {
+    const settled = await Promise.allSettled(
+      each.map((o) =>
+        prepareSide({ ...o, signal: stop.signal }).catch((err: unknown) => {
+          if (!stop.signal.aborted) stop.abort(err);
+          throw err;
+        }),
+      ),
+    );
+    const prepared = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    if (prepared.length === each.length) return prepared;
+    for (const side of prepared) await releaseSide(side);
+    outer?.throwIfAborted();
+    // The reason the others were stopped: the first side's own failure, not the abort the others got.
+    throw stop.signal.reason;
+  } finally {
+    outer?.removeEventListener('abort', forward);
+  }
+}
+
+export async function prepareSide(opts: PrepareSideOptions): Promise<PreparedSide> {
   const { config, label, sandbox } = opts;
   const worktree = await addWorktree(opts.repoDir, opts.sha, opts.worktreeDir);
   const projectDir = path.resolve(worktree, config.cwd);

@@ -16,7 +16,7 @@ import { UserFacingError } from './errors.ts';
 import { openJob, removeJobDir } from './job-config.ts';
 import { lockfileChanges } from './lockfile-changes.ts';
 import { logInToServer, startSideServer } from './measure-sample.ts';
-import { prepareSide, releaseSide, type PreparedSide } from './prepare-side.ts';
+import { prepareSides, releaseSide, type PreparedSide } from './prepare-side.ts';
 import { resolveSideRuntimes, runtimeSides } from './side-runtimes.ts';
 import { startServicesForSample } from './side-setup.ts';
 import { observeDir, observeExtras, orderHooks, waitForHooks } from './observe-run.ts';
@@ -76,15 +76,14 @@ export async function runSoak(request: JobRequest, options: RunJobOptions): Prom
     changes.push(...runtimes.changes);
     notes.push(...runtimes.notes);
     sidesRuntimes = runtimeSides(runtimes.base, runtimes.head);
-    for (const [label, sha] of [['base', baseSha], ['head', headSha]] as const) {
-      signal?.throwIfAborted();
-      sides.push(
-        await prepareSide({
+    sides.push(
+      ...(await prepareSides(
+        ([['base', baseSha], ['head', headSha]] as const).map(([label, sha]) => ({
           label, repoDir, sha, worktreeDir: path.join(jobDir, label), cacheDir, config, configName, sandbox, cacheScope: request.repo,
           extraEnv: options.childEnv, runtimes: runtimes[label], serverCpus: cpus.server, onProgress: progress, signal,
-        }),
-      );
-    }
+        })),
+      )),
+    );
     // One server per side for the whole soak, so its services too, from the state setup left. With hints on,
     // both servers carry the memory hook (docs/hints.md): a heap summary at the end of the warm-up and at the
     // end, and what was allocated in between and is still alive, by allocation site.

@@ -193,9 +193,20 @@ export async function addWorktree(repoDir: string, sha: string, dir: string): Pr
   await rm(dir, { recursive: true, force: true });
   await mkdir(path.dirname(dir), { recursive: true });
   liveWorktrees.set(dir, repoDir);
-  await simpleGit(repoDir).raw(['worktree', 'add', '--detach', '--force', dir, sha]);
+  // One `worktree add` at a time per repository: both sides of a job are prepared at once, and git keeps
+  // every worktree's admin files under the one repository.
+  const before = worktreeAdds.get(repoDir) ?? Promise.resolve();
+  const mine = before.catch(() => undefined).then(() => simpleGit(repoDir).raw(['worktree', 'add', '--detach', '--force', dir, sha]));
+  worktreeAdds.set(repoDir, mine);
+  try {
+    await mine;
+  } finally {
+    if (worktreeAdds.get(repoDir) === mine) worktreeAdds.delete(repoDir);
+  }
   return dir;
 }
+
+const worktreeAdds = new Map<string, Promise<unknown>>();
 
 export async function removeWorktree(dir: string): Promise<void> {
   const repoDir = liveWorktrees.get(dir);

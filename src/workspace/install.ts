@@ -134,9 +134,24 @@ export async function installWithCache(opts: {
   prepareWritable?: (dir: string) => Promise<void>;
 }): Promise<InstallOutcome> {
   const started = Date.now();
-  const { projectDir, plan } = opts;
-  const key = await hashPlan(projectDir, plan, opts.extraKey ?? '', opts.runtimeKey ?? process.version);
+  const key = await hashPlan(opts.projectDir, opts.plan, opts.extraKey ?? '', opts.runtimeKey ?? process.version);
   const entry = path.join(opts.cacheDir, 'installs', key);
+  // One install of an entry at a time in this process: the two sides of an A/A compare, prepared at once,
+  // share a key. The second waits, then finds the entry complete (or installs it, if the first failed).
+  const before = installsInFlight.get(entry) ?? Promise.resolve();
+  const mine = before.catch(() => undefined).then(() => installEntry(opts, key, entry, started));
+  installsInFlight.set(entry, mine);
+  try {
+    return await mine;
+  } finally {
+    if (installsInFlight.get(entry) === mine) installsInFlight.delete(entry);
+  }
+}
+
+const installsInFlight = new Map<string, Promise<InstallOutcome>>();
+
+async function installEntry(opts: Parameters<typeof installWithCache>[0], key: string, entry: string, started: number): Promise<InstallOutcome> {
+  const { projectDir, plan } = opts;
   const done = path.join(entry, '.complete');
   const linkTo = plan.installedDir ? path.join(projectDir, plan.installedDir) : null;
   if (existsSync(done) && plan.installedDir && linkTo) {
