@@ -337,7 +337,10 @@ function culpritSection(result: JobResult): string {
     ? `**Culprit narrowed to ${c.name} between ${c.lastGood} and ${c.firstBad}** (the search could not isolate a single release; see the notes).`
     : c.ecosystem === 'runtime'
       ? `**Culprit: the runtime, ${culpritVersion(c, c.lastGood)} → ${culpritVersion(c, c.firstBad)}** (${formatChange(c.ratio)}; the packages that changed with it are not what slowed it down).`
-      : `**Culprit: ${c.name} ${c.firstBad}** (${formatChange(c.ratio)}; last good ${c.lastGood}${c.skipped?.length ? `; ${c.skipped.join(', ')} skipped: does not install` : ''}).`;
+      : c.skipped?.length
+        // Releases between the last good one and the first bad one that do not install: it may have started in any of them.
+        ? `**Culprit: ${c.name} ${c.firstBad}, or ${c.skipped.length === 1 ? c.skipped[0] : `one of ${c.skipped.join(', ')}`} before it** (${formatChange(c.ratio)}; last good ${c.lastGood}; ${c.skipped.length === 1 ? 'it does' : 'they do'} not install, so ${c.skipped.length === 1 ? 'it' : 'they'} could not be measured).`
+        : `**Culprit: ${c.name} ${c.firstBad}** (${formatChange(c.ratio)}; last good ${c.lastGood}).`;
   const lines = [head];
   if (c.hints?.length) {
     lines.push('', `What the observe runs saw of ${c.name} before the search (a hint orders the search; the measurements below decide):`, '', ...c.hints.slice(0, TOP_HINTS).map(hintLine));

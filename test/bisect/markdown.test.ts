@@ -52,5 +52,11 @@ describe('renderMarkdown with a culprit', () => {
     const md = renderMarkdown(result({ ecosystem: 'npm', name: 'a', lastGood: '1.5.0', firstBad: '1.7.0', ratio: 2, skipped: ['1.6.0'], interactsWith: ['b'], evidence }));
     expect(md).toMatch(/a 1\.7\.0 made it \+100% together with b at head's version \(last good: 1\.5\.0; 1\.6\.0 could not be installed/);
     expect(md).toContain('It slows down only together with b');
+    expect(md).toContain('**Culprit: a 1.7.0, or 1.6.0 before it** (+100%; last good 1.5.0; it does not install, so it could not be measured).');
+  });
+
+  it('does not single out the first bad release when every release before it failed to install', () => {
+    const md = renderMarkdown(result({ ecosystem: 'npm', name: 'a', lastGood: '1.2.0', firstBad: '1.5.0', ratio: 2, skipped: ['1.3.0', '1.4.0'], evidence }));
+    expect(md).toContain('**Culprit: a 1.5.0, or one of 1.3.0, 1.4.0 before it** (+100%; last good 1.2.0; they do not install, so they could not be measured).');
   });
 });
