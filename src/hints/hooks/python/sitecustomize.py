@@ -4,8 +4,9 @@ Python imports `sitecustomize` at start-up; this one watches what the app does w
 - outbound: every DNS lookup (getaddrinfo), TCP connect, TLS handshake and http.client request, with the
   package whose code issued it, counted per 100 ms bucket of the monotonic clock the load generator also
   counts responses by;
-- cpu: a sampling profile from a thread that reads sys._current_frames() and shares the process's CPU
-  among the stacks of the threads whose CPU clocks moved during its looks (not those blocked in I/O);
+- cpu: a sampling profile from a thread that reads every thread's stack (faulthandler's dump on CPython)
+  and shares the process's CPU among the stacks of the threads whose CPU clocks moved during its looks
+  (not those blocked in I/O);
 - memory (soaks): tracemalloc between two moments the orchestrator names, by allocation site, and the
   garbage collector's objects by type at the second.
 It writes into BUMPBENCH_OBSERVE_DIR and takes its orders from files the orchestrator creates there
@@ -245,14 +246,93 @@ def _observe(out):
             f = f.f_back
         return tuple(out_frames)
 
+    # Other threads' stacks. On CPython they come from faulthandler's dump of every thread, written in one C
+    # call while this thread holds the GIL, so no thread moves meanwhile. Walking sys._current_frames() with
+    # f_back in Python lets go of the GIL between steps, and on 3.11 a frame that its thread pops meanwhile
+    # can crash the process (CPython gh-111363; Sentry's and Datadog's samplers crashed gunicorn workers so,
+    # and ours a ThreadingHTTPServer app in a test). Elsewhere (PyPy) the walk is kept.
+    import faulthandler
+    import linecache
+    import re
+
+    dump = {"fd": -1}
+
+    def open_dump():
+        if dump["fd"] >= 0:
+            os.close(dump["fd"])
+        dump["fd"] = -1
+        if sys.implementation.name == "cpython" and hasattr(os, "memfd_create"):
+            dump["fd"] = os.memfd_create("bumpbench-stacks", os.MFD_CLOEXEC)
+
+    open_dump()
+    thread_header = re.compile(r"^(?:Current thread|Thread) (0x[0-9a-fA-F]+)")
+    frame_row = re.compile(r'^  File "(.*)", line (\d+|\?\?\?) in (.+)$')
+    def_lines = {}
+
+    def def_line(filename, name, line):
+        """The line of `def name` at or above `line` (the dump gives the current line): a function is one
+        node of the profile, whichever of its lines was running."""
+        key = (filename, name, line)
+        hit = def_lines.get(key)
+        if hit is None:
+            hit = 1 if name == "<module>" else line
+            if name != "<module>" and line > 0:
+                header = re.compile(r"^\s*(?:async\s+def|def|class)\s+" + re.escape(name) + r"\b")
+                for n in range(line, max(0, line - 5000), -1):
+                    text = linecache.getline(filename, n)
+                    if header.match(text):
+                        hit = n
+                        break
+            def_lines[key] = hit
+        return hit
+
+    def dumped_stacks():
+        fd = dump["fd"]
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.ftruncate(fd, 0)
+        faulthandler.dump_traceback(file=fd, all_threads=True)
+        size = os.lseek(fd, 0, os.SEEK_CUR)
+        os.lseek(fd, 0, os.SEEK_SET)
+        chunks = []
+        while size > 0:
+            chunk = os.read(fd, size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size -= len(chunk)
+        out = {}
+        frames = None
+        for row in b"".join(chunks).decode("utf-8", "replace").splitlines():
+            head = thread_header.match(row)
+            if head:
+                frames = out.setdefault(int(head.group(1), 16), [])
+                continue
+            m = frame_row.match(row)
+            if m and frames is not None and len(frames) < 64:
+                line = int(m.group(2)) if m.group(2).isdigit() else 0
+                frames.append((m.group(1), m.group(3), def_line(m.group(1), m.group(3), line)))
+        return {ident: tuple(f) for ident, f in out.items()}
+
+    def current_stacks():
+        if dump["fd"] >= 0:
+            return dumped_stacks()
+        return {ident: stack_of(frame) for ident, frame in sys._current_frames().items()}
+
+    # A thread's CPU clock from its kernel thread id, as glibc's pthread_getcpuclockid makes it, but without
+    # touching the thread's pthread struct: for a thread that has just exited that struct may be unmapped
+    # (ThreadingHTTPServer: a thread per connection), while the clock of a gone thread is only an error.
+    def thread_clock(tid):
+        return ((~tid) << 3) | 6
+
     def clocks(own_ident):
         out_clocks = {}
-        for ident in sys._current_frames():
-            if ident == own_ident or ident == threads.get("control"):
+        for thread in threading.enumerate():
+            ident, tid = thread.ident, getattr(thread, "native_id", None)
+            if ident is None or tid is None or ident == own_ident or ident == threads.get("control"):
                 continue
             try:
-                out_clocks[ident] = time.clock_gettime(time.pthread_getcpuclockid(ident))
-            except (OSError, ValueError):
+                out_clocks[ident] = time.clock_gettime(thread_clock(tid))
+            except (OSError, ValueError, OverflowError):
                 pass
         return out_clocks
 
@@ -266,13 +346,14 @@ def _observe(out):
         before = clocks(own_ident)
         time.sleep(0.0002)
         after = clocks(own_ident)
-        frames = sys._current_frames()
+        moving = {ident: (cpu - before.get(ident, cpu)) * 1e6 for ident, cpu in after.items()}
         seen = []
-        for ident, cpu in after.items():
-            moved = (cpu - before.get(ident, cpu)) * 1e6
-            frame = frames.get(ident)
-            if moved > 0 and frame is not None:
-                seen.append((stack_of(frame), moved))
+        if any(moved > 0 for moved in moving.values()):
+            stacks_now = current_stacks()
+            for ident, moved in moving.items():
+                stack = stacks_now.get(ident)
+                if moved > 0 and stack:
+                    seen.append((stack, moved))
         with lock:
             if spent > 0:
                 bucket_cpu[bucket] = bucket_cpu.get(bucket, 0.0) + spent
@@ -290,7 +371,7 @@ def _observe(out):
         # at their I/O calls; at 0.5 ms the look lands inside the work. (Observe runs only.)
         sys.setswitchinterval(0.0005)
         own = threading.get_ident()
-        own_clock = time.pthread_getcpuclockid(own)
+        own_clock = time.pthread_getcpuclockid(own)  # this thread's own: alive while it asks
         cpu_state["process"] = None
         overhead = 0.0
         while not state.get("finished"):
@@ -427,6 +508,7 @@ def _observe(out):
         cpu_state.update({"process": None, "overheadUs": 0.0})
         memory.clear()
         memory["state"] = "idle"
+        open_dump()  # the parent's is shared with it: one file each
         hello()
         start_threads()
 
