@@ -60,4 +60,17 @@ describe('load-generator bound, checked against wrk', () => {
       await server.stop();
     }
   }, 60_000);
+
+  it('a run against a server that is gone is a failed run, not a bound one, and takes no scale-out', async () => {
+    const server = await startServer({ command: 'node hello.mjs', cwd: dir, env: baseChildEnv(), readyPath: '/', readyTimeoutMs: 15_000, cpus: SERVER });
+    await server.stop();
+    const scenario = scenarioSchema.parse({ name: 'gone', path: '/', duration: '1s', warmup: '0' });
+    const workers = load.workers;
+    const sample = await measureScenario({ url: server.url, serverPid: server.pid, serverCpus: SERVER, services: null, warmupRequests: 0 }, 'base', 0, scenario, load);
+    expect(sample.ok).toBe(false);
+    expect(sample.failure).toMatch(/connection errors|no response at all/);
+    expect(sample.loadGenBound).toBe(false);
+    // No scale-out for it (where there is a spare CPU, a bound run would take one and be measured again).
+    expect(load.workers).toBe(workers);
+  }, 60_000);
 });
