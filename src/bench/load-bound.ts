@@ -19,10 +19,15 @@ export interface BoundEvidence {
   serverCores: number;
   /** CPUs the server may use (its taskset list, or the machine's). */
   serverCpuCount: number;
+  /** The run failed (connection errors, no response, …): a failed run is failed, never bound. */
+  failed?: boolean;
 }
 
 export function isLoadGenBound(e: BoundEvidence): boolean {
-  if (!(e.loadGenCpu >= GENERATOR_SATURATED)) return false;
+  // Against a server that is gone, the generator spins on refused connections: saturated, with an idle
+  // server. That says the server failed, not that the generator was the limit (and a scale-out would only
+  // measure the failure again).
+  if (e.failed || !(e.loadGenCpu >= GENERATOR_SATURATED)) return false;
   const threadAtLimit = e.serverBusiestThread >= SERVER_SATURATED;
   const cpusAtLimit = e.serverCores >= SERVER_SATURATED * Math.max(1, e.serverCpuCount);
   return !threadAtLimit && !cpusAtLimit;

@@ -93,10 +93,8 @@ async function measureOnce(ctx: RunContext, side: 'base' | 'head', pair: number,
     cpuPerRequest: run.requests > 0 ? usage.cpuSeconds / run.requests : 0,
     peakRssBytes: usage.peakRssBytes,
     loadGenCpu: run.loadGenCpu,
-    // A failed run is failed, not bound: against a server that is gone the generator spins on refused
-    // connections (a saturated generator, an idle server), and scaling out would only measure that again.
-    loadGenBound: problems.length === 0 && isLoadGenBound({
-      loadGenCpu: run.loadGenCpu, serverBusiestThread, serverCores, serverCpuCount: cpuCount(ctx.serverCpus, os.availableParallelism()),
+    loadGenBound: isLoadGenBound({
+      loadGenCpu: run.loadGenCpu, serverBusiestThread, serverCores, serverCpuCount: cpuCount(ctx.serverCpus, os.availableParallelism()), failed: problems.length > 0,
     }),
     serverBusiestThread,
     serverCores,

@@ -64,7 +64,7 @@ describe('load-generator bound, checked against wrk', () => {
   it('a run against a server that is gone is a failed run, not a bound one, and takes no scale-out', async () => {
     const server = await startServer({ command: 'node hello.mjs', cwd: dir, env: baseChildEnv(), readyPath: '/', readyTimeoutMs: 15_000, cpus: SERVER });
     await server.stop();
-    const scenario = scenarioSchema.parse({ name: 'gone', path: '/', duration: '1s', warmup: '0' });
+    const scenario = scenarioSchema.parse({ name: 'gone', path: '/', connections: 100, duration: '1s', warmup: '0' });
     const workers = load.workers;
     const sample = await measureScenario({ url: server.url, serverPid: server.pid, serverCpus: SERVER, services: null, warmupRequests: 0 }, 'base', 0, scenario, load);
     expect(sample.ok).toBe(false);

@@ -15,6 +15,8 @@ describe('isLoadGenBound', () => {
     expect(isLoadGenBound({ loadGenCpu: 0.95, serverBusiestThread: 0.5, serverCores: 3.4, serverCpuCount: 4 })).toBe(false);
     // A slow endpoint: the generator idles, whatever the server does.
     expect(isLoadGenBound({ loadGenCpu: 0.3, serverBusiestThread: 0.1, serverCores: 0.1, serverCpuCount: 1 })).toBe(false);
+    // A server that died: the generator spins on refused connections (a Fastify run saw 70,740 in 3 s). Failed, not bound.
+    expect(isLoadGenBound({ loadGenCpu: 0.97, serverBusiestThread: 0, serverCores: 0, serverCpuCount: 1, failed: true })).toBe(false);
   });
 
   it('counts the CPUs of a taskset list', () => {
