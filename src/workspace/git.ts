@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
+import { keyedQueue } from './one-at-a-time.ts';
 
 export class GitError extends Error {
   constructor(message: string) {
@@ -80,17 +81,7 @@ const GIT_SILENCE_MS = 120_000;
  * One fetch into a mirror at a time in this process: a compare and a soak of the same repository (two
  * lanes) would otherwise race for the mirror's ref locks.
  */
-const mirrorLocks = new Map<string, Promise<unknown>>();
-async function withMirrorLock<T>(mirror: string, fn: () => Promise<T>): Promise<T> {
-  const before = mirrorLocks.get(mirror) ?? Promise.resolve();
-  const run = before.catch(() => undefined).then(fn);
-  mirrorLocks.set(mirror, run);
-  try {
-    return await run;
-  } finally {
-    if (mirrorLocks.get(mirror) === run) mirrorLocks.delete(mirror);
-  }
-}
+const withMirrorLock = keyedQueue();
 
 export interface OpenRepoOptions {
   /** Cancels the clone or fetch (the job was cancelled). */
@@ -195,18 +186,11 @@ export async function addWorktree(repoDir: string, sha: string, dir: string): Pr
   liveWorktrees.set(dir, repoDir);
   // One `worktree add` at a time per repository: both sides of a job are prepared at once, and git keeps
   // every worktree's admin files under the one repository.
-  const before = worktreeAdds.get(repoDir) ?? Promise.resolve();
-  const mine = before.catch(() => undefined).then(() => simpleGit(repoDir).raw(['worktree', 'add', '--detach', '--force', dir, sha]));
-  worktreeAdds.set(repoDir, mine);
-  try {
-    await mine;
-  } finally {
-    if (worktreeAdds.get(repoDir) === mine) worktreeAdds.delete(repoDir);
-  }
+  await oneWorktreeAdd(repoDir, () => simpleGit(repoDir).raw(['worktree', 'add', '--detach', '--force', dir, sha]));
   return dir;
 }
 
-const worktreeAdds = new Map<string, Promise<unknown>>();
+const oneWorktreeAdd = keyedQueue();
 
 export async function removeWorktree(dir: string): Promise<void> {
   const repoDir = liveWorktrees.get(dir);

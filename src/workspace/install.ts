@@ -9,6 +9,7 @@ import path from 'node:path';
 import { touchCacheEntry } from './disk-budget.ts';
 import { describeFailedScript, findFailedScript, type FailedScript } from './install-failure.ts';
 import { noScriptsEnv, stripOwnScripts, type ScriptsPolicy } from './lifecycle-scripts.ts';
+import { keyedQueue } from './one-at-a-time.ts';
 
 export class InstallError extends Error {
   constructor(
@@ -138,17 +139,10 @@ export async function installWithCache(opts: {
   const entry = path.join(opts.cacheDir, 'installs', key);
   // One install of an entry at a time in this process: the two sides of an A/A compare, prepared at once,
   // share a key. The second waits, then finds the entry complete (or installs it, if the first failed).
-  const before = installsInFlight.get(entry) ?? Promise.resolve();
-  const mine = before.catch(() => undefined).then(() => installEntry(opts, key, entry, started));
-  installsInFlight.set(entry, mine);
-  try {
-    return await mine;
-  } finally {
-    if (installsInFlight.get(entry) === mine) installsInFlight.delete(entry);
-  }
+  return oneInstallPerEntry(entry, () => installEntry(opts, key, entry, started));
 }
 
-const installsInFlight = new Map<string, Promise<InstallOutcome>>();
+const oneInstallPerEntry = keyedQueue();
 
 async function installEntry(opts: Parameters<typeof installWithCache>[0], key: string, entry: string, started: number): Promise<InstallOutcome> {
   const { projectDir, plan } = opts;
