@@ -1,8 +1,12 @@
 // `npm run bench:sensitivity`: what the default method can and cannot see on this machine.
 //
 // Builds a git repo from examples/sensitivity-app (base on `main`; an A/A head that changes nothing that
-// runs; A/B heads that make /items do exactly 2%, 5%, 10% or 20% more work) and runs real compares
-// in-process with the app's default settings. Prints per case the verdicts of every run, the false-alarm
+// runs; A/B heads that make a request to /items cost exactly 2%, 5%, 10% or 20% more) and runs real
+// compares in-process with the app's default settings. "+5%" is 5% of what a request costs on this
+// machine, loop and HTTP together: the loop is made longer by 5% ÷ its share of the request, a share read
+// from the first A/A compare's own runs (the two endpoints differ only in their loop's length, so their
+// CPU per request gives the cost of an iteration and of the rest). Cases interleave (run 1 of every case,
+// then run 2, …) so a machine that drifts over the hours hits every case alike. Prints per case the verdicts of every run, the false-alarm
 // rate and how many A/A compares were decided, the detection rate (A/B), whether the harmless +2% was
 // ever called a regression, and the wall time per compare. Figures only, no asserts: docs/methodology.md
 // records what it printed.
@@ -29,9 +33,21 @@ const CONTROL = 'search';
 const ALL_CASES = ['aa', '2', '5', '10', '20'] as const;
 type CaseName = (typeof ALL_CASES)[number];
 
+/** What a request costs on this machine, from an A/A compare: an iteration of the loop and the rest. */
+interface CostModel {
+  iterationNs: number;
+  overheadUs: number;
+  /** The loop's share of an /items request's CPU. */
+  loopShare: number;
+  /** /items iterations of each case's head. */
+  iterations: Partial<Record<CaseName, number>>;
+}
+
 interface RunRecord {
   case: CaseName;
   run: number;
+  /** The cost model the A/B heads were built with. */
+  costModel?: CostModel;
   seconds: number;
   verdict: Verdict;
   scenarios: { name: string; verdict: Verdict; pairs: number; failedRuns: number; loadGenBoundRuns: number;
@@ -47,8 +63,8 @@ function git(dir: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
-/** One repo for every case: main is the base, each case is a branch with one commit on top. */
-function buildRepo(): { repo: string; branches: Record<CaseName, string> } {
+/** One repo for every case: main is the base, the A/A head a branch with a commit that changes nothing that runs. */
+function buildRepo(): { repo: string; branches: Partial<Record<CaseName, string>> } {
   const repo = mkdtempSync(path.join(os.tmpdir(), 'bumpbench-sensitivity-'));
   cpSync(APP_DIR, repo, { recursive: true });
   git(repo, 'init', '-q', '-b', 'main');
@@ -56,24 +72,53 @@ function buildRepo(): { repo: string; branches: Record<CaseName, string> } {
   git(repo, 'config', 'user.name', 'bumpbench sensitivity');
   git(repo, 'add', '-A');
   git(repo, 'commit', '-q', '-m', 'sensitivity app');
-  const cost = JSON.parse(readFileSync(path.join(repo, 'cost.json'), 'utf8')) as Record<string, number>;
-  const branches = {} as Record<CaseName, string>;
-  for (const name of ALL_CASES) {
-    const branch = name === 'aa' ? 'same-cost' : `items-plus-${name}pct`;
+  git(repo, 'checkout', '-q', '-b', 'same-cost', 'main');
+  // A real commit that changes nothing that runs, as an A/A pull request would.
+  writeFileSync(path.join(repo, 'NOTES.md'), 'A/A: nothing that runs changed.\n');
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'A/A: notes only');
+  git(repo, 'checkout', '-q', 'main');
+  return { repo, branches: { aa: 'same-cost' } };
+}
+
+const baseCost = (repo: string) => JSON.parse(readFileSync(path.join(repo, 'cost.json'), 'utf8')) as Record<string, number>;
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * The cost of a request from an A/A compare's runs: /items and /search run the same code but for the
+ * loop's length, so the difference of their CPU per request is the cost of the extra iterations, and
+ * what is left of /items beyond its loop is the HTTP part.
+ */
+function costModelFrom(samples: RunSample[], cost: Record<string, number>, cases: readonly CaseName[]): CostModel {
+  const cpuOf = (scenario: string) => median(samples.filter((s) => s.ok && s.scenario === scenario).map((s) => s.cpuPerRequest));
+  const items = cpuOf(CHANGED);
+  const search = cpuOf(CONTROL);
+  const iteration = (items - search) / (cost[CHANGED] - cost[CONTROL]);
+  const loopShare = (iteration * cost[CHANGED]) / items;
+  if (!(loopShare > 0.5 && loopShare <= 1.02)) {
+    throw new Error(`the A/A runs give /${CHANGED} ${(items * 1e6).toFixed(0)} µs and /${CONTROL} ${(search * 1e6).toFixed(0)} µs of CPU per request: a loop share of ${loopShare.toFixed(3)}, which cannot be right (expected 0.5–1); is the machine busy?`);
+  }
+  const iterations: CostModel['iterations'] = {};
+  for (const c of cases) if (c !== 'aa') iterations[c] = Math.round(cost[CHANGED] * (1 + Number(c) / 100 / Math.min(1, loopShare)));
+  return { iterationNs: iteration * 1e9, overheadUs: (items - iteration * cost[CHANGED]) * 1e6, loopShare, iterations };
+}
+
+/** A branch per A/B case, each with one commit that sets /items' loop to the model's length. */
+function addCostBranches(repo: string, model: CostModel, branches: Partial<Record<CaseName, string>>): void {
+  const cost = baseCost(repo);
+  for (const [name, iterations] of Object.entries(model.iterations) as [CaseName, number][]) {
+    const branch = `items-plus-${name}pct`;
     git(repo, 'checkout', '-q', '-b', branch, 'main');
-    if (name === 'aa') {
-      // A real commit that changes nothing that runs, as an A/A pull request would.
-      writeFileSync(path.join(repo, 'NOTES.md'), 'A/A: nothing that runs changed.\n');
-    } else {
-      const next = { ...cost, [CHANGED]: Math.round(cost[CHANGED] * (1 + Number(name) / 100)) };
-      writeFileSync(path.join(repo, 'cost.json'), `${JSON.stringify(next)}\n`);
-    }
+    writeFileSync(path.join(repo, 'cost.json'), `${JSON.stringify({ ...cost, [CHANGED]: iterations })}\n`);
     git(repo, 'add', '-A');
-    git(repo, 'commit', '-q', '-m', name === 'aa' ? 'A/A: notes only' : `items: ${name}% more work per request`);
+    git(repo, 'commit', '-q', '-m', `items: a request costs ${name}% more (${iterations} iterations)`);
     branches[name] = branch;
   }
   git(repo, 'checkout', '-q', 'main');
-  return { repo, branches };
 }
 
 function cvs(samples: RunSample[], scenario: string, metric: (typeof METRICS)[number]): { cvBase: number; cvHead: number } {
@@ -157,6 +202,8 @@ function summarise(caseName: CaseName, records: RunRecord[]): string {
   } else {
     lines.push(`  detected (/${CHANGED} regression): ${rate(count((r) => scenario(r, CHANGED)?.verdict === 'regression'), done.length)}`);
     lines.push(`  false alarms on the control /${CONTROL}: ${rate(count((r) => scenario(r, CONTROL)?.verdict === 'regression'), done.length)}`);
+    const model = done.find((r) => r.costModel)?.costModel;
+    if (model) lines.push(`  head: /${CHANGED} loop of ${model.iterations[caseName]} iterations (the loop is ${(model.loopShare * 100).toFixed(1)}% of a request here, so +${caseName}% of the request)`);
     const slowdown = Number(caseName) / 100;
     // Honest: never cleared ("unchanged" or "below threshold") while an interval of a gated metric still includes the true slowdown.
     const dishonest = count((r) => {
@@ -221,32 +268,57 @@ async function main(): Promise<void> {
       for (const r of rows) console.log(`  ${r.scenario}/${r.metric}: cv ${(r.cv * 100).toFixed(2)}% over ${r.runs} runs → smallest change ${(r.minDetectable * 100).toFixed(1)}%`);
       console.log('');
     }
-    for (const caseName of cases) {
-      const records: RunRecord[] = [];
-      console.log(`${caseName === 'aa' ? 'A/A' : `A/B +${caseName}%`} (head: ${branches[caseName]})`);
-      for (let run = 1; run <= runs; run++) {
+    const compare = async (caseName: CaseName, dataDir: string) =>
+      runJob(
+        { kind: 'compare', repo, base: { ref: 'main' }, head: { ref: branches[caseName]! } },
+        { dataDir, childEnv, keepSamples: true, signal: controller.signal, onProgress: progress },
+      );
+    let costModel: CostModel | undefined;
+    /** The A/B heads, once an A/A compare has said what a request costs. */
+    const modelFrom = (samples: RunSample[]) => {
+      costModel = costModelFrom(samples, baseCost(repo), cases);
+      addCostBranches(repo, costModel, branches);
+      const heads = Object.entries(costModel.iterations).map(([c, n]) => `+${c}%: ${n}`).join(', ');
+      console.log(`cost of a request: ${costModel.iterationNs.toFixed(3)} ns an iteration, ${costModel.overheadUs.toFixed(0)} µs the rest; the loop is ${(costModel.loopShare * 100).toFixed(1)}% of /${CHANGED}; /${CHANGED} iterations of the heads: ${heads}\n`);
+    };
+    if (!cases.includes('aa') && cases.length > 0) {
+      // No A/A case to read the cost from: one A/A compare, not counted, only to measure it.
+      const dataDir = sharedDir ?? mkdtempSync(path.join(os.tmpdir(), 'bumpbench-sensitivity-data-'));
+      try {
+        modelFrom((await compare('aa', dataDir)).samples ?? []);
+      } finally {
+        if (!sharedDir) rmSync(dataDir, { recursive: true, force: true });
+      }
+    }
+    // The A/A case first in every round: its first compare gives the cost model.
+    const order = [...cases].sort((a, b) => Number(b === 'aa') - Number(a === 'aa'));
+    const records = new Map<CaseName, RunRecord[]>(order.map((c) => [c, []]));
+    for (let run = 1; run <= runs; run++) {
+      for (const caseName of order) {
         const dataDir = sharedDir ?? mkdtempSync(path.join(os.tmpdir(), 'bumpbench-sensitivity-data-'));
         const started = Date.now();
         let rec: RunRecord;
         try {
-          const result = await runJob(
-            { kind: 'compare', repo, base: { ref: 'main' }, head: { ref: branches[caseName] } },
-            { dataDir, childEnv, keepSamples: true, signal: controller.signal, onProgress: progress },
-          );
-          rec = record(caseName, run, (Date.now() - started) / 1000, result);
+          const result = await compare(caseName, dataDir);
+          rec = { ...record(caseName, run, (Date.now() - started) / 1000, result), ...(costModel && caseName !== 'aa' ? { costModel } : {}) };
+          if (!costModel && caseName === 'aa') modelFrom(result.samples ?? []);
         } catch (err) {
           if (controller.signal.aborted) throw err;
           rec = { case: caseName, run, seconds: (Date.now() - started) / 1000, verdict: 'inconclusive', scenarios: [], error: (err as Error).message };
+          // Without a cost model there are no A/B heads: nothing else can run.
+          if (!costModel) throw new Error(`the first A/A compare, which measures what a request costs, failed: ${rec.error}`);
         } finally {
           if (!sharedDir) rmSync(dataDir, { recursive: true, force: true });
         }
-        records.push(rec);
-        console.log(describeRun(rec));
+        records.get(caseName)!.push(rec);
+        console.log(`${caseName === 'aa' ? 'A/A' : `A/B +${caseName}%`} (head: ${branches[caseName]})\n${describeRun(rec)}`);
         if (values.out) appendFileSync(values.out, `${JSON.stringify({ ...rec, at: new Date().toISOString(), loadavg: os.loadavg() })}\n`);
       }
-      const summary = summarise(caseName, records);
+    }
+    for (const caseName of cases) {
+      const summary = summarise(caseName, records.get(caseName)!);
       summaries.push(summary);
-      console.log(`\n${summary}\n`);
+      console.log(`\n${summary}`);
     }
   } finally {
     rmSync(repo, { recursive: true, force: true });

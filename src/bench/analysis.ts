@@ -161,6 +161,15 @@ function scenarioRank(s: ScenarioResult): Ranked {
   return worse ? 'below-threshold-worse' : 'below-threshold';
 }
 
+/**
+ * Whether a scenario may be worse on head: a regression, a "cannot tell", or a real change under δ that
+ * points the wrong way. These are the scenarios a report has something to explain about.
+ */
+export function mayBeWorse(s: ScenarioResult): boolean {
+  const rank = scenarioRank(s);
+  return rank === 'regression' || rank === 'inconclusive' || rank === 'below-threshold-worse';
+}
+
 /** How long one side's runs warmed up; null when none recorded a warm-up. */
 export function warmupSummary(runs: readonly RunSample[]): WarmupSummary | null {
   const seconds = runs.map((r) => r.warmupSec).filter((s): s is number => s !== undefined && s > 0);

@@ -176,8 +176,8 @@ export const configSchema = z.strictObject({
   login: loginSchema.optional(),
   scenarios: z.array(scenarioSchema).min(1, 'add at least one scenario, e.g. { name: home, path: / }'),
   repeats: z
-    .strictObject({ min: positiveInt.max(200).default(10), max: positiveInt.max(500).default(15) })
-    .default({ min: 10, max: 15 })
+    .strictObject({ min: positiveInt.max(200).default(8), max: positiveInt.max(500).default(15) })
+    .default({ min: 8, max: 15 })
     .refine((r) => r.max >= r.min, { message: 'max must be >= min' }),
   thresholds: thresholdsSchema,
   /** Metrics that can make the verdict a regression. The others are reported only. */

@@ -224,7 +224,7 @@ export async function runCompare(request: JobRequest, options: RunJobOptions): P
       runtimes: sidesRuntimes,
       notes,
       calibration: calibration.summary,
-      ...(why ? { hints: why.hints, observation: why.observation } : {}),
+      ...(why ? { hints: why.hints, ...(why.observation ? { observation: why.observation } : {}) } : {}),
       startedAt,
       finishedAt: new Date().toISOString(),
       samples: outcome.samples,

@@ -1,11 +1,13 @@
 // Step: the observe runs of a compare (and of a bisect's confirmation). After the measured pairs, each
-// side gets one more fresh server, this one with the hooks loaded, and every scenario once (warmed up
+// side gets one more fresh server, this one with the hooks loaded, and every scenario that may be worse on
+// head once (unchanged and faster ones have nothing to explain, and would cost a warm-up and a run each) (warmed up
 // as the measured runs are, then its run with responses counted per bucket). The measured samples never see a hook;
 // these runs are never measured. Then the hints: outbound calls and CPU by package, head against
 // base, and each side's profile saved beside the result. An observe run that fails costs its hints,
 // never the job.
 import path from 'node:path';
 import { sampleTree, type LoadGenerator } from '../bench/index.ts';
+import { mayBeWorse } from '../bench/analysis.ts';
 import { warmUp } from '../bench/warmup.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import {
@@ -43,6 +45,9 @@ export interface ObserveSidesOptions {
   signal?: AbortSignal;
 }
 
+/** What observeSide runs: the scenarios to observe, in the config's order. */
+type ObserveSideOptions = Pick<ObserveSidesOptions, 'config' | 'load' | 'serverCpus' | 'workDir' | 'signal'> & { scenarios: RepoConfig['scenarios'] };
+
 export interface SideRun {
   scenarios: ObservedScenario[];
   processes: ProcessObservation[];
@@ -53,7 +58,7 @@ export interface SideRun {
 export async function observeSide(
   prepared: PreparedSide,
   side: 'base' | 'head',
-  opts: Pick<ObserveSidesOptions, 'config' | 'load' | 'serverCpus' | 'workDir' | 'signal'>,
+  opts: ObserveSideOptions,
 ): Promise<SideRun> {
   const dir = await observeDir(prepared, path.join(opts.workDir, side));
   const notes: string[] = [];
@@ -63,7 +68,7 @@ export async function observeSide(
   try {
     // Logged in as the measured servers are, so the observed requests are the ones that were measured.
     const session = await logInToServer(prepared, opts.config, opts.load, server);
-    for (const [index, scenario] of opts.config.scenarios.entries()) {
+    for (const [index, scenario] of opts.scenarios.entries()) {
       const minMs = index === 0 ? firstScenarioMinMs(scenario, firstWarmupMs) : 0;
       opts.signal?.throwIfAborted();
       if (server.exited) {
@@ -109,15 +114,22 @@ function sideCpu(run: SideRun, projectDir: string): { samples: AttributedSample[
   return { samples: all, keep: best };
 }
 
-export async function observeSides(opts: ObserveSidesOptions): Promise<{ hints: Hint[]; observation: Observation }> {
+/** The observe runs and their hints; no observation when no scenario may be worse on head. */
+export async function observeSides(opts: ObserveSidesOptions): Promise<{ hints: Hint[]; observation?: Observation }> {
   const started = performance.now();
   const progress = opts.onProgress ?? (() => {});
+  const worse = new Set(opts.measured.filter(mayBeWorse).map((s) => s.name));
+  const scenarios = opts.config.scenarios.filter((s) => worse.has(s.name));
+  if (scenarios.length === 0) {
+    progress({ phase: 'analyse', message: 'no observe runs: no scenario may be worse on head, so there is nothing to explain' });
+    return { hints: [] };
+  }
   const notes: string[] = [];
   const runs: Partial<Record<'base' | 'head', SideRun>> = {};
   for (const side of ['base', 'head'] as const) {
     progress({ phase: 'measure', message: `${side}: observe run (unmeasured, with hooks): outbound calls and CPU by package` });
     try {
-      runs[side] = await observeSide(side === 'base' ? opts.base : opts.head, side, opts);
+      runs[side] = await observeSide(side === 'base' ? opts.base : opts.head, side, { ...opts, scenarios });
       notes.push(...runs[side]!.notes);
     } catch (err) {
       opts.signal?.throwIfAborted();

@@ -1,6 +1,6 @@
 // The verdicts of a compare from synthetic, seeded runs: what a user must be able to trust.
 import { describe, expect, it } from 'vitest';
-import { analyseSamples, overallVerdict, type AnalysisOptions } from '../../src/bench/analysis.ts';
+import { analyseSamples, mayBeWorse, overallVerdict, type AnalysisOptions } from '../../src/bench/analysis.ts';
 import { thresholdsSchema } from '../../src/config/schema.ts';
 import type { MetricName, RunSample } from '../../src/model.ts';
 import { same, sample, slower, syntheticSamples } from './synthetic-samples.ts';
@@ -225,5 +225,19 @@ describe('analyseSamples', () => {
     expect(unsure.length).toBeGreaterThan(0);
     for (const m of unsure) expect(m.pairsNeeded).toBeGreaterThan(6);
     expect(items.verdict).toBe('inconclusive');
+  });
+
+  it('the scenarios worth explaining (observe runs) are those that may be worse on head, never the unchanged or faster ones', () => {
+    const verdictsOf = (items: Parameters<typeof syntheticSamples>[0]['scenarios'][string], cv = 0.02) => {
+      const [scenario] = analyseSamples(['items'], syntheticSamples({ pairs: 10, seed: 4, noise: { cv, cpuCv: cv }, scenarios: { items } }), defaults);
+      return { verdict: scenario.verdict, worse: mayBeWorse(scenario) };
+    };
+    expect(verdictsOf(slower(2000, 1.2))).toEqual({ verdict: 'regression', worse: true });
+    expect(verdictsOf(same(2000))).toEqual({ verdict: 'unchanged', worse: false });
+    expect(verdictsOf(slower(2000, 0.8))).toEqual({ verdict: 'improvement', worse: false });
+    // A real change under δ: worse but shown to be under it, or better but not by δ.
+    expect(verdictsOf(slower(2000, 1.025), 0.004)).toEqual({ verdict: 'below-threshold', worse: true });
+    expect(verdictsOf(slower(2000, 0.975), 0.004)).toEqual({ verdict: 'below-threshold', worse: false });
+    expect(verdictsOf(slower(2000, 1.05), 0.08)).toEqual({ verdict: 'inconclusive', worse: true });
   });
 });

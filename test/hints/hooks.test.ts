@@ -234,7 +234,7 @@ async function observe(runtime: 'node' | 'python', side: 'base' | 'head'): Promi
   await sandbox.handOver(dir);
   const { side: prep, start } = prepared(dir, side, runtime === 'node' ? 'node server.mjs' : 'python3 server.py', sandbox);
   const config = parseConfigText(`start: ${start}\nready: /health\nscenarios:\n${scenarios}\n`, 'test');
-  const run = await observeSide(prep, side, { config, load, workDir: path.join(root, runtime, `observe-${side}`) });
+  const run = await observeSide(prep, side, { config, scenarios: config.scenarios, load, workDir: path.join(root, runtime, `observe-${side}`) });
   return { ...run, projectDir: dir };
 }
 
