@@ -84,9 +84,13 @@ class ChildLoadGenerator {
   private nextId = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly opts: LoadGeneratorOptions) {
-    opts.signal?.addEventListener('abort', () => void this.close(), { once: true });
-  }
+  /**
+   * Kills the child when the job is aborted. Held only while a child lives: a listener left on a signal that
+   * outlives this generator (a worker's, a benchmark's) would keep it, and every generator before it, alive.
+   */
+  private readonly closeOnAbort = (): void => void this.close();
+
+  constructor(private readonly opts: LoadGeneratorOptions) {}
 
   get pid(): number | undefined {
     return this.child?.pid;
@@ -98,6 +102,8 @@ class ChildLoadGenerator {
   }
 
   private spawnChild(): Promise<ChildProcess> {
+    // The same function twice is one listener: a respawned child needs no second one.
+    this.opts.signal?.addEventListener('abort', this.closeOnAbort, { once: true });
     // Resolve tsx from our own install: `--import tsx` alone would resolve from the caller's cwd.
     const tsx = pathToFileURL(require.resolve('tsx')).href;
     const nodeArgs = ['--import', tsx];
@@ -259,6 +265,7 @@ class ChildLoadGenerator {
   }
 
   async close(): Promise<void> {
+    this.opts.signal?.removeEventListener('abort', this.closeOnAbort);
     const child = this.child ?? (this.starting ? await this.starting.catch(() => null) : null);
     this.child = null;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;

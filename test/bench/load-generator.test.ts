@@ -201,4 +201,24 @@ describe('load generator', () => {
       expect(isRunning(pid)).toBe(false);
     }
   });
+
+  it('holds on to a long-lived signal only while it lives: an abort kills its child, a close lets go of the signal', async () => {
+    const { EventEmitter } = await import('node:events');
+    const getEventListeners = EventEmitter.getEventListeners;
+    const shared = new AbortController();
+    const server = await start('node hello.mjs');
+    // A worker's or a benchmark's signal outlives many jobs' generators.
+    for (let i = 0; i < 3; i++) {
+      const job = await createLoadGenerator({ signal: shared.signal });
+      const run = await job.run(server.url, scenario({ connections: 1, duration: '200ms', warmup: 0 }));
+      expect(run.requests).toBeGreaterThan(0);
+      await job.close();
+    }
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
+    const live = await createLoadGenerator({ signal: shared.signal });
+    const pid = live.pid!;
+    shared.abort(new Error('job cancelled'));
+    await expect.poll(() => isRunning(pid), { timeout: 5_000 }).toBe(false);
+    await expect(live.run(server.url, scenario({ connections: 1, duration: '200ms', warmup: 0 }))).rejects.toThrow();
+  });
 });
