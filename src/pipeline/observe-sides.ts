@@ -1,7 +1,7 @@
 // Step: the observe runs of a compare (and of a bisect's confirmation). After the measured pairs, each
-// side gets one more fresh server, this one with the hooks loaded, and every scenario that may be worse on
-// head once (unchanged and faster ones have nothing to explain, and would cost a warm-up and a run each) (warmed up
-// as the measured runs are, then its run with responses counted per bucket). The measured samples never see a hook;
+// side gets one more fresh server, this one with the hooks loaded, and each scenario that may be worse on
+// head once, warmed up as the measured runs are, then its run with responses counted per bucket (unchanged
+// and faster scenarios have nothing to explain, and would cost a warm-up and a run each). The measured samples never see a hook;
 // these runs are never measured. Then the hints: outbound calls and CPU by package, head against
 // base, and each side's profile saved beside the result. An observe run that fails costs its hints,
 // never the job.
