@@ -25,7 +25,7 @@ import { METRICS } from '../src/bench/metrics.ts';
 import type { JobResult, MetricName, MetricResult, RunSample, ScenarioResult, Verdict } from '../src/model.ts';
 import { runCalibrate } from '../src/pipeline/calibrate.ts';
 import { runJob } from '../src/pipeline/run-job.ts';
-import { coefficientOfVariation } from '../src/stats/index.ts';
+import { coefficientOfVariation, median } from '../src/stats/index.ts';
 
 const APP_DIR = path.resolve(import.meta.dirname, '../examples/sensitivity-app');
 const CHANGED = 'items';
@@ -83,11 +83,6 @@ function buildRepo(): { repo: string; branches: Partial<Record<CaseName, string>
 
 const baseCost = (repo: string) => JSON.parse(readFileSync(path.join(repo, 'cost.json'), 'utf8')) as Record<string, number>;
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
 /**
  * The cost of a request from an A/A compare's runs: /items and /search run the same code but for the
  * loop's length, so the difference of their CPU per request is the cost of the extra iterations, and
@@ -108,8 +103,7 @@ function costModelFrom(samples: RunSample[], cost: Record<string, number>, cases
 }
 
 /** A branch per A/B case, each with one commit that sets /items' loop to the model's length. */
-function addCostBranches(repo: string, model: CostModel, branches: Partial<Record<CaseName, string>>): void {
-  const cost = baseCost(repo);
+function addCostBranches(repo: string, cost: Record<string, number>, model: CostModel, branches: Partial<Record<CaseName, string>>): void {
   for (const [name, iterations] of Object.entries(model.iterations) as [CaseName, number][]) {
     const branch = `items-plus-${name}pct`;
     git(repo, 'checkout', '-q', '-b', branch, 'main');
@@ -276,8 +270,9 @@ async function main(): Promise<void> {
     let costModel: CostModel | undefined;
     /** The A/B heads, once an A/A compare has said what a request costs. */
     const modelFrom = (samples: RunSample[]) => {
-      costModel = costModelFrom(samples, baseCost(repo), cases);
-      addCostBranches(repo, costModel, branches);
+      const cost = baseCost(repo);
+      costModel = costModelFrom(samples, cost, cases);
+      addCostBranches(repo, cost, costModel, branches);
       const heads = Object.entries(costModel.iterations).map(([c, n]) => `+${c}%: ${n}`).join(', ');
       console.log(`cost of a request: ${costModel.iterationNs.toFixed(3)} ns an iteration, ${costModel.overheadUs.toFixed(0)} µs the rest; the loop is ${(costModel.loopShare * 100).toFixed(1)}% of /${CHANGED}; /${CHANGED} iterations of the heads: ${heads}\n`);
     };
