@@ -211,7 +211,7 @@ function summarise(caseName: CaseName, records: RunRecord[]): string {
     const cpu = done.map((r) => scenario(r, CHANGED)?.metrics.cpu_per_request).filter((m) => m !== undefined);
     if (cpu.length) lines.push(`  CPU per request of /${CHANGED}, estimates: ${cpu.map((m) => pct(m.ratio)).join(' ')}`);
   }
-  if (secs.length) lines.push(`  wall time per compare: median ${secs[secs.length >> 1].toFixed(0)} s, range ${secs[0].toFixed(0)}–${secs[secs.length - 1].toFixed(0)} s`);
+  if (secs.length) lines.push(`  wall time per compare: median ${median(secs).toFixed(0)} s, range ${secs[0].toFixed(0)}–${secs[secs.length - 1].toFixed(0)} s`);
   return lines.join('\n');
 }
 
